@@ -1,0 +1,1 @@
+//! Input files, labels and the dataset fingerprint (in progress).

@@ -1,0 +1,271 @@
+//! Classification metrics for the supervised studies: accuracy, F1, binary ROC AUC, confusion
+//! matrix. Labels are arbitrary class ids; the classes of a problem are the sorted union of the
+//! ids in `y_true` and `y_pred` (scikit-learn's `unique_labels`).
+
+use ndarray::Array2;
+
+use super::input::{check_pair, check_same_length, encode};
+use super::MetricsError;
+
+/// How per-class F1 scores are combined into one number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Average {
+    /// Unweighted mean over classes (`average="macro"`).
+    Macro,
+    /// Mean weighted by each class's support in `y_true` (`average="weighted"`).
+    Weighted,
+}
+
+/// Counts of (true class, predicted class) pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfusionMatrix {
+    /// The class ids, ascending: the sorted union of `y_true` and `y_pred`.
+    pub labels: Vec<usize>,
+    /// `(n_classes, n_classes)`: `counts[[i, j]]` is the number of samples of true class
+    /// `labels[i]` predicted as `labels[j]`.
+    pub counts: Array2<usize>,
+}
+
+/// Mirrors sklearn.metrics.confusion_matrix (1.9) with its default labels: rows are true
+/// classes, columns predicted classes, both in ascending id order over the union of `y_true`
+/// and `y_pred`. Errors on mismatched lengths and empty input (scikit-learn raises too).
+/// Differs: the class ids are returned with the counts.
+pub fn confusion_matrix(
+    y_true: &[usize],
+    y_pred: &[usize],
+) -> Result<ConfusionMatrix, MetricsError> {
+    check_pair("confusion_matrix", "y_true", y_true, "y_pred", y_pred)?;
+    Ok(count_pairs(y_true, y_pred))
+}
+
+fn count_pairs(y_true: &[usize], y_pred: &[usize]) -> ConfusionMatrix {
+    let both: Vec<usize> = y_true.iter().chain(y_pred).copied().collect();
+    let enc = encode(&both);
+    let (true_codes, pred_codes) = enc.codes.split_at(y_true.len());
+    let k = enc.n_classes();
+    let mut counts = Array2::zeros((k, k));
+    for (&t, &p) in true_codes.iter().zip(pred_codes) {
+        counts[[t, p]] += 1;
+    }
+    ConfusionMatrix {
+        labels: enc.classes,
+        counts,
+    }
+}
+
+/// Mirrors sklearn.metrics.accuracy_score (1.9), `normalize=True`: the fraction of samples
+/// whose prediction equals the truth. Errors on mismatched lengths and empty input
+/// (scikit-learn raises too). Differs: none.
+pub fn accuracy(y_true: &[usize], y_pred: &[usize]) -> Result<f64, MetricsError> {
+    check_pair("accuracy", "y_true", y_true, "y_pred", y_pred)?;
+    let correct = y_true.iter().zip(y_pred).filter(|(t, p)| t == p).count();
+    Ok(correct as f64 / y_true.len() as f64)
+}
+
+/// Mirrors sklearn.metrics.f1_score (1.9) with `average="macro"` or `"weighted"` and the
+/// default `zero_division="warn"`: per class `F1 = 2 tp / (2 tp + fp + fn)`, and a class whose
+/// F1 is 0/0 scores 0.0 (what "warn" returns). A class never predicted scores 0 (tp = 0); a
+/// class only predicted counts in the macro mean and has weight 0 in the weighted one.
+/// Errors on mismatched lengths and empty input. Differs: no warning is emitted.
+pub fn f1_score(y_true: &[usize], y_pred: &[usize], average: Average) -> Result<f64, MetricsError> {
+    check_pair("f1_score", "y_true", y_true, "y_pred", y_pred)?;
+    let matrix = count_pairs(y_true, y_pred);
+    let k = matrix.labels.len();
+    let mut f1 = Vec::with_capacity(k);
+    let mut support = Vec::with_capacity(k);
+    for c in 0..k {
+        let tp = matrix.counts[[c, c]];
+        let true_sum = matrix.counts.row(c).sum();
+        let pred_sum = matrix.counts.column(c).sum();
+        // scikit-learn: (1 + β²) tp / (β² true_sum + pred_sum), β = 1.
+        let denominator = true_sum as f64 + pred_sum as f64;
+        f1.push(if denominator == 0.0 {
+            0.0
+        } else {
+            2.0 * tp as f64 / denominator
+        });
+        support.push(true_sum as f64);
+    }
+    Ok(match average {
+        Average::Macro => f1.iter().sum::<f64>() / k as f64,
+        Average::Weighted => {
+            let weighted: f64 = f1.iter().zip(&support).map(|(f, w)| f * w).sum();
+            weighted / support.iter().sum::<f64>()
+        }
+    })
+}
+
+/// Mirrors sklearn.metrics.roc_auc_score (1.9) for a binary `y_true`: the area under the ROC
+/// curve by the trapezoidal rule, one curve point per distinct score (tied scores make one
+/// diagonal segment, i.e. count ½), collinear points dropped as `roc_curve` does. The positive
+/// class is the larger of the two ids in `y_true` (scikit-learn's `label_binarize` on sorted
+/// classes); a higher score means more likely positive. Errors on mismatched lengths, empty
+/// input and non-finite scores. Differs: fewer or more than two classes in `y_true` is an error
+/// (scikit-learn warns and returns NaN for one class, and needs a score matrix for more).
+pub fn roc_auc_score(y_true: &[usize], y_score: &[f64]) -> Result<f64, MetricsError> {
+    const METRIC: &str = "roc_auc_score";
+    check_same_length(METRIC, "y_true", y_true.len(), "y_score", y_score.len())?;
+    if y_true.is_empty() {
+        return Err(MetricsError::Empty { metric: METRIC });
+    }
+    if let Some((index, &value)) = y_score.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(MetricsError::NonFiniteScore {
+            metric: METRIC,
+            index,
+            value,
+        });
+    }
+    let enc = encode(y_true);
+    if enc.n_classes() != 2 {
+        return Err(MetricsError::NotBinary {
+            n_classes: enc.n_classes(),
+        });
+    }
+    // Samples by decreasing score; the order within ties never matters because a curve point
+    // is only taken after the last sample of a run of equal scores.
+    let mut order: Vec<usize> = (0..y_true.len()).collect();
+    order.sort_by(|&i, &j| y_score[j].total_cmp(&y_score[i]));
+    let mut fps: Vec<f64> = Vec::new();
+    let mut tps: Vec<f64> = Vec::new();
+    let (mut tp, mut fp) = (0u64, 0u64);
+    for (rank, &i) in order.iter().enumerate() {
+        if enc.codes[i] == 1 {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        let last_of_run = order
+            .get(rank + 1)
+            .is_none_or(|&next| y_score[next] != y_score[i]);
+        if last_of_run {
+            tps.push(tp as f64);
+            fps.push(fp as f64);
+        }
+    }
+    // roc_curve(drop_intermediate=True): keep the ends and every corner.
+    let kept: Vec<usize> = (0..fps.len())
+        .filter(|&i| {
+            i == 0
+                || i + 1 == fps.len()
+                || fps[i + 1] - 2.0 * fps[i] + fps[i - 1] != 0.0
+                || tps[i + 1] - 2.0 * tps[i] + tps[i - 1] != 0.0
+        })
+        .collect();
+    let (fp_total, tp_total) = (fp as f64, tp as f64);
+    let fpr: Vec<f64> = std::iter::once(0.0)
+        .chain(kept.iter().map(|&i| fps[i] / fp_total))
+        .collect();
+    let tpr: Vec<f64> = std::iter::once(0.0)
+        .chain(kept.iter().map(|&i| tps[i] / tp_total))
+        .collect();
+    // numpy.trapezoid: Σ dx · (y₁ + y₀) / 2
+    Ok(fpr
+        .windows(2)
+        .zip(tpr.windows(2))
+        .map(|(x, y)| (x[1] - x[0]) * (y[1] + y[0]) / 2.0)
+        .sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn length_mismatch_is_rejected() {
+        let mismatch = |r: Result<f64, MetricsError>| {
+            matches!(
+                r,
+                Err(MetricsError::LengthMismatch {
+                    left: 2,
+                    right: 3,
+                    ..
+                })
+            )
+        };
+        assert!(mismatch(accuracy(&[0, 1], &[0, 1, 1])));
+        assert!(mismatch(f1_score(&[0, 1], &[0, 1, 1], Average::Macro)));
+        assert!(mismatch(roc_auc_score(&[0, 1], &[0.1, 0.2, 0.3])));
+        assert!(matches!(
+            confusion_matrix(&[0, 1], &[0, 1, 1]),
+            Err(MetricsError::LengthMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn empty_input_is_rejected() {
+        let empty = |r: Result<f64, MetricsError>| matches!(r, Err(MetricsError::Empty { .. }));
+        assert!(empty(accuracy(&[], &[])));
+        assert!(empty(f1_score(&[], &[], Average::Weighted)));
+        assert!(empty(roc_auc_score(&[], &[])));
+        assert!(matches!(
+            confusion_matrix(&[], &[]),
+            Err(MetricsError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn nan_score_is_rejected() {
+        let err = roc_auc_score(&[0, 1, 1], &[0.2, f64::NAN, 0.4]).unwrap_err();
+        assert!(matches!(err, MetricsError::NonFiniteScore { index: 1, .. }));
+        assert_eq!(
+            err.to_string(),
+            "roc_auc_score: y_score[1] is NaN, not a finite number"
+        );
+    }
+
+    #[test]
+    fn one_class_roc_auc_is_rejected() {
+        assert_eq!(
+            roc_auc_score(&[1, 1, 1], &[0.2, 0.3, 0.4]),
+            Err(MetricsError::NotBinary { n_classes: 1 })
+        );
+    }
+
+    #[test]
+    fn three_class_roc_auc_is_rejected() {
+        assert_eq!(
+            roc_auc_score(&[0, 1, 2], &[0.2, 0.3, 0.4]),
+            Err(MetricsError::NotBinary { n_classes: 3 })
+        );
+    }
+
+    #[test]
+    fn roc_auc_known_values() {
+        // sklearn: roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.75
+        assert_eq!(
+            roc_auc_score(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]).unwrap(),
+            0.75
+        );
+        // All scores tied: one diagonal segment.
+        assert_eq!(roc_auc_score(&[0, 1, 0, 1], &[0.5; 4]).unwrap(), 0.5);
+        // Ids 4 and 9: 9 is the positive class.
+        assert_eq!(
+            roc_auc_score(&[4, 9, 4, 9], &[0.1, 0.9, 0.2, 0.8]).unwrap(),
+            1.0
+        );
+        assert_eq!(
+            roc_auc_score(&[9, 4, 9, 4], &[0.1, 0.9, 0.2, 0.8]).unwrap(),
+            0.0
+        );
+    }
+
+    #[test]
+    fn never_predicted_class_scores_zero_f1() {
+        // Class 2 is never predicted: its F1 is 0, not an error and not NaN.
+        let (t, p) = ([0, 1, 2, 2], [0, 1, 1, 1]);
+        let macro_f1 = f1_score(&t, &p, Average::Macro).unwrap();
+        // per class: 1, 2·1/(1+3) = 0.5, 0
+        assert!((macro_f1 - 0.5).abs() < 1e-15);
+        let weighted = f1_score(&t, &p, Average::Weighted).unwrap();
+        assert!((weighted - (1.0 + 0.5) / 4.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn confusion_matrix_uses_the_union_of_ids() {
+        let m = confusion_matrix(&[5, 5, 2], &[5, 7, 2]).unwrap();
+        assert_eq!(m.labels, vec![2, 5, 7]);
+        assert_eq!(m.counts, array![[1, 0, 0], [0, 1, 1], [0, 0, 0]]);
+        assert_eq!(accuracy(&[5, 5, 2], &[5, 7, 2]).unwrap(), 2.0 / 3.0);
+    }
+}

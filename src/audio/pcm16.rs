@@ -1,0 +1,81 @@
+//! The notebook's 16-bit round trip and the processed-WAV writer.
+//!
+//! The notebook wrote trimmed audio with `soundfile.write` (PCM_16) and computed every feature
+//! from the re-read file. libsndfile 1.2.2 converts float to 16-bit as
+//! `clip(floor(x·32768), −32768, 32767)`: floor, not round (reference README). Doing the same
+//! here, in memory and on disk, makes features identical whether or not files were written.
+
+use std::io::{Seek, Write};
+
+/// One sample as libsndfile stores it in a 16-bit WAV.
+#[must_use]
+pub fn to_pcm16(x: f32) -> i16 {
+    // x·32768 is exact in f32 (a power-of-two scale); floor then saturate, as libsndfile.
+    (x * 32768.0).floor().clamp(-32768.0, 32767.0) as i16
+}
+
+/// The value librosa reads back for a stored 16-bit sample.
+#[must_use]
+pub fn from_pcm16(s: i16) -> f32 {
+    f32::from(s) / 32768.0
+}
+
+/// Quantises samples to what a PCM16 write and re-read yields. Idempotent.
+#[must_use]
+pub fn quantize_pcm16(samples: &[f32]) -> Vec<f32> {
+    samples.iter().map(|&x| from_pcm16(to_pcm16(x))).collect()
+}
+
+/// Writes mono samples as a 16-bit PCM WAV (with the same conversion as [`to_pcm16`]).
+pub fn write_pcm16_wav<W: Write + Seek>(writer: W, samples: &[f32], sample_rate_hz: u32) -> Result<(), hound::Error> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: sample_rate_hz,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav = hound::WavWriter::new(writer, spec)?;
+    let mut pcm = wav.get_i16_writer(samples.len() as u32);
+    for &x in samples {
+        pcm.write_sample(to_pcm16(x));
+    }
+    pcm.flush()?;
+    wav.finalize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn floors_and_clips_like_libsndfile() {
+        assert_eq!(to_pcm16(1.0), 32767);
+        assert_eq!(to_pcm16(-1.0), -32768);
+        assert_eq!(to_pcm16(-1.5), -32768);
+        assert_eq!(to_pcm16(0.0), 0);
+        // floor, not round: just below an LSB boundary goes down, negative values too.
+        assert_eq!(to_pcm16(0.99 / 32768.0), 0);
+        assert_eq!(to_pcm16(-0.01 / 32768.0), -1);
+    }
+
+    #[test]
+    fn wav_round_trip_gives_the_quantised_samples() {
+        let y = [0.5f32, -0.25, 0.123_456, -0.999_9, 0.0];
+        let mut buf = std::io::Cursor::new(Vec::new());
+        write_pcm16_wav(&mut buf, &y, 22_050).expect("write");
+        buf.set_position(0);
+        let mut reader = hound::WavReader::new(buf).expect("read");
+        assert_eq!(reader.spec().sample_rate, 22_050);
+        let back: Vec<f32> = reader.samples::<i16>().map(|s| from_pcm16(s.expect("sample"))).collect();
+        assert_eq!(back, quantize_pcm16(&y));
+    }
+
+    proptest! {
+        #[test]
+        fn quantisation_is_idempotent(y in proptest::collection::vec(-2.0f32..2.0, 0..512)) {
+            let once = quantize_pcm16(&y);
+            prop_assert_eq!(quantize_pcm16(&once), once);
+        }
+    }
+}

@@ -30,10 +30,7 @@ pub struct ConfusionMatrix {
 /// classes, columns predicted classes, both in ascending id order over the union of `y_true`
 /// and `y_pred`. Errors on mismatched lengths and empty input (scikit-learn raises too).
 /// Differs: the class ids are returned with the counts.
-pub fn confusion_matrix(
-    y_true: &[usize],
-    y_pred: &[usize],
-) -> Result<ConfusionMatrix, MetricsError> {
+pub fn confusion_matrix(y_true: &[usize], y_pred: &[usize]) -> Result<ConfusionMatrix, MetricsError> {
     check_pair("confusion_matrix", "y_true", y_true, "y_pred", y_pred)?;
     Ok(count_pairs(y_true, y_pred))
 }
@@ -47,10 +44,7 @@ fn count_pairs(y_true: &[usize], y_pred: &[usize]) -> ConfusionMatrix {
     for (&t, &p) in true_codes.iter().zip(pred_codes) {
         counts[[t, p]] += 1;
     }
-    ConfusionMatrix {
-        labels: enc.classes,
-        counts,
-    }
+    ConfusionMatrix { labels: enc.classes, counts }
 }
 
 /// Mirrors sklearn.metrics.accuracy_score (1.9), `normalize=True`: the fraction of samples
@@ -79,11 +73,7 @@ pub fn f1_score(y_true: &[usize], y_pred: &[usize], average: Average) -> Result<
         let pred_sum = matrix.counts.column(c).sum();
         // scikit-learn: (1 + β²) tp / (β² true_sum + pred_sum), β = 1.
         let denominator = true_sum as f64 + pred_sum as f64;
-        f1.push(if denominator == 0.0 {
-            0.0
-        } else {
-            2.0 * tp as f64 / denominator
-        });
+        f1.push(if denominator == 0.0 { 0.0 } else { 2.0 * tp as f64 / denominator });
         support.push(true_sum as f64);
     }
     Ok(match average {
@@ -109,17 +99,11 @@ pub fn roc_auc_score(y_true: &[usize], y_score: &[f64]) -> Result<f64, MetricsEr
         return Err(MetricsError::Empty { metric: METRIC });
     }
     if let Some((index, &value)) = y_score.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(MetricsError::NonFiniteScore {
-            metric: METRIC,
-            index,
-            value,
-        });
+        return Err(MetricsError::NonFiniteScore { metric: METRIC, index, value });
     }
     let enc = encode(y_true);
     if enc.n_classes() != 2 {
-        return Err(MetricsError::NotBinary {
-            n_classes: enc.n_classes(),
-        });
+        return Err(MetricsError::NotBinary { n_classes: enc.n_classes() });
     }
     // Samples by decreasing score; the order within ties never matters because a curve point
     // is only taken after the last sample of a run of equal scores.
@@ -134,9 +118,7 @@ pub fn roc_auc_score(y_true: &[usize], y_score: &[f64]) -> Result<f64, MetricsEr
         } else {
             fp += 1;
         }
-        let last_of_run = order
-            .get(rank + 1)
-            .is_none_or(|&next| y_score[next] != y_score[i]);
+        let last_of_run = order.get(rank + 1).is_none_or(|&next| y_score[next] != y_score[i]);
         if last_of_run {
             tps.push(tp as f64);
             fps.push(fp as f64);
@@ -152,18 +134,10 @@ pub fn roc_auc_score(y_true: &[usize], y_score: &[f64]) -> Result<f64, MetricsEr
         })
         .collect();
     let (fp_total, tp_total) = (fp as f64, tp as f64);
-    let fpr: Vec<f64> = std::iter::once(0.0)
-        .chain(kept.iter().map(|&i| fps[i] / fp_total))
-        .collect();
-    let tpr: Vec<f64> = std::iter::once(0.0)
-        .chain(kept.iter().map(|&i| tps[i] / tp_total))
-        .collect();
+    let fpr: Vec<f64> = std::iter::once(0.0).chain(kept.iter().map(|&i| fps[i] / fp_total)).collect();
+    let tpr: Vec<f64> = std::iter::once(0.0).chain(kept.iter().map(|&i| tps[i] / tp_total)).collect();
     // numpy.trapezoid: Σ dx · (y₁ + y₀) / 2
-    Ok(fpr
-        .windows(2)
-        .zip(tpr.windows(2))
-        .map(|(x, y)| (x[1] - x[0]) * (y[1] + y[0]) / 2.0)
-        .sum())
+    Ok(fpr.windows(2).zip(tpr.windows(2)).map(|(x, y)| (x[1] - x[0]) * (y[1] + y[0]) / 2.0).sum())
 }
 
 #[cfg(test)]
@@ -173,23 +147,12 @@ mod tests {
 
     #[test]
     fn length_mismatch_is_rejected() {
-        let mismatch = |r: Result<f64, MetricsError>| {
-            matches!(
-                r,
-                Err(MetricsError::LengthMismatch {
-                    left: 2,
-                    right: 3,
-                    ..
-                })
-            )
-        };
+        let mismatch =
+            |r: Result<f64, MetricsError>| matches!(r, Err(MetricsError::LengthMismatch { left: 2, right: 3, .. }));
         assert!(mismatch(accuracy(&[0, 1], &[0, 1, 1])));
         assert!(mismatch(f1_score(&[0, 1], &[0, 1, 1], Average::Macro)));
         assert!(mismatch(roc_auc_score(&[0, 1], &[0.1, 0.2, 0.3])));
-        assert!(matches!(
-            confusion_matrix(&[0, 1], &[0, 1, 1]),
-            Err(MetricsError::LengthMismatch { .. })
-        ));
+        assert!(matches!(confusion_matrix(&[0, 1], &[0, 1, 1]), Err(MetricsError::LengthMismatch { .. })));
     }
 
     #[test]
@@ -198,56 +161,35 @@ mod tests {
         assert!(empty(accuracy(&[], &[])));
         assert!(empty(f1_score(&[], &[], Average::Weighted)));
         assert!(empty(roc_auc_score(&[], &[])));
-        assert!(matches!(
-            confusion_matrix(&[], &[]),
-            Err(MetricsError::Empty { .. })
-        ));
+        assert!(matches!(confusion_matrix(&[], &[]), Err(MetricsError::Empty { .. })));
     }
 
     #[test]
     fn nan_score_is_rejected() {
         let err = roc_auc_score(&[0, 1, 1], &[0.2, f64::NAN, 0.4]).unwrap_err();
         assert!(matches!(err, MetricsError::NonFiniteScore { index: 1, .. }));
-        assert_eq!(
-            err.to_string(),
-            "roc_auc_score: y_score[1] is NaN, not a finite number"
-        );
+        assert_eq!(err.to_string(), "roc_auc_score: y_score[1] is NaN, not a finite number");
     }
 
     #[test]
     fn one_class_roc_auc_is_rejected() {
-        assert_eq!(
-            roc_auc_score(&[1, 1, 1], &[0.2, 0.3, 0.4]),
-            Err(MetricsError::NotBinary { n_classes: 1 })
-        );
+        assert_eq!(roc_auc_score(&[1, 1, 1], &[0.2, 0.3, 0.4]), Err(MetricsError::NotBinary { n_classes: 1 }));
     }
 
     #[test]
     fn three_class_roc_auc_is_rejected() {
-        assert_eq!(
-            roc_auc_score(&[0, 1, 2], &[0.2, 0.3, 0.4]),
-            Err(MetricsError::NotBinary { n_classes: 3 })
-        );
+        assert_eq!(roc_auc_score(&[0, 1, 2], &[0.2, 0.3, 0.4]), Err(MetricsError::NotBinary { n_classes: 3 }));
     }
 
     #[test]
     fn roc_auc_known_values() {
         // sklearn: roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.75
-        assert_eq!(
-            roc_auc_score(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]).unwrap(),
-            0.75
-        );
+        assert_eq!(roc_auc_score(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]).unwrap(), 0.75);
         // All scores tied: one diagonal segment.
         assert_eq!(roc_auc_score(&[0, 1, 0, 1], &[0.5; 4]).unwrap(), 0.5);
         // Ids 4 and 9: 9 is the positive class.
-        assert_eq!(
-            roc_auc_score(&[4, 9, 4, 9], &[0.1, 0.9, 0.2, 0.8]).unwrap(),
-            1.0
-        );
-        assert_eq!(
-            roc_auc_score(&[9, 4, 9, 4], &[0.1, 0.9, 0.2, 0.8]).unwrap(),
-            0.0
-        );
+        assert_eq!(roc_auc_score(&[4, 9, 4, 9], &[0.1, 0.9, 0.2, 0.8]).unwrap(), 1.0);
+        assert_eq!(roc_auc_score(&[9, 4, 9, 4], &[0.1, 0.9, 0.2, 0.8]).unwrap(), 0.0);
     }
 
     #[test]

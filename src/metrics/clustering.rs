@@ -30,10 +30,7 @@ impl<'a> Rows<'a> {
     }
 
     fn row(&self, i: usize) -> &[f64] {
-        let all = self
-            .data
-            .as_slice()
-            .expect("a standard-layout array is contiguous");
+        let all = self.data.as_slice().expect("a standard-layout array is contiguous");
         &all[i * self.n_features..(i + 1) * self.n_features]
     }
 }
@@ -79,10 +76,7 @@ fn finite_or_overflow(metric: &'static str, value: f64) -> Result<f64, MetricsEr
 /// 2 ≤ n_labels ≤ n_samples − 1, on mismatched lengths, empty input and non-finite values.
 /// Differs: distances are computed directly, not by the dot-product expansion (module doc), so
 /// duplicate rows are exactly 0 apart.
-pub fn silhouette_samples(
-    x: ArrayView2<f64>,
-    labels: &[usize],
-) -> Result<Array1<f64>, MetricsError> {
+pub fn silhouette_samples(x: ArrayView2<f64>, labels: &[usize]) -> Result<Array1<f64>, MetricsError> {
     const METRIC: &str = "silhouette";
     check_samples(METRIC, x, labels)?;
     let n_samples = labels.len();
@@ -204,16 +198,10 @@ pub fn davies_bouldin_score(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64,
             }
         }
     }
-    if intra
-        .iter()
-        .chain(&centroid_distances)
-        .any(|v| !v.is_finite())
-    {
+    if intra.iter().chain(&centroid_distances).any(|v| !v.is_finite()) {
         return Err(MetricsError::Overflow { metric: METRIC });
     }
-    if intra.iter().all(|s| s.abs() <= ISCLOSE_ATOL)
-        || centroid_distances.iter().all(|c| c.abs() <= ISCLOSE_ATOL)
-    {
+    if intra.iter().all(|s| s.abs() <= ISCLOSE_ATOL) || centroid_distances.iter().all(|c| c.abs() <= ISCLOSE_ATOL) {
         return Ok(0.0);
     }
     let mut total = 0.0;
@@ -273,20 +261,11 @@ pub fn inertia_to_centroids(
     check_finite(METRIC, "centroids", centroids)?;
     let n_centroids = centroids.nrows();
     if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= n_centroids) {
-        return Err(MetricsError::LabelOutOfRange {
-            metric: METRIC,
-            index,
-            label,
-            n_centroids,
-        });
+        return Err(MetricsError::LabelOutOfRange { metric: METRIC, index, label, n_centroids });
     }
     let rows = Rows::new(x);
     let centres = Rows::new(centroids);
-    let total = labels
-        .iter()
-        .enumerate()
-        .map(|(i, &label)| squared_distance(rows.row(i), centres.row(label)))
-        .sum();
+    let total = labels.iter().enumerate().map(|(i, &label)| squared_distance(rows.row(i), centres.row(label))).sum();
     finite_or_overflow(METRIC, total)
 }
 
@@ -296,14 +275,7 @@ mod tests {
     use ndarray::{array, Array2};
 
     fn two_blobs() -> (Array2<f64>, Vec<usize>) {
-        let x = array![
-            [0.0, 0.0],
-            [0.0, 1.0],
-            [1.0, 0.0],
-            [9.0, 9.0],
-            [9.0, 8.0],
-            [8.0, 9.0]
-        ];
+        let x = array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [9.0, 9.0], [9.0, 8.0], [8.0, 9.0]];
         (x, vec![0, 0, 0, 1, 1, 1])
     }
 
@@ -316,14 +288,7 @@ mod tests {
             davies_bouldin_score(x.view(), &labels),
             calinski_harabasz_score(x.view(), &labels),
         ] {
-            assert!(matches!(
-                result,
-                Err(MetricsError::InvalidLabelCount {
-                    n_labels: 1,
-                    n_samples: 6,
-                    ..
-                })
-            ));
+            assert!(matches!(result, Err(MetricsError::InvalidLabelCount { n_labels: 1, n_samples: 6, .. })));
         }
     }
 
@@ -332,10 +297,7 @@ mod tests {
         let (x, _) = two_blobs();
         let labels = [0, 1, 2, 3, 4, 5];
         let err = silhouette_score(x.view(), &labels).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "silhouette needs 2 ≤ n_labels ≤ n_samples − 1, got 6 labels for 6 samples"
-        );
+        assert_eq!(err.to_string(), "silhouette needs 2 ≤ n_labels ≤ n_samples − 1, got 6 labels for 6 samples");
         assert!(davies_bouldin_score(x.view(), &labels).is_err());
         assert!(calinski_harabasz_score(x.view(), &labels).is_err());
     }
@@ -351,14 +313,7 @@ mod tests {
             inertia(x.view(), &labels),
             inertia_to_centroids(x.view(), x.view(), &labels),
         ] {
-            assert!(matches!(
-                result,
-                Err(MetricsError::LengthMismatch {
-                    left: 6,
-                    right: 3,
-                    ..
-                })
-            ));
+            assert!(matches!(result, Err(MetricsError::LengthMismatch { left: 6, right: 3, .. })));
         }
     }
 
@@ -380,14 +335,8 @@ mod tests {
     fn zero_columns_are_rejected() {
         let x = Array2::<f64>::zeros((4, 0));
         let labels = [0, 0, 1, 1];
-        assert!(matches!(
-            silhouette_score(x.view(), &labels),
-            Err(MetricsError::NoFeatures { n_samples: 4, .. })
-        ));
-        assert!(matches!(
-            inertia(x.view(), &labels),
-            Err(MetricsError::NoFeatures { .. })
-        ));
+        assert!(matches!(silhouette_score(x.view(), &labels), Err(MetricsError::NoFeatures { n_samples: 4, .. })));
+        assert!(matches!(inertia(x.view(), &labels), Err(MetricsError::NoFeatures { .. })));
     }
 
     #[test]
@@ -400,17 +349,11 @@ mod tests {
             calinski_harabasz_score(x.view(), &labels),
             inertia(x.view(), &labels),
         ] {
-            assert!(matches!(
-                result,
-                Err(MetricsError::NonFiniteInput { row: 4, col: 1, .. })
-            ));
+            assert!(matches!(result, Err(MetricsError::NonFiniteInput { row: 4, col: 1, .. })));
         }
         x[[4, 1]] = f64::INFINITY;
         let err = silhouette_score(x.view(), &labels).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "silhouette: x[4, 1] is inf, not a finite number"
-        );
+        assert_eq!(err.to_string(), "silhouette: x[4, 1] is inf, not a finite number");
     }
 
     #[test]
@@ -419,12 +362,7 @@ mod tests {
         let centroids = array![[0.0, 0.0], [f64::NAN, 1.0]];
         assert!(matches!(
             inertia_to_centroids(x.view(), centroids.view(), &[0, 0, 0, 1, 1, 1]),
-            Err(MetricsError::NonFiniteInput {
-                matrix: "centroids",
-                row: 1,
-                col: 0,
-                ..
-            })
+            Err(MetricsError::NonFiniteInput { matrix: "centroids", row: 1, col: 0, .. })
         ));
     }
 
@@ -434,11 +372,7 @@ mod tests {
         let centroids = Array2::<f64>::zeros((2, 3));
         assert!(matches!(
             inertia_to_centroids(x.view(), centroids.view(), &labels),
-            Err(MetricsError::CentroidWidth {
-                centroid_cols: 3,
-                x_cols: 2,
-                ..
-            })
+            Err(MetricsError::CentroidWidth { centroid_cols: 3, x_cols: 2, .. })
         ));
     }
 
@@ -448,12 +382,7 @@ mod tests {
         let centroids = Array2::<f64>::zeros((2, 2));
         assert!(matches!(
             inertia_to_centroids(x.view(), centroids.view(), &[0, 0, 0, 1, 2, 1]),
-            Err(MetricsError::LabelOutOfRange {
-                index: 4,
-                label: 2,
-                n_centroids: 2,
-                ..
-            })
+            Err(MetricsError::LabelOutOfRange { index: 4, label: 2, n_centroids: 2, .. })
         ));
     }
 
@@ -461,14 +390,8 @@ mod tests {
     fn overflowing_distances_are_an_error_not_nan() {
         let x = array![[1e200], [-1e200], [3e200], [-3e200]];
         let labels = [0, 0, 1, 1];
-        assert!(matches!(
-            silhouette_score(x.view(), &labels),
-            Err(MetricsError::Overflow { .. })
-        ));
-        assert!(matches!(
-            inertia(x.view(), &labels),
-            Err(MetricsError::Overflow { .. })
-        ));
+        assert!(matches!(silhouette_score(x.view(), &labels), Err(MetricsError::Overflow { .. })));
+        assert!(matches!(inertia(x.view(), &labels), Err(MetricsError::Overflow { .. })));
     }
 
     #[test]
@@ -500,15 +423,7 @@ mod tests {
     #[test]
     fn coincident_centroids_count_as_infinitely_far() {
         // Clusters 0 and 1 share centroid (0, 0); sklearn gives 0.3076849870409711.
-        let x = array![
-            [1.0, 0.0],
-            [-1.0, 0.0],
-            [0.0, 2.0],
-            [0.0, -2.0],
-            [5.0, 5.0],
-            [6.0, 5.0],
-            [5.0, 6.0]
-        ];
+        let x = array![[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0], [5.0, 5.0], [6.0, 5.0], [5.0, 6.0]];
         let db = davies_bouldin_score(x.view(), &[0, 0, 1, 1, 2, 2, 2]).unwrap();
         assert!((db - 0.3076849870409711).abs() < 1e-12);
     }
@@ -518,14 +433,8 @@ mod tests {
         let (x, labels) = two_blobs();
         let f = x.t().as_standard_layout().into_owned().reversed_axes();
         assert!(!f.is_standard_layout());
-        assert_eq!(
-            silhouette_score(x.view(), &labels).unwrap(),
-            silhouette_score(f.view(), &labels).unwrap()
-        );
-        assert_eq!(
-            inertia(x.view(), &labels).unwrap(),
-            inertia(f.view(), &labels).unwrap()
-        );
+        assert_eq!(silhouette_score(x.view(), &labels).unwrap(), silhouette_score(f.view(), &labels).unwrap());
+        assert_eq!(inertia(x.view(), &labels).unwrap(), inertia(f.view(), &labels).unwrap());
     }
 
     #[test]
@@ -534,9 +443,6 @@ mod tests {
         // Each blob: centroid at 1/3 from the corner; Σ |x − c|² = 4/3 per blob.
         assert!((inertia(x.view(), &labels).unwrap() - 8.0 / 3.0).abs() < 1e-12);
         let centroids = array![[0.0, 0.0], [9.0, 9.0]];
-        assert_eq!(
-            inertia_to_centroids(x.view(), centroids.view(), &labels).unwrap(),
-            4.0
-        );
+        assert_eq!(inertia_to_centroids(x.view(), centroids.view(), &labels).unwrap(), 4.0);
     }
 }

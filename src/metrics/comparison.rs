@@ -30,11 +30,7 @@ impl Contingency {
             }
         }
         let to_u64 = |counts: Vec<usize>| counts.into_iter().map(|c| c as u64).collect();
-        Contingency {
-            cells,
-            row_sums: to_u64(ea.counts),
-            col_sums: to_u64(eb.counts),
-        }
+        Contingency { cells, row_sums: to_u64(ea.counts), col_sums: to_u64(eb.counts) }
     }
 }
 
@@ -145,52 +141,27 @@ mod tests {
 
     #[test]
     fn length_mismatch_is_rejected() {
-        for result in [
-            adjusted_rand_score(&[0, 1, 1], &[0, 1]),
-            normalized_mutual_info_score(&[0, 1, 1], &[0, 1]),
-        ] {
-            assert!(matches!(
-                result,
-                Err(MetricsError::LengthMismatch {
-                    left: 3,
-                    right: 2,
-                    ..
-                })
-            ));
+        for result in [adjusted_rand_score(&[0, 1, 1], &[0, 1]), normalized_mutual_info_score(&[0, 1, 1], &[0, 1])] {
+            assert!(matches!(result, Err(MetricsError::LengthMismatch { left: 3, right: 2, .. })));
         }
     }
 
     #[test]
     fn empty_labellings_are_rejected() {
-        assert!(matches!(
-            adjusted_rand_score(&[], &[]),
-            Err(MetricsError::Empty { .. })
-        ));
-        assert!(matches!(
-            normalized_mutual_info_score(&[], &[]),
-            Err(MetricsError::Empty { .. })
-        ));
+        assert!(matches!(adjusted_rand_score(&[], &[]), Err(MetricsError::Empty { .. })));
+        assert!(matches!(normalized_mutual_info_score(&[], &[]), Err(MetricsError::Empty { .. })));
     }
 
     #[test]
     fn identical_single_cluster_labellings_score_one() {
         assert_eq!(adjusted_rand_score(&[3, 3, 3], &[7, 7, 7]).unwrap(), 1.0);
-        assert_eq!(
-            normalized_mutual_info_score(&[3, 3, 3], &[7, 7, 7]).unwrap(),
-            1.0
-        );
+        assert_eq!(normalized_mutual_info_score(&[3, 3, 3], &[7, 7, 7]).unwrap(), 1.0);
     }
 
     #[test]
     fn single_cluster_against_many_scores_zero() {
-        assert_eq!(
-            adjusted_rand_score(&[0, 0, 0, 0], &[0, 1, 2, 3]).unwrap(),
-            0.0
-        );
-        assert_eq!(
-            normalized_mutual_info_score(&[0, 0, 0, 0], &[0, 1, 0, 1]).unwrap(),
-            0.0
-        );
+        assert_eq!(adjusted_rand_score(&[0, 0, 0, 0], &[0, 1, 2, 3]).unwrap(), 0.0);
+        assert_eq!(normalized_mutual_info_score(&[0, 0, 0, 0], &[0, 1, 0, 1]).unwrap(), 0.0);
     }
 
     #[test]

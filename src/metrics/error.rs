@@ -25,9 +25,7 @@ pub enum MetricsError {
         metric: &'static str,
     },
     /// The feature matrix has rows but no columns.
-    #[error(
-        "{metric}: x has {n_samples} rows but no columns, the metric needs at least one feature"
-    )]
+    #[error("{metric}: x has {n_samples} rows but no columns, the metric needs at least one feature")]
     NoFeatures {
         /// The metric that was asked for.
         metric: &'static str,
@@ -60,9 +58,7 @@ pub enum MetricsError {
     },
     /// Internal clustering metrics are only defined for 2 ≤ n_labels ≤ n_samples − 1
     /// (scikit-learn's `check_number_of_labels`).
-    #[error(
-        "{metric} needs 2 ≤ n_labels ≤ n_samples − 1, got {n_labels} labels for {n_samples} samples"
-    )]
+    #[error("{metric} needs 2 ≤ n_labels ≤ n_samples − 1, got {n_labels} labels for {n_samples} samples")]
     InvalidLabelCount {
         /// The metric that was asked for (`silhouette`, `davies_bouldin`, `calinski_harabasz`).
         metric: &'static str,

@@ -30,18 +30,12 @@ pub(crate) fn encode(labels: &[usize]) -> Encoded {
     let codes = labels
         .iter()
         .map(|label| {
-            let code = classes
-                .binary_search(label)
-                .expect("classes holds every label: it was built from them");
+            let code = classes.binary_search(label).expect("classes holds every label: it was built from them");
             counts[code] += 1;
             code
         })
         .collect();
-    Encoded {
-        classes,
-        codes,
-        counts,
-    }
+    Encoded { classes, codes, counts }
 }
 
 pub(crate) fn check_same_length(
@@ -54,13 +48,7 @@ pub(crate) fn check_same_length(
     if left == right {
         Ok(())
     } else {
-        Err(MetricsError::LengthMismatch {
-            metric,
-            left_name,
-            left,
-            right_name,
-            right,
-        })
+        Err(MetricsError::LengthMismatch { metric, left_name, left, right_name, right })
     }
 }
 
@@ -79,30 +67,16 @@ pub(crate) fn check_pair(
     Ok(())
 }
 
-pub(crate) fn check_finite(
-    metric: &'static str,
-    matrix: &'static str,
-    x: ArrayView2<f64>,
-) -> Result<(), MetricsError> {
+pub(crate) fn check_finite(metric: &'static str, matrix: &'static str, x: ArrayView2<f64>) -> Result<(), MetricsError> {
     match x.indexed_iter().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
-        Some(((row, col), &value)) => Err(MetricsError::NonFiniteInput {
-            metric,
-            matrix,
-            row,
-            col,
-            value,
-        }),
+        Some(((row, col), &value)) => Err(MetricsError::NonFiniteInput { metric, matrix, row, col, value }),
     }
 }
 
 /// A feature matrix with one label per row: lengths agree, at least one row and one column,
 /// every value finite.
-pub(crate) fn check_samples(
-    metric: &'static str,
-    x: ArrayView2<f64>,
-    labels: &[usize],
-) -> Result<(), MetricsError> {
+pub(crate) fn check_samples(metric: &'static str, x: ArrayView2<f64>, labels: &[usize]) -> Result<(), MetricsError> {
     let (n_samples, n_features) = x.dim();
     check_same_length(metric, "x", n_samples, "labels", labels.len())?;
     if n_samples == 0 {
@@ -115,18 +89,10 @@ pub(crate) fn check_samples(
 }
 
 /// scikit-learn's `check_number_of_labels`: 2 ≤ n_labels ≤ n_samples − 1.
-pub(crate) fn check_n_labels(
-    metric: &'static str,
-    n_labels: usize,
-    n_samples: usize,
-) -> Result<(), MetricsError> {
+pub(crate) fn check_n_labels(metric: &'static str, n_labels: usize, n_samples: usize) -> Result<(), MetricsError> {
     if 1 < n_labels && n_labels < n_samples {
         Ok(())
     } else {
-        Err(MetricsError::InvalidLabelCount {
-            metric,
-            n_labels,
-            n_samples,
-        })
+        Err(MetricsError::InvalidLabelCount { metric, n_labels, n_samples })
     }
 }

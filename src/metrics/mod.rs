@@ -26,12 +26,9 @@ mod comparison;
 mod error;
 mod input;
 
-pub use classification::{
-    accuracy, confusion_matrix, f1_score, roc_auc_score, Average, ConfusionMatrix,
-};
+pub use classification::{accuracy, confusion_matrix, f1_score, roc_auc_score, Average, ConfusionMatrix};
 pub use clustering::{
-    calinski_harabasz_score, davies_bouldin_score, inertia, inertia_to_centroids,
-    silhouette_samples, silhouette_score,
+    calinski_harabasz_score, davies_bouldin_score, inertia, inertia_to_centroids, silhouette_samples, silhouette_score,
 };
 pub use comparison::{adjusted_rand_score, normalized_mutual_info_score};
 pub use error::MetricsError;

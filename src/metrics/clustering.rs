@@ -217,12 +217,12 @@ pub fn davies_bouldin_score(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64,
     finite_or_overflow(METRIC, total / n_labels as f64)
 }
 
-/// Within-cluster sum of squares: the squared Euclidean distance of every sample to the mean of
-/// its cluster, summed in sample order. Any number of clusters (1 included) is allowed, so the
-/// elbow can start at k = 1; labels are arbitrary ids. Equals scikit-learn's `KMeans.inertia_`
-/// only when the fitted centroids are exactly the cluster means: use
-/// [`inertia_to_centroids`] for a fitted model. Errors on mismatched lengths, empty input and
-/// non-finite values. Differs: not a scikit-learn function (tested against numpy).
+/// Mirrors sklearn.cluster.KMeans.inertia_ (1.9) measured to the cluster means: the squared
+/// Euclidean distance of every sample to the mean of its cluster, summed in sample order. Any
+/// number of clusters (1 included) is allowed, so the elbow can start at k = 1; labels are
+/// arbitrary ids. Errors on mismatched lengths, empty input and non-finite values. Differs:
+/// scikit-learn measures to the fitted centroids, which equal the means only at exact
+/// convergence; for a fitted model use [`inertia_to_centroids`]. Tested against numpy.
 pub fn inertia(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64, MetricsError> {
     const METRIC: &str = "inertia";
     check_samples(METRIC, x, labels)?;

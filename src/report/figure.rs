@@ -1,0 +1,427 @@
+//! Figures: PNG charts drawn with plotters and a bundled font.
+//!
+//! plotters draws text through `ab_glyph` from a font registered in-process, so a run needs no
+//! system font libraries (fontconfig, freetype) and renders the same glyphs on every machine.
+//! The font is DejaVu Sans, bundled under `assets/fonts/` with its licence.
+//!
+//! Each figure kind is one arm of [`draw_figure`] and one function drawing on a generic
+//! plotters `DrawingArea`, so a new kind (heatmap, dendrogram, scree) is one arm plus one
+//! function, and an SVG backend can reuse the same drawing code.
+//!
+//! Input is data from studies, which can be degenerate: a single point, all-equal values,
+//! NaN or infinite values (dropped), empty series. None of these panics; a figure with nothing
+//! finite to show is drawn as empty axes with a note, so the report still has its picture.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontStyle};
+
+use super::error::ReportError;
+use super::format;
+use crate::study::Figure;
+
+/// Width and height of every PNG, in pixels.
+pub const FIGURE_SIZE: (u32, u32) = (900, 600);
+
+/// The family name plotters uses by default for captions, tick labels and legends; registering
+/// the bundled font under it makes every text element use it without naming it each time.
+const FONT_FAMILY: &str = "sans-serif";
+
+/// DejaVu Sans 2.37 (Debian's fonts-dejavu-core), Bitstream Vera licence:
+/// `assets/fonts/LICENSE-DejaVu.txt`.
+static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+const TITLE_SIZE: u32 = 26;
+const AXIS_DESC_SIZE: u32 = 19;
+const TICK_LABEL_SIZE: u32 = 15;
+const LEGEND_SIZE: u32 = 15;
+const NOTE_SIZE: u32 = 20;
+const MARKER_RADIUS: u32 = 4;
+const LINE_WIDTH: u32 = 2;
+
+/// Categorical colours: matplotlib's `tab10` (what the notebook's plots used), then the lighter
+/// `tab20` companions, so up to 20 clusters or series get distinct colours; beyond that the
+/// palette repeats. Indexed by cluster id or series position, so a colour never depends on
+/// which other clusters are present.
+const PALETTE: [RGBColor; 20] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0xae, 0xc7, 0xe8),
+    RGBColor(0xff, 0xbb, 0x78),
+    RGBColor(0x98, 0xdf, 0x8a),
+    RGBColor(0xff, 0x98, 0x96),
+    RGBColor(0xc5, 0xb0, 0xd5),
+    RGBColor(0xc4, 0x9c, 0x94),
+    RGBColor(0xf7, 0xb6, 0xd2),
+    RGBColor(0xc7, 0xc7, 0xc7),
+    RGBColor(0xdb, 0xdb, 0x8d),
+    RGBColor(0x9e, 0xda, 0xe5),
+];
+
+/// The colour of cluster or series `index`.
+fn colour(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// Draws `figure` as `<dir>/<name>.png` (900×600, white background) and returns that path.
+/// `dir` is created if missing.
+///
+/// - `Line`: one coloured line with circle markers per series (broken where a point is not
+///   finite), axis descriptions, title, a dashed vertical line labelled with its value at
+///   `highlight_x`, and a legend when there is more than one series.
+/// - `Scatter`: one filled circle per point, coloured by cluster with a fixed categorical
+///   palette, and a legend `cluster <id>` for each cluster present.
+///
+/// Errors: a name that is not a plain file stem ([`ReportError::BadFigureName`]), a folder or
+/// file that cannot be written ([`ReportError::Io`], [`ReportError::Draw`]).
+pub fn draw_figure(figure: &Figure, dir: &Path) -> Result<PathBuf, ReportError> {
+    let name = figure.name();
+    check_name(name)?;
+    ensure_font_registered()?;
+    fs::create_dir_all(dir).map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
+    let path = dir.join(format!("{name}.png"));
+    let draw_error = |message: String| ReportError::Draw { path: path.clone(), message };
+
+    {
+        let root = BitMapBackend::new(&path, FIGURE_SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_error(e.to_string()))?;
+        let drawn = match figure {
+            Figure::Line { title, x_label, y_label, series, highlight_x, .. } => {
+                draw_line(&root, Labels { title, x_label, y_label }, series, *highlight_x)
+            }
+            Figure::Scatter { title, x_label, y_label, points, .. } => {
+                draw_scatter(&root, Labels { title, x_label, y_label }, points)
+            }
+        };
+        drawn.map_err(|e| draw_error(e.to_string()))?;
+        // Encoding and writing the PNG happen here; dropping the backend would swallow errors.
+        root.present().map_err(|e| draw_error(e.to_string()))?;
+    }
+    Ok(path)
+}
+
+/// A figure name becomes a file name inside the figures folder: it must not walk out of it.
+fn check_name(name: &str) -> Result<(), ReportError> {
+    let plain = !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+    if plain {
+        Ok(())
+    } else {
+        Err(ReportError::BadFigureName { name: name.to_owned() })
+    }
+}
+
+/// Registers the bundled font with plotters, once per process.
+///
+/// plotters keeps fonts in a global table behind a lock; `OnceLock` makes concurrent first
+/// calls (figures drawn from several threads) register it exactly once and all see the result.
+fn ensure_font_registered() -> Result<(), ReportError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| register_font(FONT_FAMILY, FontStyle::Normal, DEJAVU_SANS).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(ReportError::Font)
+    }
+}
+
+/// Texts around a chart.
+#[derive(Clone, Copy)]
+struct Labels<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw_line<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Labels<'_>,
+    series: &[(String, Vec<(f64, f64)>)],
+    highlight_x: Option<f64>,
+) -> DrawResult<DB> {
+    let finite_points = || series.iter().flat_map(|(_, points)| points.iter().copied().filter(|p| is_finite_point(*p)));
+    let highlight_x = highlight_x.filter(|x| x.is_finite());
+    let x_range = axis_range(finite_points().map(|p| p.0).chain(highlight_x));
+    let y_range = axis_range(finite_points().map(|p| p.1));
+    let (Some(x_range), Some(y_range)) = (x_range, y_range) else {
+        return draw_empty(root, labels, "no finite data to plot");
+    };
+    let integral_x = finite_points().all(|p| p.0.fract() == 0.0);
+    let legend_at = legend_position(finite_points(), &x_range, &y_range, series.len());
+    let mut chart = build_chart(root, labels, x_range.clone(), y_range.clone(), integral_x)?;
+
+    for (index, (name, points)) in series.iter().enumerate() {
+        let style = ShapeStyle::from(colour(index)).stroke_width(LINE_WIDTH);
+        for segment in finite_runs(points) {
+            chart.draw_series(LineSeries::new(segment.iter().copied(), style))?;
+        }
+        let markers = points
+            .iter()
+            .copied()
+            .filter(|p| is_finite_point(*p))
+            .map(move |p| Circle::new(p, MARKER_RADIUS, style.filled()));
+        let drawn = chart.draw_series(markers)?;
+        if series.len() > 1 {
+            drawn.label(name.as_str()).legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(-2, 0), (22, 0)], style)
+                    + Circle::new((10, 0), MARKER_RADIUS, style.filled())
+            });
+        }
+    }
+
+    if let Some(x) = highlight_x {
+        let style = ShapeStyle::from(BLACK.mix(0.7)).stroke_width(LINE_WIDTH);
+        let line = vec![(x, y_range.start), (x, y_range.end)];
+        chart.draw_series(DashedLineSeries::new(line, 10, 6, style))?;
+        let note = format!("{} = {}", short_label(labels.x_label), format::significant(x, 6));
+        let anchor = chart.backend_coord(&(x, y_range.end));
+        root.draw(&Text::new(
+            note,
+            (anchor.0 + 6, anchor.1 + 4),
+            (FONT_FAMILY, LEGEND_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Top)),
+        ))?;
+    }
+
+    if series.len() > 1 {
+        draw_legend(&mut chart, legend_at)?;
+    }
+    Ok(())
+}
+
+fn draw_scatter<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Labels<'_>,
+    points: &[(f64, f64, usize)],
+) -> DrawResult<DB> {
+    let mut by_cluster: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
+    for &(x, y, cluster) in points {
+        if is_finite_point((x, y)) {
+            by_cluster.entry(cluster).or_default().push((x, y));
+        }
+    }
+    let all = || by_cluster.values().flatten();
+    let (Some(x_range), Some(y_range)) = (axis_range(all().map(|p| p.0)), axis_range(all().map(|p| p.1))) else {
+        return draw_empty(root, labels, "no finite points to plot");
+    };
+    let legend_at = legend_position(all().copied(), &x_range, &y_range, by_cluster.len());
+    let mut chart = build_chart(root, labels, x_range, y_range, false)?;
+    for (&cluster, cluster_points) in &by_cluster {
+        let fill = colour(cluster).filled();
+        let edge = ShapeStyle::from(BLACK.mix(0.35)).stroke_width(1);
+        let markers = cluster_points.iter().map(move |&p| {
+            EmptyElement::at(p)
+                + Circle::new((0, 0), MARKER_RADIUS + 1, fill)
+                + Circle::new((0, 0), MARKER_RADIUS + 1, edge)
+        });
+        chart
+            .draw_series(markers)?
+            .label(format!("cluster {cluster}"))
+            .legend(move |(x, y)| Circle::new((x + 10, y), MARKER_RADIUS + 1, fill));
+    }
+    draw_legend(&mut chart, legend_at)?;
+    Ok(())
+}
+
+type Chart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+/// Title, axes, grid and tick labels. Integral x data (k = 2..14) gets one tick per integer when
+/// that stays readable, so ticks do not fall between ks.
+fn build_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    labels: Labels<'_>,
+    x_range: Range<f64>,
+    y_range: Range<f64>,
+    integral_x: bool,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(labels.title, (FONT_FAMILY, TITLE_SIZE))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(85)
+        .build_cartesian_2d(x_range.clone(), y_range)?;
+    let span = x_range.end - x_range.start;
+    let n_x_labels = if integral_x && span <= 30.0 { (span.floor() as usize + 1).max(2) } else { 10 };
+    chart
+        .configure_mesh()
+        .x_labels(n_x_labels)
+        .y_labels(8)
+        .x_desc(labels.x_label)
+        .y_desc(labels.y_label)
+        .x_label_formatter(&|v| format::significant(*v, 6))
+        .y_label_formatter(&|v| format::significant(*v, 4))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
+        .axis_desc_style((FONT_FAMILY, AXIS_DESC_SIZE))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.1))
+        .draw()?;
+    Ok(chart)
+}
+
+fn draw_legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart<'a, DB>, at: SeriesLabelPosition) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .position(at)
+        .label_font((FONT_FAMILY, LEGEND_SIZE))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+}
+
+/// The plot corner whose legend box would cover the fewest points (ties go to the upper
+/// right, then upper left, lower right, lower left), so the legend hides as little as possible.
+/// The box is estimated in axis fractions: 22 % wide, about 5.5 % high per entry.
+fn legend_position(
+    points: impl Iterator<Item = (f64, f64)>,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    n_entries: usize,
+) -> SeriesLabelPosition {
+    const WIDTH: f64 = 0.22;
+    let height = (0.04 + 0.055 * n_entries as f64).min(0.95);
+    // (is right, is upper) per candidate corner, in order of preference.
+    let corners = [(true, true), (false, true), (true, false), (false, false)];
+    let mut covered = [0_usize; 4];
+    for (px, py) in points {
+        let fx = (px - x.start) / (x.end - x.start);
+        let fy = (py - y.start) / (y.end - y.start);
+        for (count, &(right, upper)) in covered.iter_mut().zip(&corners) {
+            let in_x = if right { fx >= 1.0 - WIDTH } else { fx <= WIDTH };
+            let in_y = if upper { fy >= 1.0 - height } else { fy <= height };
+            *count += usize::from(in_x && in_y);
+        }
+    }
+    // `min_by_key` keeps the first of equal minima: the order above is the tie-break.
+    let best = (0..corners.len()).min_by_key(|&i| covered[i]).unwrap_or(0);
+    match corners[best] {
+        (true, true) => SeriesLabelPosition::UpperRight,
+        (false, true) => SeriesLabelPosition::UpperLeft,
+        (true, false) => SeriesLabelPosition::LowerRight,
+        (false, false) => SeriesLabelPosition::LowerLeft,
+    }
+}
+
+/// Axes on a unit square with a centred note, for figures with nothing finite to show.
+fn draw_empty<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, labels: Labels<'_>, note: &str) -> DrawResult<DB> {
+    let chart = build_chart(root, labels, 0.0..1.0, 0.0..1.0, false)?;
+    let centre = chart.backend_coord(&(0.5, 0.5));
+    root.draw(&Text::new(
+        note.to_owned(),
+        centre,
+        (FONT_FAMILY, NOTE_SIZE).into_font().color(&BLACK.mix(0.6)).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+}
+
+fn is_finite_point((x, y): (f64, f64)) -> bool {
+    x.is_finite() && y.is_finite()
+}
+
+/// Maximal runs of consecutive finite points: a line is broken where a value is missing rather
+/// than bridged across it.
+fn finite_runs(points: &[(f64, f64)]) -> impl Iterator<Item = &[(f64, f64)]> {
+    points.split(|p| !is_finite_point(*p)).filter(|run| !run.is_empty())
+}
+
+/// The drawn range of finite `values`: their span plus 5 % on each side; a single value (or
+/// all equal) gets a symmetric band around it. `None` when there is nothing finite, or when
+/// the span itself overflows `f64` (values near ±1.8e308 cannot be laid out on one axis).
+fn axis_range(values: impl Iterator<Item = f64>) -> Option<Range<f64>> {
+    let (min, max) = values
+        .filter(|v| v.is_finite())
+        .fold(None, |acc: Option<(f64, f64)>, v| Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v)))))?;
+    let span = max - min;
+    if !span.is_finite() {
+        return None;
+    }
+    let pad = if span > 0.0 {
+        span * 0.05
+    } else if min != 0.0 {
+        min.abs() * 0.1
+    } else {
+        1.0
+    };
+    let (lo, hi) = (min - pad, max + pad);
+    // A span of subnormal size cannot be divided into ticks; so is one that padding overflows.
+    (lo.is_finite() && hi.is_finite() && hi > lo && (hi - lo).is_normal()).then_some(lo..hi)
+}
+
+/// The x axis description for the highlight note, or `x` when the description is long.
+fn short_label(label: &str) -> &str {
+    if label.is_empty() || label.chars().count() > 16 {
+        "x"
+    } else {
+        label
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_range_pads_and_handles_degenerate_input() {
+        assert_eq!(axis_range([0.0, 10.0].into_iter()), Some(-0.5..10.5));
+        assert_eq!(axis_range([2.0, 2.0].into_iter()), Some(1.8..2.2));
+        assert_eq!(axis_range([0.0].into_iter()), Some(-1.0..1.0));
+        assert_eq!(axis_range([f64::NAN, f64::INFINITY].into_iter()), None);
+        assert_eq!(axis_range(std::iter::empty()), None);
+        assert_eq!(axis_range([-f64::MAX, f64::MAX].into_iter()), None);
+        assert!(axis_range([1.0, f64::NAN, 3.0].into_iter()).is_some());
+    }
+
+    #[test]
+    fn legend_avoids_the_crowded_corner() {
+        let crowded_upper_right = [(9.0, 9.0), (9.5, 9.5), (9.8, 9.1)];
+        let at = legend_position(crowded_upper_right.into_iter(), &(0.0..10.0), &(0.0..10.0), 2);
+        assert!(matches!(at, SeriesLabelPosition::UpperLeft));
+        let at = legend_position(std::iter::empty(), &(0.0..10.0), &(0.0..10.0), 2);
+        assert!(matches!(at, SeriesLabelPosition::UpperRight));
+    }
+
+    #[test]
+    fn lines_break_at_non_finite_points() {
+        let points = [(1.0, 1.0), (2.0, f64::NAN), (3.0, 3.0), (4.0, 4.0), (f64::INFINITY, 0.0)];
+        let runs: Vec<usize> = finite_runs(&points).map(<[_]>::len).collect();
+        assert_eq!(runs, [1, 2]);
+    }
+
+    #[test]
+    fn figure_names_must_be_plain_stems() {
+        assert!(check_name("k_sweep_elbow").is_ok());
+        for bad in ["", ".", "..", "a/b", "..\\x", "a\0"] {
+            assert!(matches!(check_name(bad), Err(ReportError::BadFigureName { .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn palette_is_fixed_and_distinct() {
+        let unique: std::collections::HashSet<_> = PALETTE.iter().map(|c| (c.0, c.1, c.2)).collect();
+        assert_eq!(unique.len(), PALETTE.len());
+        assert_eq!(colour(0), colour(PALETTE.len()));
+    }
+
+    #[test]
+    fn font_registers_once_from_many_threads() {
+        let handles: Vec<_> = (0..4).map(|_| std::thread::spawn(ensure_font_registered)).collect();
+        for handle in handles {
+            assert!(handle.join().expect("no panic").is_ok());
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Tables: polars `DataFrame`s, CSV files and Markdown.
+//!
+//! CSV goes through polars' writer, configured explicitly rather than by its defaults:
+//! no float precision and no forced notation make it print every `f64` in the shortest form
+//! that parses back to the same value (polars 0.55 formats with `zmij`), and an undefined
+//! number (`None`) becomes an empty cell. `runs` and `reproduce` read these files back and
+//! compare numbers exactly, so this is a contract, tested below and in `tests/report_render.rs`.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::{CsvWriter, DataFrame, IntoColumn, NamedFrom, SerWriter, Series};
+
+use super::error::ReportError;
+use super::format;
+use crate::study::{Column, SummaryRow, Table, Values};
+
+/// Builds a polars `DataFrame` from a [`Table`]: `Text` → `String`, `Int` → `Int64`,
+/// `Float` → `Float64` with `None` as null.
+///
+/// Errors: columns of different lengths ([`ReportError::RaggedTable`]) or repeated column
+/// names ([`ReportError::DuplicateColumn`]) — both programming errors in a study, reported
+/// with the table's name instead of polars' generic message.
+pub fn table_to_dataframe(table: &Table) -> Result<DataFrame, ReportError> {
+    check_shape(table)?;
+    let height = table.columns.first().map_or(0, Column::len);
+    let columns = table
+        .columns
+        .iter()
+        .map(|column| {
+            let name = column.name.as_str().into();
+            let series = match &column.values {
+                Values::Text(values) => Series::new(name, values.as_slice()),
+                Values::Int(values) => Series::new(name, values.as_slice()),
+                Values::Float(values) => Series::new(name, values.as_slice()),
+            };
+            series.into_column()
+        })
+        .collect();
+    DataFrame::new(height, columns).map_err(|source| ReportError::Polars { table: table.name.clone(), source })
+}
+
+/// Writes a [`Table`] as CSV with a header row: floats in shortest round-trip form, `None` as
+/// an empty cell, text quoted only where needed (RFC 4180).
+pub fn write_table_csv(table: &Table, path: &Path) -> Result<(), ReportError> {
+    let mut df = table_to_dataframe(table)?;
+    let io_error = |source| ReportError::Io { path: path.to_path_buf(), source };
+    let mut file = File::create(path).map_err(io_error)?;
+    write_dataframe_csv(&mut df, &table.name, &mut file)?;
+    // polars buffers internally but the file handle must still see every byte before close.
+    file.flush().map_err(io_error)
+}
+
+/// Serialises a `DataFrame` as CSV into `out` with the float and null conventions of this
+/// module (see the module doc).
+pub(crate) fn write_dataframe_csv(df: &mut DataFrame, table: &str, out: &mut impl Write) -> Result<(), ReportError> {
+    CsvWriter::new(out)
+        .include_header(true)
+        .with_float_precision(None)
+        .with_float_scientific(None)
+        .with_null_value("".into())
+        .with_line_terminator("\n".into())
+        .finish(df)
+        .map_err(|source| ReportError::Polars { table: table.to_owned(), source })
+}
+
+/// Renders a [`Table`] as a GitHub pipe table for reading: floats with 6 significant digits,
+/// `None` as an empty cell, numeric columns right-aligned, `|` and line breaks in text escaped.
+///
+/// Ragged tables are rendered as far as each column goes (missing cells empty) rather than
+/// rejected: Markdown is for people, and a partial table says more than an error.
+#[must_use]
+pub fn table_to_markdown(table: &Table) -> String {
+    let header: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let align_right: Vec<bool> = table.columns.iter().map(|c| !matches!(c.values, Values::Text(_))).collect();
+    let height = table.columns.iter().map(Column::len).max().unwrap_or(0);
+    let rows: Vec<Vec<String>> =
+        (0..height).map(|row| table.columns.iter().map(|column| display_cell(column, row)).collect()).collect();
+    format::markdown_table(&header, &align_right, &rows)
+}
+
+/// The cell at `row` of `column` for people: 6 significant digits, empty for `None` or past
+/// the end of the column.
+pub(crate) fn display_cell(column: &Column, row: usize) -> String {
+    match &column.values {
+        Values::Text(values) => values.get(row).cloned().unwrap_or_default(),
+        Values::Int(values) => values.get(row).map(i64::to_string).unwrap_or_default(),
+        Values::Float(values) => {
+            values.get(row).copied().flatten().map(|x| format::significant(x, 6)).unwrap_or_default()
+        }
+    }
+}
+
+/// The full-precision value of a float cell, for tooltips and machine-readable output.
+pub(crate) fn full_cell(column: &Column, row: usize) -> Option<String> {
+    match &column.values {
+        Values::Float(values) => values.get(row).copied().flatten().map(format::full),
+        Values::Text(_) | Values::Int(_) => None,
+    }
+}
+
+fn check_shape(table: &Table) -> Result<(), ReportError> {
+    let Some(first) = table.columns.first() else { return Ok(()) };
+    let expected = first.len();
+    let mut seen = HashSet::with_capacity(table.columns.len());
+    for column in &table.columns {
+        if column.len() != expected {
+            return Err(ReportError::RaggedTable {
+                table: table.name.clone(),
+                column: column.name.clone(),
+                len: column.len(),
+                expected,
+            });
+        }
+        if !seen.insert(column.name.as_str()) {
+            return Err(ReportError::DuplicateColumn { table: table.name.clone(), column: column.name.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// The run-wide summary as a [`Table`] named `summary`, with the columns of DESIGN §4:
+/// `study, model, params, k, split, silhouette, davies_bouldin, calinski_harabasz, inertia`,
+/// then `<metric>_mean` and `<metric>_range` for every stability metric present in any row,
+/// sorted by metric name (empty where a row did not measure it).
+#[must_use]
+pub fn summary_table(rows: &[SummaryRow]) -> Table {
+    let text = |name: &str, get: fn(&SummaryRow) -> &str| Column::text(name, rows.iter().map(|r| get(r).to_owned()));
+    let float = |name: &str, get: fn(&SummaryRow) -> Option<f64>| Column::float(name, rows.iter().map(get));
+    let mut columns = vec![
+        text("study", |r| &r.study),
+        text("model", |r| &r.model),
+        text("params", |r| &r.params),
+        // k is a small cluster count; saturating keeps this infallible without a cast.
+        Column::int("k", rows.iter().map(|r| i64::try_from(r.k).unwrap_or(i64::MAX))),
+        text("split", |r| &r.split),
+        float("silhouette", |r| r.silhouette),
+        float("davies_bouldin", |r| r.davies_bouldin),
+        float("calinski_harabasz", |r| r.calinski_harabasz),
+        float("inertia", |r| r.inertia),
+    ];
+    let metrics: BTreeSet<&str> = rows.iter().flat_map(|r| r.stability.keys().map(String::as_str)).collect();
+    for metric in metrics {
+        let stat = |pick: fn(&(f64, f64)) -> f64| rows.iter().map(move |r| r.stability.get(metric).map(pick));
+        columns.push(Column::float(&format!("{metric}_mean"), stat(|s| s.0)));
+        columns.push(Column::float(&format!("{metric}_range"), stat(|s| s.1)));
+    }
+    Table { name: "summary".to_owned(), columns }
+}
+
+/// Writes `tables/summary.csv` (see [`summary_table`] for the columns) with the float
+/// conventions of [`write_table_csv`].
+pub fn write_summary_csv(rows: &[SummaryRow], path: &Path) -> Result<(), ReportError> {
+    write_table_csv(&summary_table(rows), path)
+}
+
+/// The run-wide summary as a GitHub pipe table (see [`summary_table`] and
+/// [`table_to_markdown`]).
+#[must_use]
+pub fn summary_to_markdown(rows: &[SummaryRow]) -> String {
+    table_to_markdown(&summary_table(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn sample() -> Table {
+        Table {
+            name: "sample".into(),
+            columns: vec![
+                Column::text("name", ["a|b".to_owned(), "c".to_owned(), "d,\"e\"".to_owned()]),
+                Column::int("k", [2, 3, -4]),
+                Column::float("score", [Some(0.1 + 0.2), None, Some(1e-300)]),
+            ],
+        }
+    }
+
+    fn csv_of(table: &Table) -> String {
+        let mut df = table_to_dataframe(table).expect("valid table");
+        let mut out = Vec::new();
+        write_dataframe_csv(&mut df, &table.name, &mut out).expect("writes");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn csv_floats_are_shortest_round_trip_and_none_is_empty() {
+        assert_eq!(csv_of(&sample()), "name,k,score\na|b,2,0.30000000000000004\nc,3,\n\"d,\"\"e\"\"\",-4,1e-300\n");
+    }
+
+    #[test]
+    fn csv_float_cells_parse_back_bit_exactly() {
+        let values = [0.1 + 0.2, 1e-300, 123_456_789.123_456_79, -0.0, 5e-324, f64::MAX, 1.0 / 3.0, 2.5e15, 7.0];
+        let table = Table { name: "t".into(), columns: vec![Column::float("x", values.iter().map(|&x| Some(x)))] };
+        let csv = csv_of(&table);
+        let parsed: Vec<f64> = csv.lines().skip(1).map(|line| line.parse().expect("a float")).collect();
+        assert_eq!(parsed.len(), values.len());
+        for (got, want) in parsed.iter().zip(values) {
+            assert_eq!(got.to_bits(), want.to_bits(), "{want:?} came back as {got:?}");
+        }
+    }
+
+    #[test]
+    fn ragged_table_is_rejected_with_its_name() {
+        let table =
+            Table { name: "bad".into(), columns: vec![Column::int("a", [1, 2]), Column::float("b", [Some(1.0)])] };
+        let err = table_to_dataframe(&table).expect_err("ragged");
+        assert!(matches!(err, ReportError::RaggedTable { len: 1, expected: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn duplicate_column_is_rejected() {
+        let table = Table { name: "bad".into(), columns: vec![Column::int("a", [1]), Column::int("a", [2])] };
+        assert!(matches!(table_to_dataframe(&table), Err(ReportError::DuplicateColumn { .. })));
+    }
+
+    #[test]
+    fn empty_table_has_no_rows() {
+        let table = Table { name: "empty".into(), columns: vec![] };
+        assert_eq!(table_to_dataframe(&table).expect("empty is fine").height(), 0);
+        let table = Table { name: "no_rows".into(), columns: vec![Column::float("x", [])] };
+        assert_eq!(csv_of(&table), "x\n");
+    }
+
+    #[test]
+    fn markdown_formats_six_significant_digits_and_escapes() {
+        let md = table_to_markdown(&sample());
+        assert_eq!(
+            md,
+            "| name | k | score |\n| --- | ---: | ---: |\n| a\\|b | 2 | 0.3 |\n| c | 3 |  |\n| d,\"e\" | -4 | 1e-300 |\n"
+        );
+    }
+
+    fn row(study: &str, stability: &[(&str, (f64, f64))]) -> SummaryRow {
+        SummaryRow {
+            study: study.into(),
+            model: "kmeans".into(),
+            params: "init=k-means++;n_init=10".into(),
+            k: 4,
+            split: "train".into(),
+            silhouette: Some(0.25),
+            davies_bouldin: Some(1.5),
+            calinski_harabasz: Some(80.0),
+            inertia: None,
+            stability: stability.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn summary_has_design_columns_then_sorted_stability_columns() {
+        let rows = [row("grid", &[]), row("repeat", &[("silhouette", (0.2, 0.1)), ("ari", (0.9, 0.05))])];
+        let table = summary_table(&rows);
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "study",
+                "model",
+                "params",
+                "k",
+                "split",
+                "silhouette",
+                "davies_bouldin",
+                "calinski_harabasz",
+                "inertia",
+                "ari_mean",
+                "ari_range",
+                "silhouette_mean",
+                "silhouette_range"
+            ]
+        );
+        let csv = csv_of(&table);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[1], "grid,kmeans,init=k-means++;n_init=10,4,train,0.25,1.5,80.0,,,,,");
+        assert_eq!(lines[2], "repeat,kmeans,init=k-means++;n_init=10,4,train,0.25,1.5,80.0,,0.9,0.05,0.2,0.1");
+    }
+
+    #[test]
+    fn summary_of_no_rows_is_a_header() {
+        assert_eq!(csv_of(&summary_table(&[])).lines().count(), 1);
+        assert!(summary_to_markdown(&[]).starts_with("| study | model |"));
+    }
+}

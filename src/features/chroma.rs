@@ -1,0 +1,125 @@
+//! Chroma: `librosa.filters.chroma` and `librosa.feature.chroma_stft` (0.11) with the default
+//! `ctroct=5`, `octwidth=2`, `norm=2` (filters), `base_c=True` and per-frame `norm=inf`.
+//!
+//! The filter bank depends on the tuning estimated per file, so the extractor caches banks by
+//! tuning value (at resolution 0.01 there are at most 100 of them).
+
+use ndarray::{Array2, ArrayView2};
+
+/// The chroma filter bank, shape `(n_chroma, 1 + n_fft/2)`, float32, equal to
+/// `librosa.filters.chroma(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning)`.
+///
+/// Built in f64 exactly as librosa (Gaussian bumps in pitch-class distance, column L2
+/// normalisation, octave weighting centred on octave 5 with width 2, rotated to start on C),
+/// then rounded to f32.
+#[must_use]
+pub fn chroma_filterbank(sample_rate_hz: f64, n_fft: usize, n_chroma: usize, tuning: f64) -> Array2<f32> {
+    let nc = n_chroma as f64;
+    let a440 = 440.0 * 2.0_f64.powf(tuning / nc);
+    let step = sample_rate_hz / n_fft as f64;
+    // frqbins[0] is made up: 1.5 octaves below bin 1.
+    let mut frqbins = Vec::with_capacity(n_fft);
+    for k in 1..n_fft {
+        let f = k as f64 * step;
+        frqbins.push(nc * (f / (a440 / 16.0)).log2());
+    }
+    frqbins.insert(0, frqbins[0] - 1.5 * nc);
+    let mut binwidth: Vec<f64> = frqbins.windows(2).map(|w| (w[1] - w[0]).max(1.0)).collect();
+    binwidth.push(1.0);
+    let half = (nc / 2.0).round_ties_even();
+    let mut wts = Array2::<f64>::zeros((n_chroma, n_fft));
+    for c in 0..n_chroma {
+        for k in 0..n_fft {
+            let d = frqbins[k] - c as f64;
+            // np.remainder of a positive dividend by a positive divisor is fmod.
+            let d = (d + half + 10.0 * nc) % nc - half;
+            let z = 2.0 * d / binwidth[k];
+            wts[[c, k]] = (-0.5 * (z * z)).exp();
+        }
+    }
+    // Column L2 normalisation (librosa.util.normalize(norm=2, axis=0)).
+    for k in 0..n_fft {
+        let mut sq = 0.0;
+        for c in 0..n_chroma {
+            sq += wts[[c, k]] * wts[[c, k]];
+        }
+        let length = sq.sqrt();
+        let length = if length < f64::MIN_POSITIVE { 1.0 } else { length };
+        for c in 0..n_chroma {
+            wts[[c, k]] /= length;
+        }
+    }
+    // Octave weighting and the roll that puts C first.
+    let shift = 3 * (n_chroma / 12);
+    let n_bins = n_fft / 2 + 1;
+    let mut out = Array2::<f32>::zeros((n_chroma, n_bins));
+    for k in 0..n_bins {
+        let z = (frqbins[k] / nc - 5.0) / 2.0;
+        let octave_weight = (-0.5 * (z * z)).exp();
+        for c in 0..n_chroma {
+            out[[c, k]] = (wts[[(c + shift) % n_chroma, k]] * octave_weight) as f32;
+        }
+    }
+    out
+}
+
+/// Chroma of one power frame: raw `fb · power` (accumulated in f64, rounded to float32 like
+/// librosa's float32 `einsum`), then divided by its largest value (`norm=inf`; frames whose
+/// largest value is below the float32 `tiny` are left as they are, as librosa).
+pub fn chroma_frame(fb: ArrayView2<f32>, power: &[f32], out: &mut [f32]) {
+    let mut largest = 0.0_f64;
+    for (row, o) in fb.rows().into_iter().zip(out.iter_mut()) {
+        let row = row.as_slice().expect("filter bank rows are contiguous");
+        let mut acc = 0.0_f64;
+        for (&w, &p) in row.iter().zip(power) {
+            acc += f64::from(w) * f64::from(p);
+        }
+        *o = acc as f32;
+        largest = largest.max(f64::from(o.abs()));
+    }
+    let length = if largest < f64::from(f32::MIN_POSITIVE) { 1.0 } else { largest };
+    for o in out.iter_mut() {
+        *o = (f64::from(*o) / length) as f32;
+    }
+}
+
+/// `librosa.feature.chroma_stft(S=power, tuning=…)` for a power spectrogram
+/// `(n_frames, n_bins)` → `(n_frames, n_chroma)` (the transpose of librosa's).
+#[must_use]
+pub fn chroma_stft(fb: ArrayView2<f32>, power: ArrayView2<f32>) -> Array2<f32> {
+    let mut out = Array2::zeros((power.nrows(), fb.nrows()));
+    for (p, mut o) in power.rows().into_iter().zip(out.rows_mut()) {
+        let p = p.as_slice().expect("spectrogram rows are contiguous");
+        chroma_frame(fb, p, o.as_slice_mut().expect("standard layout"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filterbank_shape_and_a440_maps_to_a() {
+        let fb = chroma_filterbank(22_050.0, 2048, 12, 0.0);
+        assert_eq!(fb.dim(), (12, 1025));
+        // 440 Hz is bin 40.87; the A row (index 9) must dominate near it.
+        let col = fb.column(41);
+        let argmax = (0..12).fold(0, |b, c| if col[c] > col[b] { c } else { b });
+        assert_eq!(argmax, 9);
+    }
+
+    #[test]
+    fn chroma_frame_is_max_normalised() {
+        let fb = chroma_filterbank(22_050.0, 2048, 12, 0.0);
+        let mut power = vec![0.0_f32; 1025];
+        power[41] = 1.0;
+        let mut out = [0.0_f32; 12];
+        chroma_frame(fb.view(), &power, &mut out);
+        assert_eq!(out.iter().fold(0.0_f32, |m, &v| m.max(v)), 1.0);
+        assert_eq!(out[9], 1.0);
+        let mut silent = [0.0_f32; 12];
+        chroma_frame(fb.view(), &[0.0; 1025], &mut silent);
+        assert_eq!(silent, [0.0; 12]);
+    }
+}

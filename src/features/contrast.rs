@@ -1,0 +1,127 @@
+//! Spectral contrast: `librosa.feature.spectral_contrast` (0.11), `linear=False`, on the
+//! magnitude spectrogram.
+//!
+//! Octave bands `[0, fmin], [fmin, 2·fmin], …, [fmin·2^(n_bands−1), fmin·2^n_bands]`; every band
+//! above the first also takes the bin just below it, the top band takes everything above it,
+//! and every band but the top drops its last bin. In each band and frame, valley/peak are the
+//! means of the `max(1, rint(quantile · n))` smallest/largest magnitudes, where `n` counts the
+//! band's bins *before* the last one is dropped (as librosa). Contrast is
+//! `power_to_db(peak) − power_to_db(valley)` with `top_db` applied over the whole peak (resp.
+//! valley) matrix, which is why it is computed in two passes.
+
+use ndarray::Array2;
+
+use super::db::{power_to_db_f64, DbRef, POWER_AMIN};
+
+/// The band layout of spectral contrast for one `(sr, n_fft)`.
+#[derive(Debug, Clone)]
+pub struct ContrastBands {
+    /// Per band: `(first_bin, end_bin, n_quantile)`; the band's bins are `first_bin..end_bin`.
+    bands: Vec<(usize, usize, usize)>,
+    scratch: Vec<f32>,
+}
+
+impl ContrastBands {
+    /// Band layout for bin frequencies `freqs` (`fft_frequencies(sr, n_fft)`).
+    ///
+    /// # Panics
+    /// If a band holds no bin; [`crate::features::FeatureParams::validate`] rules that out.
+    #[must_use]
+    pub fn new(freqs: &[f64], fmin_hz: f64, n_bands: usize, quantile: f64) -> Self {
+        let mut octa = vec![0.0; n_bands + 2];
+        for (i, o) in octa.iter_mut().enumerate().skip(1) {
+            *o = fmin_hz * 2f64.powi(i32::try_from(i - 1).expect("n_bands fits in i32"));
+        }
+        let n = freqs.len();
+        let mut bands = Vec::with_capacity(n_bands + 1);
+        for k in 0..=n_bands {
+            let (f_low, f_high) = (octa[k], octa[k + 1]);
+            let inside: Vec<usize> = (0..n).filter(|&i| freqs[i] >= f_low && freqs[i] <= f_high).collect();
+            let first = *inside.first().expect("every contrast band holds a bin (validated)");
+            let last = *inside.last().expect("every contrast band holds a bin (validated)");
+            let lo = if k > 0 { first - 1 } else { first };
+            let hi = if k == n_bands { n } else { last + 1 };
+            let count = hi - lo;
+            let q = ((quantile * count as f64).round_ties_even() as usize).max(1);
+            let end = if k < n_bands { hi - 1 } else { hi };
+            bands.push((lo, end, q));
+        }
+        let widest = bands.iter().map(|&(lo, hi, _)| hi - lo).max().unwrap_or(0);
+        Self { bands, scratch: Vec::with_capacity(widest) }
+    }
+
+    /// Number of output rows (`n_bands + 1`).
+    #[must_use]
+    pub fn n_rows(&self) -> usize {
+        self.bands.len()
+    }
+
+    /// Valley and peak (mean of the smallest/largest magnitudes) of every band of one frame.
+    pub fn valley_peak_frame(&mut self, frame: &[f32], valley: &mut [f64], peak: &mut [f64]) {
+        for (b, &(lo, hi, q)) in self.bands.iter().enumerate() {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&frame[lo..hi]);
+            let n = self.scratch.len();
+            let q = q.min(n);
+            if n == 0 {
+                valley[b] = f64::NAN;
+                peak[b] = f64::NAN;
+                continue;
+            }
+            if q < n {
+                self.scratch.select_nth_unstable_by(q - 1, f32::total_cmp);
+            }
+            valley[b] = self.scratch[..q].iter().map(|&v| f64::from(v)).sum::<f64>() / q as f64;
+            if q < n {
+                self.scratch.select_nth_unstable_by(n - q, f32::total_cmp);
+            }
+            peak[b] = self.scratch[n - q..].iter().map(|&v| f64::from(v)).sum::<f64>() / q as f64;
+        }
+    }
+
+    /// Spectral contrast of a magnitude spectrogram `(n_frames, n_bins)` →
+    /// `(n_frames, n_bands + 1)` (the transpose of librosa's), in dB.
+    #[must_use]
+    pub fn contrast(&mut self, magnitude: ndarray::ArrayView2<f32>, top_db: Option<f64>) -> Array2<f64> {
+        let shape = (magnitude.nrows(), self.n_rows());
+        let mut valley = Array2::<f64>::zeros(shape);
+        let mut peak = Array2::<f64>::zeros(shape);
+        for ((row, mut v), mut p) in magnitude.rows().into_iter().zip(valley.rows_mut()).zip(peak.rows_mut()) {
+            let row = row.as_slice().expect("spectrogram rows are contiguous");
+            self.valley_peak_frame(
+                row,
+                v.as_slice_mut().expect("standard layout"),
+                p.as_slice_mut().expect("standard layout"),
+            );
+        }
+        power_to_db_f64(peak.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
+        power_to_db_f64(valley.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
+        peak - valley
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::mel::fft_frequencies;
+
+    #[test]
+    fn band_layout_matches_librosa_defaults() {
+        let freqs = fft_frequencies(22_050.0, 2048);
+        let b = ContrastBands::new(&freqs, 200.0, 6, 0.02);
+        // librosa (sr=22050, n_fft=2048): band 0 = bins 0..=18 minus the last, band 6 = 594..1025
+        assert_eq!(b.bands[0], (0, 18, 1));
+        assert_eq!(b.bands[1], (18, 37, 1));
+        assert_eq!(b.bands[6], (594, 1025, 9));
+        assert_eq!(b.n_rows(), 7);
+    }
+
+    #[test]
+    fn flat_spectrum_has_zero_contrast() {
+        let freqs = fft_frequencies(22_050.0, 2048);
+        let mut b = ContrastBands::new(&freqs, 200.0, 6, 0.02);
+        let mag = Array2::<f32>::from_elem((3, 1025), 0.5);
+        let c = b.contrast(mag.view(), Some(80.0));
+        assert!(c.iter().all(|&x| x.abs() < 1e-12));
+    }
+}

@@ -1,0 +1,402 @@
+//! The per-file feature pipeline: one STFT, every recipe.
+//!
+//! [`Extractor::new`] validates the params and builds everything that depends only on them
+//! (FFT plans, mel bank, DCT matrix, contrast bands, piptrack ranges, tempo prior); chroma
+//! banks depend on each file's tuning estimate and are cached by tuning value. Per file,
+//! [`Extractor::analyse`] computes the magnitude and power spectrograms once and derives:
+//!
+//! | librosa call in the reference          | spectrogram used here                         |
+//! |----------------------------------------|-----------------------------------------------|
+//! | `mfcc`, `melspectrogram`, `onset_strength` | power (`power=2`) → mel power, shared     |
+//! | `spectral_centroid/bandwidth/rolloff/contrast` | magnitude (`power=1`)                 |
+//! | `chroma_stft` + its `estimate_tuning`  | power (librosa passes its `power=2` S on)     |
+//! | `piptrack(y=y)` (the seed's pitch mean)| magnitude (`power=1`)                         |
+//! | `zero_crossing_rate`, `rms(y=y)`       | time signal                                   |
+//!
+//! All of librosa's calls use the same `n_fft`/`hop`/window, so one STFT serves them all.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array2, ArrayView2};
+
+use super::beat::{beat_track, BeatTrack};
+use super::chroma::{chroma_filterbank, chroma_frame};
+use super::contrast::ContrastBands;
+use super::db::{amplitude_to_db_f32, power_to_db_f32, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
+use super::error::FeaturesError;
+use super::mel::{fft_frequencies, MelFilterbank};
+use super::mfcc::{dct_ortho_matrix, mfcc_frame};
+use super::onset::onset_strength_into;
+use super::params::{FeatureParams, LogMelScale};
+use super::pitch::{estimate_tuning, Piptrack, TuningScratch};
+use super::recipe::Descriptive;
+use super::rms::rms_into;
+use super::spectral::{centroid_bandwidth, rolloff};
+use super::stats::{mean, mean_std_skew};
+use super::stft::{Spectrogram, SpectrumPlan};
+use super::tempo::TempoPlan;
+use super::zcr::zero_crossing_rate_into;
+
+/// The three recipes' outputs for one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileFeatures {
+    /// The `seed45` vector, in [`crate::features::SEED45_NAMES`] order.
+    pub seed45: Vec<f64>,
+    /// The `descriptive` statistics.
+    pub descriptive: Descriptive,
+    /// The `logmel128` image, shape `(n_mels, logmel.n_frames)` as librosa's `(mel, frame)`.
+    pub logmel: Array2<f32>,
+}
+
+/// Every per-frame feature of one file, before averaging. Matrices are `(n_frames, k)`:
+/// the transpose of librosa's `(k, n_frames)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameFeatures {
+    /// Number of samples analysed.
+    pub n_samples: usize,
+    /// Mel power spectrogram, `(n_frames, n_mels)` (`melspectrogram`).
+    pub mel_power: Array2<f32>,
+    /// `power_to_db(mel_power)`, `(n_frames, n_mels)`.
+    pub mel_db: Array2<f32>,
+    /// MFCCs, `(n_frames, n_mfcc)`.
+    pub mfcc: Array2<f64>,
+    /// Chroma, `(n_frames, n_chroma)`.
+    pub chroma: Array2<f32>,
+    /// Tuning estimated for the chroma bank, in fractions of a chroma bin.
+    pub tuning: f64,
+    /// Spectral contrast, `(n_frames, n_bands + 1)`, in dB.
+    pub contrast: Array2<f64>,
+    /// Spectral centroid per frame, in Hz.
+    pub centroid: Vec<f64>,
+    /// Spectral bandwidth per frame, in Hz.
+    pub bandwidth: Vec<f64>,
+    /// Spectral roll-off per frame, in Hz.
+    pub rolloff: Vec<f64>,
+    /// Zero-crossing rate per frame.
+    pub zcr: Vec<f64>,
+    /// RMS per frame.
+    pub rms: Vec<f64>,
+    /// Mean of the dense `piptrack` pitch matrix (zeros included), in Hz.
+    pub piptrack_mean: f64,
+    /// Onset strength envelope, one value per frame.
+    pub onset_envelope: Vec<f32>,
+    /// Tempo and beats.
+    pub beats: BeatTrack,
+}
+
+/// Builds once from params, then extracts every recipe per file. `Send + Clone`: give each
+/// worker thread its own clone (clones share FFT plans, own their buffers).
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    params: FeatureParams,
+    plan: SpectrumPlan,
+    spectrogram: Spectrogram,
+    mel: MelFilterbank,
+    dct: Array2<f64>,
+    freqs: Vec<f64>,
+    contrast: ContrastBands,
+    piptrack: Piptrack,
+    tuning_scratch: TuningScratch,
+    chroma_banks: BTreeMap<u64, Array2<f32>>,
+    tempo: TempoPlan,
+    scratch_f32: Vec<f32>,
+    scratch_u32: Vec<u32>,
+}
+
+impl Extractor {
+    /// Validates `params` and builds plans, filter banks and the DCT matrix.
+    pub fn new(params: FeatureParams) -> Result<Self, FeaturesError> {
+        params.validate()?;
+        let sr = f64::from(params.sample_rate_hz);
+        let n_fft = params.stft.n_fft;
+        let freqs = fft_frequencies(sr, n_fft);
+        Ok(Self {
+            plan: SpectrumPlan::new(n_fft, params.stft.hop_length),
+            spectrogram: Spectrogram::default(),
+            mel: MelFilterbank::new(sr, n_fft, params.mel.n_mels, params.mel.fmin_hz, params.mel_fmax_hz()),
+            dct: dct_ortho_matrix(params.mel.n_mels, params.n_mfcc),
+            contrast: ContrastBands::new(
+                &freqs,
+                params.contrast.fmin_hz,
+                params.contrast.n_bands,
+                params.contrast.quantile,
+            ),
+            piptrack: Piptrack::new(sr, n_fft, &params.piptrack),
+            tuning_scratch: TuningScratch::default(),
+            chroma_banks: BTreeMap::new(),
+            tempo: TempoPlan::new(params.tempo_win_length(), params.stft.hop_length, sr, &params.tempo),
+            freqs,
+            scratch_f32: Vec::new(),
+            scratch_u32: Vec::new(),
+            params,
+        })
+    }
+
+    /// The (validated) parameters.
+    #[must_use]
+    pub fn params(&self) -> &FeatureParams {
+        &self.params
+    }
+
+    /// The spectrogram of the last file analysed (empty before the first).
+    #[must_use]
+    pub fn spectrogram(&self) -> &Spectrogram {
+        &self.spectrogram
+    }
+
+    fn check_input(&self, samples: &[f32], sample_rate_hz: u32) -> Result<(), FeaturesError> {
+        if sample_rate_hz != self.params.sample_rate_hz {
+            return Err(FeaturesError::SampleRateMismatch {
+                expected_hz: self.params.sample_rate_hz,
+                got_hz: sample_rate_hz,
+            });
+        }
+        if samples.is_empty() {
+            return Err(FeaturesError::EmptyInput);
+        }
+        if samples.len() < self.params.stft.n_fft {
+            return Err(FeaturesError::TooShort { n_samples: samples.len(), min_samples: self.params.stft.n_fft });
+        }
+        if let Some((index, &value)) = samples.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(FeaturesError::NonFinite { index, value });
+        }
+        Ok(())
+    }
+
+    /// Every per-frame feature of `samples` (mono, `sample_rate_hz`, already preprocessed).
+    ///
+    /// Errors: wrong sample rate, empty input, fewer than `n_fft` samples, NaN/Inf samples.
+    pub fn analyse(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FrameFeatures, FeaturesError> {
+        self.check_input(samples, sample_rate_hz)?;
+        let p = &self.params;
+        let sr = f64::from(p.sample_rate_hz);
+        let (n_fft, hop) = (p.stft.n_fft, p.stft.hop_length);
+        let top_db = Some(p.top_db);
+
+        self.plan.compute_into(samples, &mut self.spectrogram);
+        let spec = &self.spectrogram;
+        let n_frames = spec.n_frames();
+        let n_bins = spec.n_bins();
+
+        // Mel power → dB (MFCC and onset strength); the log-mel uses the mel power.
+        let mel_power = self.mel.apply(spec.power.view());
+        let mut mel_db = mel_power.clone();
+        power_to_db_f32(mel_db.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
+        let mut mfcc = Array2::<f64>::zeros((n_frames, p.n_mfcc));
+        for (x, mut o) in mel_db.rows().into_iter().zip(mfcc.rows_mut()) {
+            mfcc_frame(
+                self.dct.view(),
+                x.as_slice().expect("standard layout"),
+                o.as_slice_mut().expect("standard layout"),
+            );
+        }
+
+        // Shape features of the magnitude spectrogram.
+        let mut centroid = Vec::with_capacity(n_frames);
+        let mut bandwidth = Vec::with_capacity(n_frames);
+        let mut roll = Vec::with_capacity(n_frames);
+        self.scratch_f32.resize(n_bins, 0.0);
+        for row in spec.magnitude.rows() {
+            let row = row.as_slice().expect("standard layout");
+            let (c, b) = centroid_bandwidth(row, &self.freqs, &mut self.scratch_f32);
+            centroid.push(c);
+            bandwidth.push(b);
+            roll.push(rolloff(row, &self.freqs, p.roll_percent));
+        }
+        let contrast = self.contrast.contrast(spec.magnitude.view(), top_db);
+        let piptrack_mean = self.piptrack.pitch_sum(spec.magnitude.view()) / (n_frames * n_bins) as f64;
+
+        // Chroma with the tuning estimated on the power spectrogram.
+        let tuning = estimate_tuning(
+            spec.power.view(),
+            &self.piptrack,
+            p.chroma.tuning_resolution,
+            p.chroma.n_chroma,
+            &mut self.tuning_scratch,
+        );
+        let n_chroma = p.chroma.n_chroma;
+        let bank =
+            self.chroma_banks.entry(tuning.to_bits()).or_insert_with(|| chroma_filterbank(sr, n_fft, n_chroma, tuning));
+        let mut chroma = Array2::<f32>::zeros((n_frames, n_chroma));
+        for (x, mut o) in spec.power.rows().into_iter().zip(chroma.rows_mut()) {
+            chroma_frame(
+                bank.view(),
+                x.as_slice().expect("standard layout"),
+                o.as_slice_mut().expect("standard layout"),
+            );
+        }
+
+        // Time-domain features.
+        let mut zcr = Vec::new();
+        zero_crossing_rate_into(samples, p.frame_length, hop, &mut self.scratch_u32, &mut zcr);
+        let mut rms = Vec::new();
+        rms_into(samples, p.frame_length, hop, &mut self.scratch_f32, &mut rms);
+
+        // Rhythm.
+        let mut onset_envelope = Vec::new();
+        onset_strength_into(mel_db.view(), n_fft, hop, &mut onset_envelope);
+        let beats = beat_track(&onset_envelope, sr, hop, p.beat.tightness, p.beat.trim, &mut self.tempo);
+
+        Ok(FrameFeatures {
+            n_samples: samples.len(),
+            mel_power,
+            mel_db,
+            mfcc,
+            chroma,
+            tuning,
+            contrast,
+            centroid,
+            bandwidth,
+            rolloff: roll,
+            zcr,
+            rms,
+            piptrack_mean,
+            onset_envelope,
+            beats,
+        })
+    }
+
+    /// The three recipes of `samples`: [`Extractor::analyse`], then averages and the log-mel.
+    pub fn extract(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FileFeatures, FeaturesError> {
+        let frames = self.analyse(samples, sample_rate_hz)?;
+        let seed45 = seed45_vector(&frames);
+        let (amplitude_mean, amplitude_std, amplitude_skew) = mean_std_skew(samples);
+        let beats = &frames.beats.beats;
+        let descriptive = Descriptive {
+            duration_s: samples.len() as f64 / f64::from(sample_rate_hz),
+            amplitude_mean,
+            amplitude_std,
+            amplitude_skew,
+            zcr_mean: mean(&frames.zcr),
+            spectral_centroid_mean: mean(&frames.centroid),
+            spectral_bandwidth_mean: mean(&frames.bandwidth),
+            tempo_bpm: frames.beats.tempo_bpm,
+            beat_mean_frame: if beats.is_empty() {
+                f64::NAN
+            } else {
+                beats.iter().map(|&b| b as f64).sum::<f64>() / beats.len() as f64
+            },
+            n_beats: beats.len(),
+        };
+        let logmel = logmel_image(frames.mel_power.view(), &self.params);
+        Ok(FileFeatures { seed45, descriptive, logmel })
+    }
+}
+
+fn column_means_f64(a: ArrayView2<f64>) -> Vec<f64> {
+    a.columns().into_iter().map(|c| c.sum() / c.len().max(1) as f64).collect()
+}
+
+fn column_means_f32(a: ArrayView2<f32>) -> Vec<f64> {
+    a.columns().into_iter().map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len().max(1) as f64).collect()
+}
+
+/// The `seed45` vector of one file's frame features (means over frames, reference order).
+#[must_use]
+pub fn seed45_vector(f: &FrameFeatures) -> Vec<f64> {
+    let mut v = Vec::with_capacity(45);
+    v.extend(column_means_f64(f.mfcc.view()));
+    v.push(mean(&f.centroid));
+    v.extend(column_means_f32(f.chroma.view()));
+    v.extend(column_means_f64(f.contrast.view()));
+    v.push(mean(&f.zcr));
+    v.push(mean(&f.bandwidth));
+    v.push(mean(&f.rolloff));
+    v.push(mean(&f.rms));
+    v.push(f.piptrack_mean);
+    v
+}
+
+/// The log-mel image of a mel power spectrogram `(n_frames, n_mels)`: dB relative to the
+/// maximum (per `params.logmel.scale`, `top_db` applied), transposed to `(n_mels, frames)` and
+/// cut or padded with 0.0 to `params.logmel.n_frames` frames (`librosa.util.fix_length`).
+#[must_use]
+pub fn logmel_image(mel_power: ArrayView2<f32>, params: &FeatureParams) -> Array2<f32> {
+    let mut db = mel_power.to_owned();
+    let values = db.as_slice_mut().expect("an owned copy is in standard layout");
+    match params.logmel.scale {
+        LogMelScale::SeedFaithful => amplitude_to_db_f32(values, DbRef::Max, AMPLITUDE_AMIN, Some(params.top_db)),
+        LogMelScale::PowerToDb => power_to_db_f32(values, DbRef::Max, POWER_AMIN, Some(params.top_db)),
+    }
+    let n_keep = params.logmel.n_frames;
+    let mut out = Array2::<f32>::zeros((db.ncols(), n_keep));
+    for (t, row) in db.rows().into_iter().take(n_keep).enumerate() {
+        out.column_mut(t).assign(&row);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let t = i as f32 / 22_050.0;
+                0.3 * (2.0 * std::f32::consts::PI * 330.0 * t).sin()
+                    * (1.0 + (2.0 * std::f32::consts::PI * 3.0 * t).sin())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn extractor_is_send_and_clone() {
+        fn assert_send_clone<T: Send + Clone>() {}
+        assert_send_clone::<Extractor>();
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let mut e = Extractor::new(FeatureParams::default()).expect("defaults are valid");
+        assert_eq!(e.extract(&[], 22_050), Err(FeaturesError::EmptyInput));
+        assert_eq!(e.extract(&[0.1; 100], 22_050), Err(FeaturesError::TooShort { n_samples: 100, min_samples: 2048 }));
+        assert!(matches!(e.extract(&tone(4096), 44_100), Err(FeaturesError::SampleRateMismatch { .. })));
+        let mut bad = tone(4096);
+        bad[7] = f32::NAN;
+        assert!(matches!(e.extract(&bad, 22_050), Err(FeaturesError::NonFinite { index: 7, .. })));
+    }
+
+    #[test]
+    fn invalid_params_are_rejected_by_new() {
+        let mut p = FeatureParams::default();
+        p.stft.hop_length = 0;
+        assert!(matches!(Extractor::new(p), Err(FeaturesError::InvalidParam { .. })));
+    }
+
+    #[test]
+    fn shapes_and_silence() {
+        let mut e = Extractor::new(FeatureParams::default()).expect("defaults are valid");
+        let f = e.extract(&tone(22_050), 22_050).expect("valid input");
+        assert_eq!(f.seed45.len(), 45);
+        assert!(f.seed45.iter().all(|v| v.is_finite()));
+        assert_eq!(f.logmel.dim(), (128, 128));
+        // 44 frames: the rest is padded with 0 dB
+        assert!(f.logmel.column(44).iter().all(|&v| v == 0.0));
+        assert!((f.descriptive.duration_s - 1.0).abs() < 1e-12);
+
+        let silent = e.extract(&vec![0.0; 4096], 22_050).expect("silence is analysable");
+        assert_eq!(silent.descriptive.tempo_bpm, 0.0);
+        assert_eq!(silent.descriptive.n_beats, 0);
+        assert!(silent.descriptive.beat_mean_frame.is_nan());
+        assert!(silent.descriptive.amplitude_skew.is_nan());
+    }
+
+    #[test]
+    fn clones_give_identical_results() {
+        let e = Extractor::new(FeatureParams::default()).expect("defaults are valid");
+        let mut a = e.clone();
+        let mut b = e;
+        let x = tone(30_000);
+        assert_eq!(a.extract(&x, 22_050), b.extract(&x, 22_050));
+        assert_eq!(a.extract(&x, 22_050), b.extract(&x, 22_050));
+    }
+
+    #[test]
+    fn long_input_is_cut_to_128_frames() {
+        let mut e = Extractor::new(FeatureParams::default()).expect("defaults are valid");
+        let f = e.extract(&tone(512 * 200), 22_050).expect("valid input");
+        assert_eq!(f.logmel.dim(), (128, 128));
+        assert!(f.logmel.iter().all(|&v| (-80.0..=0.0).contains(&v)));
+    }
+}

@@ -1,0 +1,306 @@
+//! Pitch tracking by parabolic interpolation and tuning estimation: `librosa.piptrack`,
+//! `librosa.estimate_tuning` and `librosa.pitch_tuning` (0.11).
+//!
+//! `piptrack` keeps, in every frame, the bins in `[fmin, fmax)` that are local maxima of the
+//! spectrum after zeroing everything not above `threshold · max(frame)`; each peak's pitch is
+//! `(bin + shift) · sr / n_fft`, with `shift` the vertex of the parabola through the bin and its
+//! neighbours, and its magnitude `S[bin] + ½ · gradient · shift`.
+//!
+//! Numerics follow librosa's float32 path bit for bit where it decides something: the
+//! threshold is a float32 product, the parabolic shift is librosa's numba kernel (float32 sums,
+//! float64 division, rounded to float32), the gradient is numpy's float32 `np.gradient`, and
+//! the tuning residuals are float32 as numpy computes them (`log2` correctly rounded here;
+//! numpy's SIMD float32 `log2` differs in ~1 % of inputs by one ulp, which moves a residual by
+//! ~1e-6 and a histogram count only if it sits that close to a 0.01-wide bin edge).
+
+use ndarray::{Array2, ArrayView2};
+
+use super::mel::{fft_frequencies, linspace};
+use super::params::PiptrackParams;
+
+/// One spectral peak found by `piptrack`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peak {
+    /// FFT bin of the peak.
+    pub bin: usize,
+    /// Interpolated frequency, in Hz (float32 as librosa stores it).
+    pub pitch_hz: f32,
+    /// Interpolated magnitude (float32, in the units of the spectrum given).
+    pub magnitude: f32,
+}
+
+/// A configured `piptrack`: the feasible bin range and the threshold.
+#[derive(Debug, Clone)]
+pub struct Piptrack {
+    threshold: f32,
+    bin_lo: usize,
+    bin_hi: usize,
+    sample_rate_hz: f64,
+    n_fft: usize,
+}
+
+/// The parabolic-interpolation shift at a bin, as librosa's `_pi_stencil` numba kernel on
+/// float32 input: `a = f64(x₊ + x₋) − 2·f64(x₀)`, `b = f64(x₊ − x₋) / 2`,
+/// `shift = 0 if |b| ≥ |a| else −b/a`, stored as f32.
+#[must_use]
+#[inline]
+pub fn parabolic_shift(prev: f32, mid: f32, next: f32) -> f32 {
+    let a = f64::from(next + prev) - 2.0 * f64::from(mid);
+    let b = f64::from(next - prev) / 2.0;
+    if b.abs() >= a.abs() {
+        0.0
+    } else {
+        (-b / a) as f32
+    }
+}
+
+impl Piptrack {
+    /// `piptrack` for spectra of `1 + n_fft/2` bins at `sample_rate_hz`.
+    #[must_use]
+    pub fn new(sample_rate_hz: f64, n_fft: usize, params: &PiptrackParams) -> Self {
+        let fmin = params.fmin_hz.max(0.0);
+        let fmax = params.fmax_hz.min(sample_rate_hz / 2.0);
+        let freqs = fft_frequencies(sample_rate_hz, n_fft);
+        let bin_lo = freqs.iter().position(|&f| fmin <= f).unwrap_or(freqs.len());
+        let bin_hi = freqs.iter().position(|&f| f >= fmax).unwrap_or(freqs.len()).max(bin_lo);
+        Self {
+            // `threshold * np.max(S)`: a Python float times a float32 array is a float32 product.
+            threshold: params.threshold as f32,
+            bin_lo,
+            bin_hi,
+            sample_rate_hz,
+            n_fft,
+        }
+    }
+
+    /// The bins `[lo, hi)` whose frequency lies in `[fmin, fmax)`.
+    #[must_use]
+    pub fn bin_range(&self) -> (usize, usize) {
+        (self.bin_lo, self.bin_hi)
+    }
+
+    /// Calls `on_peak` for every peak of one frame `s` (magnitude or power), in bin order.
+    pub fn frame_peaks(&self, s: &[f32], mut on_peak: impl FnMut(Peak)) {
+        let n = s.len();
+        if n < 2 {
+            return;
+        }
+        let max = s.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let reference = self.threshold * max;
+        let thr = |k: usize| if s[k] > reference { s[k] } else { 0.0 };
+        let sr_over_n = (self.sample_rate_hz, self.n_fft as f64);
+        for k in self.bin_lo..self.bin_hi.min(n) {
+            let is_max = if k == 0 {
+                false
+            } else if k == n - 1 {
+                thr(k) > thr(k - 1)
+            } else {
+                let x = thr(k);
+                x > thr(k - 1) && x >= thr(k + 1)
+            };
+            if !is_max {
+                continue;
+            }
+            let (shift, gradient) = if k == n - 1 {
+                (0.0, s[k] - s[k - 1])
+            } else {
+                (parabolic_shift(s[k - 1], s[k], s[k + 1]), (s[k + 1] - s[k - 1]) / 2.0)
+            };
+            let dskew = 0.5 * gradient * shift;
+            let pitch = (k as f64 + f64::from(shift)) * sr_over_n.0 / sr_over_n.1;
+            on_peak(Peak { bin: k, pitch_hz: pitch as f32, magnitude: s[k] + dskew });
+        }
+    }
+
+    /// Dense `piptrack` output like librosa's `(pitches, magnitudes)`, each of shape
+    /// `(n_frames, n_bins)` (the transpose of librosa's), zero where there is no peak.
+    #[must_use]
+    pub fn dense(&self, s: ArrayView2<f32>) -> (Array2<f32>, Array2<f32>) {
+        let mut pitches = Array2::zeros(s.dim());
+        let mut mags = Array2::zeros(s.dim());
+        for (t, row) in s.rows().into_iter().enumerate() {
+            let row = row.as_slice().expect("spectrogram rows are contiguous");
+            self.frame_peaks(row, |p| {
+                pitches[[t, p.bin]] = p.pitch_hz;
+                mags[[t, p.bin]] = p.magnitude;
+            });
+        }
+        (pitches, mags)
+    }
+
+    /// Sum of all peak pitches of a spectrogram, in Hz (`np.sum(pitches)` in f64): divided by
+    /// `n_frames · n_bins` it is the reference recipe's "piptrack mean".
+    #[must_use]
+    pub fn pitch_sum(&self, s: ArrayView2<f32>) -> f64 {
+        let mut sum = 0.0;
+        for row in s.rows() {
+            let row = row.as_slice().expect("spectrogram rows are contiguous");
+            self.frame_peaks(row, |p| sum += f64::from(p.pitch_hz));
+        }
+        sum
+    }
+}
+
+/// `np.mod(x, 1.0)` for float32 (numpy's `npy_divmodf`: fmod, then moved into `[0, 1)`).
+fn mod_one_f32(x: f32) -> f32 {
+    let m = x % 1.0;
+    if m == 0.0 {
+        0.0
+    } else if m < 0.0 {
+        m + 1.0
+    } else {
+        m
+    }
+}
+
+/// `librosa.pitch_tuning(frequencies, resolution, bins_per_octave)`: the most common deviation
+/// of the frequencies from the equal-tempered grid (A4 = 440 Hz), in fractions of a bin, as the
+/// left edge of the fullest of `ceil(1/resolution)` histogram bins over `[-0.5, 0.5]`.
+/// Empty input (after dropping frequencies ≤ 0) gives 0.0, as librosa.
+#[must_use]
+pub fn pitch_tuning(frequencies: &[f32], resolution: f64, bins_per_octave: usize) -> f64 {
+    let n_edges = (1.0 / resolution).ceil() as usize + 1;
+    let edges = linspace(-0.5, 0.5, n_edges);
+    let mut counts = vec![0_usize; n_edges - 1];
+    let mut any = false;
+    let bpo = bins_per_octave as f32;
+    for &f in frequencies.iter().filter(|&&f| f > 0.0) {
+        any = true;
+        // hz_to_octs: log2(f / (440 / 16)) in float32, then bins_per_octave · octs in float32.
+        let ratio = f / 27.5_f32;
+        let octs = f64::from(ratio).log2() as f32;
+        let mut residual = mod_one_f32(bpo * octs);
+        if residual >= 0.5 {
+            residual -= 1.0;
+        }
+        let r = f64::from(residual);
+        if r < edges[0] || r > edges[n_edges - 1] {
+            continue;
+        }
+        let j = edges.partition_point(|&e| e <= r).saturating_sub(1).min(n_edges - 2);
+        counts[j] += 1;
+    }
+    if !any {
+        return 0.0;
+    }
+    let best = counts.iter().enumerate().fold(0, |b, (i, &c)| if c > counts[b] { i } else { b });
+    edges[best]
+}
+
+/// `np.median` of float32 values as numpy computes it (middle value, or the float32 mean of the
+/// two middle values). Sorts `values`. Empty input gives 0.0.
+fn median_f32(values: &mut [f32]) -> f32 {
+    let n = values.len();
+    if n == 0 {
+        return 0.0;
+    }
+    values.sort_unstable_by(f32::total_cmp);
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// Reusable buffers for [`estimate_tuning`].
+#[derive(Debug, Clone, Default)]
+pub struct TuningScratch {
+    pitches: Vec<f32>,
+    mags: Vec<f32>,
+    selected: Vec<f32>,
+}
+
+/// `librosa.estimate_tuning(S=s, sr, bins_per_octave, resolution)` on a spectrogram
+/// `(n_frames, n_bins)`: `piptrack`, keep peaks whose magnitude is at least the median peak
+/// magnitude, then [`pitch_tuning`]. `chroma_stft` calls it on the *power* spectrogram.
+#[must_use]
+pub fn estimate_tuning(
+    s: ArrayView2<f32>,
+    piptrack: &Piptrack,
+    resolution: f64,
+    bins_per_octave: usize,
+    scratch: &mut TuningScratch,
+) -> f64 {
+    scratch.pitches.clear();
+    scratch.mags.clear();
+    for row in s.rows() {
+        let row = row.as_slice().expect("spectrogram rows are contiguous");
+        piptrack.frame_peaks(row, |p| {
+            if p.pitch_hz > 0.0 {
+                scratch.pitches.push(p.pitch_hz);
+                scratch.mags.push(p.magnitude);
+            }
+        });
+    }
+    scratch.selected.clear();
+    scratch.selected.extend_from_slice(&scratch.mags);
+    let threshold = median_f32(&mut scratch.selected);
+    scratch.selected.clear();
+    for (&p, &m) in scratch.pitches.iter().zip(&scratch.mags) {
+        if m >= threshold {
+            scratch.selected.push(p);
+        }
+    }
+    pitch_tuning(&scratch.selected, resolution, bins_per_octave)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::params::PiptrackParams;
+
+    #[test]
+    fn parabolic_shift_finds_vertex() {
+        // parabola through (-1, 0), (0, 1), (1, 0.5): vertex at x = 0.1666…
+        let s = parabolic_shift(0.0, 1.0, 0.5);
+        assert!((f64::from(s) - 1.0 / 6.0).abs() < 1e-7);
+        assert_eq!(parabolic_shift(1.0, 1.0, 1.0), 0.0);
+        assert_eq!(parabolic_shift(0.0, 1.0, 3.0), 0.0);
+        assert_eq!(parabolic_shift(0.0, 0.0, 5.0), -0.5);
+    }
+
+    #[test]
+    fn pitch_tuning_of_exact_and_detuned_notes() {
+        // 440 Hz and its octaves are in tune.
+        assert!(pitch_tuning(&[440.0, 880.0, 220.0], 0.01, 12).abs() < 1e-12);
+        // +25 cents: 440 · 2^(0.25/12)
+        let f = (440.0 * 2f64.powf(0.25 / 12.0)) as f32;
+        let t = pitch_tuning(&[f; 5], 0.01, 12);
+        assert!((t - 0.25).abs() < 0.011, "{t}");
+        assert_eq!(pitch_tuning(&[], 0.01, 12), 0.0);
+        assert_eq!(pitch_tuning(&[0.0, -3.0], 0.01, 12), 0.0);
+    }
+
+    #[test]
+    fn numpy_mod_semantics() {
+        assert_eq!(mod_one_f32(2.25), 0.25);
+        assert_eq!(mod_one_f32(-0.25), 0.75);
+        assert_eq!(mod_one_f32(-1.0), 0.0);
+    }
+
+    #[test]
+    fn median_like_numpy() {
+        assert_eq!(median_f32(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_f32(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median_f32(&mut []), 0.0);
+    }
+
+    #[test]
+    fn piptrack_finds_the_peak_in_range() {
+        let p = Piptrack::new(22_050.0, 2048, &PiptrackParams::default());
+        let (lo, hi) = p.bin_range();
+        assert_eq!((lo, hi), (14, 372));
+        let mut s = vec![0.01_f32; 1025];
+        s[40] = 1.0;
+        s[41] = 0.5;
+        s[39] = 0.2;
+        s[5] = 2.0; // out of range: no peak, but sets the frame maximum
+        let mut peaks = Vec::new();
+        p.frame_peaks(&s, |pk| peaks.push(pk));
+        assert_eq!(peaks.len(), 1);
+        assert_eq!(peaks[0].bin, 40);
+        assert!(peaks[0].pitch_hz > 40.0 * 10.766 && peaks[0].pitch_hz < 41.0 * 10.767);
+        let (pitches, _) = p.dense(ndarray::Array2::from_shape_vec((1, 1025), s).expect("shape").view());
+        assert_eq!(pitches.iter().filter(|&&x| x > 0.0).count(), 1);
+    }
+}

@@ -1,0 +1,107 @@
+//! Zero-crossing rate: `librosa.feature.zero_crossing_rate(y)` (0.11) with its defaults
+//! (`frame_length=2048`, `hop_length=512`, `center=True`): frames are centred with *edge*
+//! padding (unlike the STFT), and a crossing at sample `i > 0` of a frame means
+//! `signbit(x[i]) ≠ signbit(x[i−1])` after values with `|x| ≤ 1e-10` (as float32) are set to 0
+//! (`zero_crossings(threshold=1e-10, zero_pos=True, pad=False)`). The rate is the frame's
+//! crossing count divided by `frame_length`.
+//!
+//! Counts come from a prefix sum over the (virtually) padded signal, so the cost is O(n), not
+//! O(n · frame_length), and the counts are exact integers.
+
+use super::frame::n_centered_frames;
+
+fn negative(x: f32) -> bool {
+    let threshold = 1e-10_f32;
+    if -threshold <= x && x <= threshold {
+        false
+    } else {
+        x.is_sign_negative()
+    }
+}
+
+/// Per-frame zero-crossing rate of `signal` (empty for an empty signal).
+#[must_use]
+pub fn zero_crossing_rate(signal: &[f32], frame_length: usize, hop_length: usize) -> Vec<f64> {
+    let mut out = Vec::new();
+    zero_crossing_rate_into(signal, frame_length, hop_length, &mut Vec::new(), &mut out);
+    out
+}
+
+/// As [`zero_crossing_rate`], reusing `prefix` as scratch and writing into `out`.
+pub fn zero_crossing_rate_into(
+    signal: &[f32],
+    frame_length: usize,
+    hop_length: usize,
+    prefix: &mut Vec<u32>,
+    out: &mut Vec<f64>,
+) {
+    out.clear();
+    let n = signal.len();
+    if n == 0 {
+        return;
+    }
+    let half = frame_length / 2;
+    let padded_len = n + 2 * half;
+    // prefix[j] = number of crossings between padded[i-1] and padded[i] for 1 ≤ i ≤ j.
+    // Inside the edge padding consecutive samples are equal, so crossings only happen between
+    // padded positions half+1 .. half+n-1 (original samples 1 .. n-1).
+    prefix.clear();
+    prefix.reserve(padded_len);
+    let mut count = 0_u32;
+    let mut prev_neg = negative(signal[0]);
+    for j in 0..padded_len {
+        if j > half && j < half + n {
+            let neg = negative(signal[j - half]);
+            if neg != prev_neg {
+                count += 1;
+            }
+            prev_neg = neg;
+        }
+        prefix.push(count);
+    }
+    let n_frames = n_centered_frames(n, frame_length, hop_length);
+    let denom = frame_length as f64;
+    for t in 0..n_frames {
+        let start = t * hop_length;
+        // crossings at frame positions 1 .. frame_length-1 = padded positions start+1 .. start+fl-1
+        let end = start + frame_length - 1;
+        let c = prefix[end] - prefix[start];
+        out.push(f64::from(c) / denom);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brute_force(signal: &[f32], fl: usize, hop: usize) -> Vec<f64> {
+        let frames = crate::features::frame::centered_frames(signal, fl, hop, crate::features::frame::Padding::Edge);
+        frames
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let c = (1..fl).filter(|&i| negative(r[i]) != negative(r[i - 1])).count();
+                c as f64 / fl as f64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_brute_force() {
+        let x: Vec<f32> = (0..3000).map(|i| (i as f32 * 0.37).sin() * if i % 97 < 20 { 0.0 } else { 1.0 }).collect();
+        assert_eq!(zero_crossing_rate(&x, 2048, 512), brute_force(&x, 2048, 512));
+        assert_eq!(zero_crossing_rate(&x, 64, 16), brute_force(&x, 64, 16));
+        assert_eq!(zero_crossing_rate(&x[..5], 8, 2), brute_force(&x[..5], 8, 2));
+    }
+
+    #[test]
+    fn zero_counts_as_positive_and_tiny_as_zero() {
+        // +, 0, -, -0, tiny-negative, + : crossings at 0→- and -→tiny(=0, positive)
+        let x = [1.0_f32, 0.0, -1.0, -0.0, -1e-12, 1.0];
+        let r = zero_crossing_rate(&x, 6, 6);
+        // frame 0 is centred at 0: padded [1,1,1, 1,0,-1] → one crossing (0 → -1)
+        assert_eq!(r[0], 1.0 / 6.0);
+        // frame 1 is centred at 6: padded [-0,-tiny,1, 1,1,1] → no crossing
+        assert_eq!(r[1], 0.0);
+    }
+}

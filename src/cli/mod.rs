@@ -1,11 +1,15 @@
 //! Command-line interface: argument parsing, progress bars, exit codes (DESIGN §5).
 //!
-//! Each subcommand is one function in its own file; this module holds the argument types and
-//! the single place where outcomes become exit codes: 0 success, 1 some inputs failed (the rest
-//! were processed), 2 usage or spec error, 3 `reproduce` found a difference.
+//! Each subcommand is one function in a file of its own; this module holds the argument types
+//! and the one place where outcomes become exit codes: 0 success, 1 some inputs failed (the
+//! rest were processed), 2 usage, spec or other error (printed once with its causes), 3
+//! `reproduce` found a metric that differs.
 
+mod experiment;
+mod features;
 mod ingest;
 mod progress;
+mod runs_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,12 +17,16 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use vlogmood::audio::PreprocessParams;
+use vlogmood::report::ComparisonFormat;
+
+/// Where runs are stored, relative to the working directory.
+const RUNS_DIR: &str = "runs";
 
 /// Reproducible emotional-tone analysis of vlog audio.
 #[derive(Debug, Parser)]
 #[command(name = "vlogmood", version, about)]
 pub struct Cli {
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores). Results never depend on it.
     #[arg(long, global = true)]
     threads: Option<usize>,
     #[command(subcommand)]
@@ -29,6 +37,20 @@ pub struct Cli {
 enum Command {
     /// Decode audio/video files, mix to mono, resample, trim silence and write 16-bit WAVs.
     Ingest(IngestArgs),
+    /// Compute librosa-faithful features of every file under a folder.
+    Features(FeaturesArgs),
+    /// Run an experiment spec into a run folder under runs/ (prints the folder last).
+    Run(RunArgs),
+    /// Print an experiment's resolved spec and its run ID without running it.
+    Spec(SpecArgs),
+    /// List the runs under runs/.
+    Runs,
+    /// Show one run's manifest and summary tables.
+    Show(ShowArgs),
+    /// Compare the metrics of runs side by side.
+    Compare(CompareArgs),
+    /// Re-execute a run from its stored spec and diff every metric (exit 3 if any differs).
+    Reproduce(ReproduceArgs),
 }
 
 /// Preprocessing flags shared by `ingest` and `features`.
@@ -68,12 +90,94 @@ struct IngestArgs {
     preprocess: PreprocessArgs,
 }
 
+#[derive(Debug, Args)]
+struct FeaturesArgs {
+    /// Folder (or file) of audio/video to analyse.
+    dir: PathBuf,
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    preprocess: PreprocessArgs,
+    /// Do not read or write the feature cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Experiment spec (path, with or without .toml).
+    experiment: PathBuf,
+    /// Recompute into a fresh folder even if this run ID exists.
+    #[arg(long)]
+    force: bool,
+    /// Do not read or write the feature cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+struct SpecArgs {
+    /// Experiment spec (path, with or without .toml).
+    experiment: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// Run folder name or a unique prefix of its run ID.
+    run: String,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// Runs (folder names or unique run-ID prefixes).
+    #[arg(required = true, num_args = 2..)]
+    runs: Vec<String>,
+    /// Markdown table.
+    #[arg(long, group = "format")]
+    md: bool,
+    /// CSV with full-precision values.
+    #[arg(long, group = "format")]
+    csv: bool,
+    /// JSON with full-precision values.
+    #[arg(long, group = "format")]
+    json: bool,
+}
+
+impl CompareArgs {
+    fn format(&self) -> ComparisonFormat {
+        if self.md {
+            ComparisonFormat::Markdown
+        } else if self.csv {
+            ComparisonFormat::Csv
+        } else if self.json {
+            ComparisonFormat::Json
+        } else {
+            ComparisonFormat::Text
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ReproduceArgs {
+    /// Run folder name or a unique prefix of its run ID.
+    run: String,
+    /// Largest relative difference accepted (default 0: every metric must be identical).
+    #[arg(long, default_value_t = 0.0)]
+    tolerance: f64,
+    /// Do not read or write the feature cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
 /// How a subcommand ended, before it becomes an exit code.
 pub enum Outcome {
     /// Everything succeeded.
     Success,
     /// Some inputs failed; the rest were processed and the failures listed.
     SomeInputsFailed,
+    /// `reproduce` found metrics that differ.
+    MetricsDiffer,
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -86,10 +190,18 @@ pub fn run(cli: Cli) -> ExitCode {
     }
     let result = match cli.command {
         Command::Ingest(args) => ingest::run(&args),
+        Command::Features(args) => features::run(&args),
+        Command::Run(args) => experiment::run_experiment(&args),
+        Command::Spec(args) => experiment::show_spec(&args),
+        Command::Runs => runs_cmd::list_runs(),
+        Command::Show(args) => runs_cmd::show_run(&args),
+        Command::Compare(args) => runs_cmd::compare_runs(&args),
+        Command::Reproduce(args) => experiment::reproduce_run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::SomeInputsFailed) => ExitCode::from(1),
+        Ok(Outcome::MetricsDiffer) => ExitCode::from(3),
         Err(e) => {
             eprintln!("vlogmood: error: {e:#}");
             ExitCode::from(2)

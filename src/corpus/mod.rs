@@ -1,10 +1,12 @@
-//! Finding input files, joining `labels.csv`, content hashes and the dataset fingerprint.
+//! Finding input files, joining `labels.csv`, content hashes, the dataset fingerprint and the
+//! feature cache.
 //!
 //! A corpus is a folder: every media file under it (recursively, by extension, any case) is an
 //! input, identified by its path relative to the folder with `/` separators. Inputs are always
 //! listed sorted by that path (byte order, like Python's `sorted` on `str`), because row order
 //! decides splits and so results. The fingerprint (DESIGN §3) ties a run ID to the exact bytes.
 
+pub mod cache;
 mod error;
 mod labels;
 
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use cache::{CacheKey, FeatureCache};
 pub use error::CorpusError;
 pub use labels::{Labels, LABELS_FILE_NAME};
 
@@ -91,6 +94,19 @@ pub fn write_failures_csv(path: &Path, failures: &[Failure]) -> Result<(), Corpu
         writer.write_record([&failure.file, &failure.reason]).map_err(|e| io(e.into()))?;
     }
     writer.flush().map_err(io)
+}
+
+/// SHA-256 (hex) of each file's bytes, in order (files are read in parallel).
+pub fn hash_files(files: &[CorpusFile]) -> Result<Vec<String>, CorpusError> {
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|f| {
+            std::fs::read(&f.path)
+                .map(|bytes| sha256_hex(&bytes))
+                .map_err(|source| CorpusError::Io { path: f.path.clone(), source })
+        })
+        .collect()
 }
 
 /// SHA-256 of some bytes as lowercase hex.

@@ -1,0 +1,87 @@
+//! `run`, `spec` and `reproduce`: experiments from spec to run folder and back.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use vlogmood::corpus::FeatureCache;
+use vlogmood::runs::{reproduce, run, ExecuteOptions, PreparedRun, RunStore};
+use vlogmood::spec::ExperimentSpec;
+
+use super::progress::StageBars;
+use super::{Outcome, ReproduceArgs, RunArgs, SpecArgs, RUNS_DIR};
+
+fn git_commit() -> Option<String> {
+    let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn options(no_cache: bool) -> ExecuteOptions {
+    ExecuteOptions { cache: (!no_cache).then(FeatureCache::from_env), git_commit: git_commit() }
+}
+
+fn prepare(experiment: &Path) -> anyhow::Result<PreparedRun> {
+    let (spec, path) = ExperimentSpec::load(experiment)?;
+    PreparedRun::prepare(spec).with_context(|| format!("preparing {}", path.display()))
+}
+
+pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
+    let prepared = prepare(&args.experiment)?;
+    let store = RunStore::new(RUNS_DIR);
+    let progress = StageBars::default();
+    let result = run(&prepared, &store, &options(args.no_cache), args.force, &progress, || {
+        eprintln!("waiting: another process is running {} ({})", prepared.spec.name, prepared.run_id.short());
+    })?;
+    drop(progress);
+    if result.reused {
+        eprintln!("run {} exists; nothing to do (use --force to recompute)", prepared.run_id.short());
+    } else {
+        eprintln!("run {} complete", prepared.run_id.short());
+    }
+    if result.n_failed > 0 {
+        eprintln!("{} input file(s) failed; see {}", result.n_failed, result.folder.join("failures.csv").display());
+    }
+    println!("{}", result.folder.display());
+    Ok(if result.n_failed > 0 { Outcome::SomeInputsFailed } else { Outcome::Success })
+}
+
+pub fn show_spec(args: &SpecArgs) -> anyhow::Result<Outcome> {
+    let prepared = prepare(&args.experiment)?;
+    let value: serde_json::Value = serde_json::from_str(&prepared.canonical_spec).context("canonical spec")?;
+    println!("{}", serde_json::to_string_pretty(&value).context("formatting spec")?);
+    println!("run_id: {}", prepared.run_id);
+    println!(
+        "folder: {}",
+        Path::new(RUNS_DIR).join(RunStore::folder_name(&prepared.spec.name, &prepared.run_id.0)).display()
+    );
+    println!("dataset: {} files, fingerprint {}", prepared.dataset.files.len(), prepared.dataset.fingerprint);
+    Ok(Outcome::Success)
+}
+
+pub fn reproduce_run(args: &ReproduceArgs) -> anyhow::Result<Outcome> {
+    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+        anyhow::bail!("--tolerance must be a number ≥ 0, got {}", args.tolerance);
+    }
+    let store = RunStore::new(RUNS_DIR);
+    let progress = StageBars::default();
+    let report = reproduce(&store, &args.run, args.tolerance, &options(args.no_cache), &progress)?;
+    drop(progress);
+    let mode =
+        if args.tolerance == 0.0 { "exactly".to_string() } else { format!("within {:e} relative", args.tolerance) };
+    if !report.run_id_matches {
+        eprintln!("note: the spec and data now hash to another run ID (PIPELINE_VERSION changed?)");
+    }
+    println!("reproduced {} ({} metrics, compared {mode})", report.folder.display(), report.n_metrics);
+    println!("largest difference: {:e} absolute, {:e} relative", report.max_abs, report.max_rel);
+    if report.differences.is_empty() {
+        println!("all metrics identical{}", if args.tolerance == 0.0 { "" } else { " within tolerance" });
+        return Ok(Outcome::Success);
+    }
+    println!("{} metric(s) differ:", report.differences.len());
+    println!("{:<70} {:>24} {:>24} {:>12}", "metric", "stored", "reproduced", "rel diff");
+    let show = |v: Option<f64>| v.map_or_else(|| "missing".to_string(), |v| format!("{v}"));
+    for d in &report.differences {
+        println!("{:<70} {:>24} {:>24} {:>12.3e}", d.key, show(d.stored), show(d.reproduced), d.rel());
+    }
+    Ok(Outcome::MetricsDiffer)
+}

@@ -1,0 +1,77 @@
+//! `runs`, `show` and `compare`: reading the run store.
+
+use anyhow::Context;
+
+use vlogmood::report::{render_comparison, Comparison};
+use vlogmood::runs::{read_manifest, read_metrics, RunStore};
+
+use super::{CompareArgs, Outcome, ShowArgs, RUNS_DIR};
+
+pub fn list_runs() -> anyhow::Result<Outcome> {
+    let runs = RunStore::new(RUNS_DIR).list().context("reading runs/")?;
+    if runs.is_empty() {
+        eprintln!("no runs yet under {RUNS_DIR}/ (try: vlogmood run experiments/kmeans_grid)");
+        return Ok(Outcome::Success);
+    }
+    println!("{:<36} {:<24} {:<14} {:<22} {:<9} headline", "folder", "name", "id", "finished", "status");
+    for run in runs {
+        let headline: Vec<String> = run.headline.iter().map(|(k, v)| format!("{k}={v:.4}")).collect();
+        println!(
+            "{:<36} {:<24} {:<14} {:<22} {:<9} {}",
+            run.folder,
+            run.name,
+            &run.run_id[..12.min(run.run_id.len())],
+            run.finished,
+            run.status,
+            headline.join("  ")
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
+    let folder = RunStore::new(RUNS_DIR).find(&args.run)?;
+    let manifest = read_manifest(&folder)?;
+    let metrics = read_metrics(&folder)?;
+    println!("run      {}", folder.display());
+    println!("id       {}", manifest.run_id);
+    println!("name     {}  (seed {}, pipeline v{})", manifest.name, manifest.seed, manifest.pipeline_version);
+    println!(
+        "data     {} ({} files, {} failed), fingerprint {}",
+        manifest.dataset.root, manifest.dataset.n_files, manifest.dataset.n_failed, manifest.dataset.fingerprint
+    );
+    println!("finished {} in {:.2} s on {} threads", manifest.finished, manifest.wall_seconds, manifest.threads);
+    println!("metrics  {} (metrics.json)", metrics.len());
+    let mut tables: Vec<_> = std::fs::read_dir(folder.join("tables"))
+        .with_context(|| format!("reading {}", folder.join("tables").display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    tables.sort();
+    // The summary first, then the other tables.
+    tables.sort_by_key(|p| p.file_stem().is_none_or(|s| s != "summary"));
+    for path in tables {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        println!("\n== {}", path.strip_prefix(&folder).unwrap_or(&path).display());
+        print!("{text}");
+    }
+    Ok(Outcome::Success)
+}
+
+pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
+    let store = RunStore::new(RUNS_DIR);
+    let mut labels = Vec::new();
+    let mut per_run = Vec::new();
+    for query in &args.runs {
+        let folder = store.find(query)?;
+        labels.push(folder.file_name().map_or_else(|| query.clone(), |n| n.to_string_lossy().into_owned()));
+        per_run.push(read_metrics(&folder)?);
+    }
+    let keys: std::collections::BTreeSet<&String> = per_run.iter().flat_map(|m| m.keys()).collect();
+    let comparison = Comparison {
+        runs: labels,
+        metrics: keys.into_iter().map(|k| (k.clone(), per_run.iter().map(|m| m.get(k).copied()).collect())).collect(),
+    };
+    print!("{}", render_comparison(&comparison, args.format()).context("rendering the comparison")?);
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,13 @@
+//! Clustering models behind small seams: params are validated, `fit` returns a fitted model
+//! that can `assign` rows (as linfa's `Fit`/`Predict`).
+//!
+//! Foreign model crates (linfa, kodama) stay inside this module; callers see ndarray views,
+//! `usize` cluster ids and our own types.
+
+mod error;
+pub mod kmeans;
+pub mod pca;
+
+pub use error::ModelError;
+pub use kmeans::{KMeansModel, KMeansParams};
+pub use pca::{pca, PcaProjection};

@@ -1,0 +1,375 @@
+//! Executing a spec: data → features → split → scaling → studies → a complete run folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::Array2;
+
+use crate::corpus::{dataset_fingerprint, hash_files, scan, write_failures_csv, CorpusFile, FeatureCache, Labels};
+use crate::features::{extract_corpus, CorpusFeatures};
+use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
+use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
+use crate::split::{split_rows, standardize, SplitIndices};
+use crate::study::{run_studies, StudyData, StudyOutput};
+
+use super::manifest::{now_rfc3339, DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
+use super::store::{write_atomic, RunStore};
+use super::RunsError;
+
+/// The input files of a corpus with their content hashes, labels and fingerprint.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The corpus folder.
+    pub root: PathBuf,
+    /// Media files, sorted by relative path.
+    pub files: Vec<CorpusFile>,
+    /// SHA-256 (hex) of each file's bytes, in `files` order.
+    pub hashes: Vec<String>,
+    /// `labels.csv`, when the corpus has one.
+    pub labels: Option<Labels>,
+    /// The dataset fingerprint (DESIGN §3).
+    pub fingerprint: String,
+}
+
+impl Dataset {
+    /// Scans and hashes a corpus folder and checks its labels against the files.
+    pub fn load(root: &Path) -> Result<Self, RunsError> {
+        let found = scan(root, &[])?;
+        let hashes = hash_files(&found.files)?;
+        let labels_file = Labels::read_at(root)?;
+        if let Some((labels, _)) = &labels_file {
+            labels.check_against(
+                &root.join(crate::corpus::LABELS_FILE_NAME),
+                found.files.iter().map(|f| f.relative_path.as_str()),
+            )?;
+        }
+        let pairs: Vec<(String, String)> =
+            found.files.iter().zip(&hashes).map(|(f, h)| (f.relative_path.clone(), h.clone())).collect();
+        let fingerprint = dataset_fingerprint(&pairs, labels_file.as_ref().map(|(_, bytes)| bytes.as_slice()));
+        Ok(Self {
+            root: root.to_path_buf(),
+            files: found.files,
+            hashes,
+            labels: labels_file.map(|(l, _)| l),
+            fingerprint,
+        })
+    }
+}
+
+/// A validated spec bound to its data: everything needed to name and execute a run.
+#[derive(Debug, Clone)]
+pub struct PreparedRun {
+    /// The resolved spec.
+    pub spec: ExperimentSpec,
+    /// Its canonical JSON.
+    pub canonical_spec: String,
+    /// The run ID.
+    pub run_id: RunId,
+    /// The data.
+    pub dataset: Dataset,
+}
+
+impl PreparedRun {
+    /// Validates the spec, loads and fingerprints its corpus, and computes the run ID.
+    pub fn prepare(spec: ExperimentSpec) -> Result<Self, RunsError> {
+        spec.validate()?;
+        let dataset = Dataset::load(&spec.data.corpus)?;
+        for (field, column) in
+            [("split.group_by", &spec.split.group_by), ("split.stratify_by", &spec.split.stratify_by)]
+        {
+            if let Some(column) = column {
+                let known = dataset.labels.as_ref().is_some_and(|l| l.columns.contains(column));
+                if !known {
+                    return Err(crate::spec::SpecError::invalid(
+                        field,
+                        format!("{column:?} is not a column of {}/labels.csv", spec.data.corpus.display()),
+                    )
+                    .into());
+                }
+            }
+        }
+        let canonical_spec = spec.canonical_json();
+        let run_id = RunId::compute(&canonical_spec, &dataset.fingerprint);
+        Ok(Self { spec, canonical_spec, run_id, dataset })
+    }
+}
+
+/// Progress reports from a long run (implemented by the CLI with progress bars).
+pub trait Progress: Sync {
+    /// A new stage starts; `total` is its number of steps (0 when unknown).
+    fn stage(&self, label: &str, total: u64);
+    /// One step of the current stage is done.
+    fn advance(&self);
+}
+
+/// A [`Progress`] that reports nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn stage(&self, _: &str, _: u64) {}
+    fn advance(&self) {}
+}
+
+/// Options of an execution that are not part of the spec (they never change results).
+#[derive(Debug, Clone, Default)]
+pub struct ExecuteOptions {
+    /// The feature cache, or None to bypass it.
+    pub cache: Option<FeatureCache>,
+    /// Git commit recorded in the manifest.
+    pub git_commit: Option<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    /// The complete run folder.
+    pub folder: PathBuf,
+    /// True when an existing run was found and nothing was computed.
+    pub reused: bool,
+    /// Input files that failed (listed in the run's `failures.csv`).
+    pub n_failed: usize,
+}
+
+/// Runs a prepared spec into the store: reuses an existing complete run unless `force`,
+/// otherwise executes into `runs/.partial/<id>-<pid>/` under the run's lock and renames the
+/// folder into place when it is complete.
+pub fn run(
+    prepared: &PreparedRun,
+    store: &RunStore,
+    options: &ExecuteOptions,
+    force: bool,
+    progress: &dyn Progress,
+    on_wait: impl FnOnce(),
+) -> Result<RunResult, RunsError> {
+    let name = &prepared.spec.name;
+    let id = &prepared.run_id.0;
+    let reuse = |folder: PathBuf| -> Result<RunResult, RunsError> {
+        let n_failed = super::read_manifest(&folder)?.dataset.n_failed;
+        Ok(RunResult { folder, reused: true, n_failed })
+    };
+    if !force {
+        if let Some(folder) = store.existing(name, id) {
+            return reuse(folder);
+        }
+    }
+    let _lock = store.lock(id, on_wait)?;
+    if !force {
+        // Another process may have finished this run while we waited for the lock.
+        if let Some(folder) = store.existing(name, id) {
+            return reuse(folder);
+        }
+    }
+    let partial_root = store.partial_dir();
+    remove_stale_partials(&partial_root, id);
+    let partial = partial_root.join(format!("{id}-{}", std::process::id()));
+    std::fs::create_dir_all(&partial).map_err(|e| RunsError::io(&partial, e))?;
+    let executed = execute(prepared, &partial, options, progress);
+    let n_failed = match executed {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    let folder = store.fresh_folder(name, id);
+    std::fs::rename(&partial, &folder).map_err(|e| RunsError::io(&folder, e))?;
+    store.record(&folder)?;
+    Ok(RunResult { folder, reused: false, n_failed })
+}
+
+/// Removes half-written folders of this run ID left by killed processes. Only called while
+/// holding the run's lock, so no live process is writing them.
+fn remove_stale_partials(partial_root: &Path, run_id: &str) {
+    if let Ok(entries) = std::fs::read_dir(partial_root) {
+        for entry in entries.filter_map(Result::ok) {
+            if entry.file_name().to_string_lossy().starts_with(run_id) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+/// Executes a prepared spec into `folder` (which must exist and be empty) and returns the
+/// number of input files that failed. `manifest.json` is written last.
+pub fn execute(
+    prepared: &PreparedRun,
+    folder: &Path,
+    options: &ExecuteOptions,
+    progress: &dyn Progress,
+) -> Result<usize, RunsError> {
+    let started_at = now_rfc3339();
+    let clock = Instant::now();
+    let spec = &prepared.spec;
+    let dataset = &prepared.dataset;
+
+    progress.stage("features", dataset.files.len() as u64);
+    let features = extract_corpus(
+        &dataset.files,
+        &dataset.hashes,
+        &spec.preprocess,
+        &spec.features.params,
+        options.cache.as_ref(),
+        &|| progress.advance(),
+    )?;
+    let files: Vec<&CorpusFile> = features.rows.iter().map(|&i| &dataset.files[i]).collect();
+    let raw = feature_matrix(&features, &spec.features.recipe, &files)?;
+
+    let label_column = |column: &Option<String>| -> Result<Option<Vec<String>>, RunsError> {
+        let Some(column) = column else { return Ok(None) };
+        let labels = dataset.labels.as_ref().ok_or_else(|| RunsError::Data("labels.csv is missing".into()))?;
+        files
+            .iter()
+            .map(|f| {
+                labels.get(&f.relative_path, column).map(str::to_string).ok_or_else(|| {
+                    RunsError::Data(format!("{} has no {column:?} value in labels.csv", f.relative_path))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    };
+    let groups = label_column(&spec.split.group_by)?;
+    let strata = label_column(&spec.split.stratify_by)?;
+    let split =
+        split_rows(raw.nrows(), spec.split.fractions, groups.as_deref(), strata.as_deref(), &mut spec.seed.rng_for(0))?;
+    let x = match spec.features.scale {
+        Scale::None => raw,
+        Scale::Standard => standardize(raw.view(), &split.train)?,
+    };
+
+    progress.stage("studies", spec.studies.len() as u64);
+    let output = run_studies(&spec.studies, StudyData { x: x.view(), split: &split }, spec.seed.derive(1_000), |_| {
+        progress.advance()
+    })?;
+
+    progress.stage("writing", 0);
+    write_outputs(folder, prepared, &files, &x, &split, &output, &features)?;
+    let manifest = Manifest {
+        run_id: prepared.run_id.0.clone(),
+        name: spec.name.clone(),
+        schema_version: SCHEMA_VERSION,
+        pipeline_version: PIPELINE_VERSION.into(),
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        git_commit: options.git_commit.clone(),
+        rustc: env!("VLOGMOOD_RUSTC_VERSION").into(),
+        machine: Machine::current(),
+        threads: rayon::current_num_threads(),
+        seed: spec.seed.0,
+        dataset: DatasetInfo {
+            root: spec.data.corpus.display().to_string(),
+            fingerprint: dataset.fingerprint.clone(),
+            n_files: dataset.files.len(),
+            n_failed: features.failures.len(),
+        },
+        started: started_at,
+        finished: now_rfc3339(),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        status: "complete".into(),
+    };
+    let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| RunsError::io(folder, e))?;
+    write_report(folder, prepared, &manifest_json, &output)?;
+    write_atomic(&folder.join("manifest.json"), manifest_json.as_bytes())?;
+    Ok(features.failures.len())
+}
+
+/// The matrix of the spec's recipe, rejecting non-finite values with the file named.
+fn feature_matrix(features: &CorpusFeatures, recipe: &str, files: &[&CorpusFile]) -> Result<Array2<f64>, RunsError> {
+    let matrix = features.matrix(recipe).ok_or_else(|| RunsError::Data(format!("recipe {recipe:?} has no matrix")))?;
+    if let Some(((row, col), value)) = matrix.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(RunsError::Data(format!(
+            "{}: feature column {col} of recipe {recipe} is {value}; models need finite features",
+            files[row].relative_path
+        )));
+    }
+    if matrix.nrows() < 3 {
+        return Err(RunsError::Data(format!(
+            "only {} files could be processed; a split needs at least 3",
+            matrix.nrows()
+        )));
+    }
+    Ok(matrix)
+}
+
+/// Writes `metrics.json` as a flat, sorted map of finite values (shortest round-trip floats).
+pub(super) fn metrics_json(metrics: &BTreeMap<String, f64>) -> String {
+    let finite: BTreeMap<&String, &f64> = metrics.iter().filter(|(_, v)| v.is_finite()).collect();
+    serde_json::to_string_pretty(&finite).expect("a map of strings to finite floats serialises")
+}
+
+fn write_outputs(
+    folder: &Path,
+    prepared: &PreparedRun,
+    files: &[&CorpusFile],
+    x: &Array2<f64>,
+    split: &SplitIndices,
+    output: &StudyOutput,
+    features: &CorpusFeatures,
+) -> Result<(), RunsError> {
+    let io = |path: &Path, e: &dyn std::fmt::Display| RunsError::io(path, e);
+    std::fs::write(folder.join("spec.json"), &prepared.canonical_spec).map_err(|e| io(folder, &e))?;
+    std::fs::write(folder.join("metrics.json"), metrics_json(&output.metrics)).map_err(|e| io(folder, &e))?;
+    let files_txt: String = files.iter().map(|f| format!("{}\n", f.relative_path)).collect();
+    std::fs::write(folder.join("files.txt"), files_txt).map_err(|e| io(folder, &e))?;
+    let npy = folder.join("features.npy");
+    ndarray_npy::write_npy(&npy, x).map_err(|e| io(&npy, &e))?;
+
+    let tables = folder.join("tables");
+    std::fs::create_dir_all(&tables).map_err(|e| io(&tables, &e))?;
+    for table in &output.tables {
+        write_table_csv(table, &tables.join(format!("{}.csv", table.name)))?;
+    }
+    write_summary_csv(&output.summary, &tables.join("summary.csv"))?;
+
+    let figures = folder.join("figures");
+    std::fs::create_dir_all(&figures).map_err(|e| io(&figures, &e))?;
+    for figure in &output.figures {
+        draw_figure(figure, &figures)?;
+    }
+
+    let assignments = folder.join("assignments");
+    std::fs::create_dir_all(&assignments).map_err(|e| io(&assignments, &e))?;
+    let parts = split.part_of_rows(files.len());
+    for assignment in &output.assignments {
+        let mut csv = String::from("file,split,cluster\n");
+        for &(row, cluster) in &assignment.clusters {
+            let part = parts[row].map_or("none", |p| p.as_str());
+            csv.push_str(&format!("{},{part},{cluster}\n", csv_field(&files[row].relative_path)));
+        }
+        let path = assignments.join(format!("{}.csv", assignment.name));
+        std::fs::write(&path, csv).map_err(|e| io(&path, &e))?;
+    }
+    if !features.failures.is_empty() {
+        write_failures_csv(&folder.join("failures.csv"), &features.failures)?;
+    }
+    Ok(())
+}
+
+fn write_report(
+    folder: &Path,
+    prepared: &PreparedRun,
+    manifest_json: &str,
+    output: &StudyOutput,
+) -> Result<(), RunsError> {
+    let figure_files: Vec<String> = output.figures.iter().map(|f| format!("figures/{}.png", f.name())).collect();
+    let html = render_html(&HtmlReport {
+        title: &prepared.spec.name,
+        run_id: &prepared.run_id.0,
+        manifest_json,
+        spec_json: &prepared.canonical_spec,
+        metrics: &output.metrics,
+        summary: &output.summary,
+        tables: &output.tables,
+        figure_files: &figure_files,
+    });
+    let path = folder.join("report.html");
+    std::fs::write(&path, html).map_err(|e| RunsError::io(&path, e))
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}

@@ -1,0 +1,18 @@
+//! The run store: executing specs into atomic, versioned run folders; listing, finding,
+//! comparing and reproducing runs (DESIGN §4).
+//!
+//! A run is written into `runs/.partial/<id>-<pid>/` and renamed into place only once its
+//! `manifest.json` (written last, `status: "complete"`) exists, so a crash or kill never leaves
+//! a folder that looks complete. A lock per run ID keeps two processes from writing one run.
+
+mod error;
+mod execute;
+mod manifest;
+mod reproduce;
+mod store;
+
+pub use error::RunsError;
+pub use execute::{execute, run, Dataset, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
+pub use manifest::{DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
+pub use reproduce::{reproduce, MetricDiff, ReproduceReport};
+pub use store::{read_manifest, read_metrics, IndexEntry, RunLock, RunStore};

@@ -1,0 +1,249 @@
+//! The run store: run folders under one root, their index, locks and lookup by ID prefix.
+//!
+//! Layout (DESIGN §4): `runs/<name>-<id12>/` complete runs (a `--force` re-run gets a
+//! `-r2`, `-r3` ... suffix), `runs/.partial/` runs being written, `runs/.locks/` lock files,
+//! `runs/index.json` one line of facts per run so `runs` and `compare` need not open every
+//! folder. The index is a cache: folders missing from it are found by a directory scan and
+//! added, entries whose folder is gone are dropped.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::manifest::Manifest;
+use super::RunsError;
+
+/// Name of the index file in the store root.
+const INDEX_FILE: &str = "index.json";
+
+/// A folder of runs (`runs/` by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStore {
+    root: PathBuf,
+}
+
+/// What the index keeps about one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// Folder name under the store root.
+    pub folder: String,
+    /// Full run ID.
+    pub run_id: String,
+    /// Experiment name.
+    pub name: String,
+    /// Finish time (RFC 3339).
+    pub finished: String,
+    /// Manifest status.
+    pub status: String,
+    /// A few metrics worth showing in a listing.
+    pub headline: BTreeMap<String, f64>,
+}
+
+/// An exclusive lock on one run ID, released on drop.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunStore {
+    /// A store rooted at `root` (created on first write).
+    #[must_use]
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The store root.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where runs being written live.
+    #[must_use]
+    pub fn partial_dir(&self) -> PathBuf {
+        self.root.join(".partial")
+    }
+
+    /// Folder name of a run: `<name>-<first 12 hex digits>`.
+    #[must_use]
+    pub fn folder_name(name: &str, run_id: &str) -> String {
+        format!("{name}-{}", &run_id[..12.min(run_id.len())])
+    }
+
+    /// The complete folder of a run ID, if one exists (the first, not `--force` re-runs).
+    #[must_use]
+    pub fn existing(&self, name: &str, run_id: &str) -> Option<PathBuf> {
+        let folder = self.root.join(Self::folder_name(name, run_id));
+        read_manifest(&folder).ok().filter(|m| m.status == "complete" && m.run_id == run_id).map(|_| folder)
+    }
+
+    /// A folder name for a new run of `run_id` that does not exist yet.
+    #[must_use]
+    pub fn fresh_folder(&self, name: &str, run_id: &str) -> PathBuf {
+        let base = Self::folder_name(name, run_id);
+        let mut candidate = self.root.join(&base);
+        let mut n = 2;
+        while candidate.exists() {
+            candidate = self.root.join(format!("{base}-r{n}"));
+            n += 1;
+        }
+        candidate
+    }
+
+    /// Takes the lock of `run_id`, waiting for another process that holds it.
+    /// `on_wait` is called once if the lock is busy.
+    pub fn lock(&self, run_id: &str, on_wait: impl FnOnce()) -> Result<RunLock, RunsError> {
+        let dir = self.root.join(".locks");
+        std::fs::create_dir_all(&dir).map_err(|e| RunsError::io(&dir, e))?;
+        let path = dir.join(format!("{run_id}.lock"));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| RunsError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait();
+                file.lock().map_err(|e| RunsError::io(&path, e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(RunsError::io(&path, e)),
+        }
+        Ok(RunLock { _file: file })
+    }
+
+    /// Every complete run, from the index (refreshed against the folders), sorted by folder.
+    pub fn list(&self) -> Result<Vec<IndexEntry>, RunsError> {
+        let mut index = self.read_index();
+        let folders = self.complete_folders()?;
+        let before = index.len();
+        index.retain(|folder, _| folders.contains(folder));
+        let mut changed = index.len() != before;
+        for folder in &folders {
+            if !index.contains_key(folder) {
+                if let Ok(entry) = entry_of(&self.root.join(folder)) {
+                    index.insert(folder.clone(), entry);
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            // Best effort: a read-only checkout still lists its runs.
+            let _ = self.write_index(&index);
+        }
+        Ok(index.into_values().collect())
+    }
+
+    /// Adds or replaces the index entry of a run folder.
+    pub fn record(&self, folder: &Path) -> Result<(), RunsError> {
+        let _guard = self.lock("index", || {})?;
+        let mut index = self.read_index();
+        let entry = entry_of(folder)?;
+        index.insert(entry.folder.clone(), entry);
+        self.write_index(&index)
+    }
+
+    /// The folder of the run named by a folder name or a unique prefix of its run ID.
+    pub fn find(&self, query: &str) -> Result<PathBuf, RunsError> {
+        let direct = Path::new(query);
+        if direct.join("manifest.json").is_file() {
+            return Ok(direct.to_path_buf());
+        }
+        let runs = self.list()?;
+        let query_name = direct.file_name().and_then(|n| n.to_str()).unwrap_or(query);
+        if let Some(entry) = runs.iter().find(|e| e.folder == query_name) {
+            return Ok(self.root.join(&entry.folder));
+        }
+        let matches: Vec<&IndexEntry> =
+            runs.iter().filter(|e| !query.is_empty() && e.run_id.starts_with(&query.to_ascii_lowercase())).collect();
+        match matches.as_slice() {
+            [] => Err(RunsError::NotFound { query: query.into() }),
+            [one] => Ok(self.root.join(&one.folder)),
+            many => Err(RunsError::Ambiguous {
+                query: query.into(),
+                matches: many.iter().map(|e| e.folder.clone()).collect(),
+            }),
+        }
+    }
+
+    fn complete_folders(&self) -> Result<Vec<String>, RunsError> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(RunsError::io(&self.root, e)),
+        };
+        let mut folders: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("manifest.json").is_file())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        folders.sort();
+        Ok(folders)
+    }
+
+    fn read_index(&self) -> BTreeMap<String, IndexEntry> {
+        std::fs::read_to_string(self.root.join(INDEX_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str::<Vec<IndexEntry>>(&text).ok())
+            .map(|entries| entries.into_iter().map(|e| (e.folder.clone(), e)).collect())
+            .unwrap_or_default()
+    }
+
+    fn write_index(&self, index: &BTreeMap<String, IndexEntry>) -> Result<(), RunsError> {
+        let path = self.root.join(INDEX_FILE);
+        let entries: Vec<&IndexEntry> = index.values().collect();
+        let text = serde_json::to_string_pretty(&entries).map_err(|e| RunsError::io(&path, e))?;
+        write_atomic(&path, text.as_bytes())
+    }
+}
+
+/// Reads a run folder's manifest.
+pub fn read_manifest(folder: &Path) -> Result<Manifest, RunsError> {
+    let path = folder.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| RunsError::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| RunsError::io(&path, e))
+}
+
+/// Reads a run folder's `metrics.json`.
+pub fn read_metrics(folder: &Path) -> Result<BTreeMap<String, f64>, RunsError> {
+    let path = folder.join("metrics.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| RunsError::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| RunsError::io(&path, e))
+}
+
+/// Metrics shown in listings: the chosen k and the scores of chosen and stability models.
+fn headline(metrics: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    metrics
+        .iter()
+        .filter(|(k, _)| k.ends_with(".best_k") || k.contains(".best.silhouette") || k.contains(".silhouette.mean"))
+        .take(4)
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
+}
+
+fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
+    let manifest = read_manifest(folder)?;
+    let metrics = read_metrics(folder).unwrap_or_default();
+    Ok(IndexEntry {
+        folder: folder.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string(),
+        run_id: manifest.run_id,
+        name: manifest.name,
+        finished: manifest.finished,
+        status: manifest.status,
+        headline: headline(&metrics),
+    })
+}
+
+/// Writes a file through a temporary sibling and a rename.
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunsError> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder).map_err(|e| RunsError::io(folder, e))?;
+    let temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(folder).map_err(|e| RunsError::io(path, e))?;
+    std::fs::write(temp.path(), bytes).map_err(|e| RunsError::io(path, e))?;
+    temp.persist(path).map_err(|e| RunsError::io(path, e.error))?;
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Experiment specs: typed TOML, defaults, validation, canonical JSON and the run ID (DESIGN §3).
+//!
+//! A spec is parsed into [`ExperimentSpec`] with every field defaulted as documented and unknown
+//! fields rejected, then validated (field paths in errors) before any work. Its canonical JSON
+//! — every default spelled out, keys sorted, no whitespace, floats in shortest round-trip form —
+//! is what gets hashed, so comments, key order and spelled-out defaults never change a run ID.
+//!
+//! `spec` sits after `audio`, `corpus` and `features` in the stage order: a spec embeds their
+//! parameter structs ([`PreprocessParams`], [`FeatureParams`]) and calls their `validate()`.
+
+mod canonical;
+mod error;
+mod seed;
+mod study;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use canonical::canonical_json;
+pub use error::SpecError;
+pub use seed::Seed;
+pub use study::{
+    ClusterModel, GridEvaluate, GridSpec, KChoice, KMeansInit, KMeansSettings, KRange, KSweepSpec, KmeansGrid,
+    RepeatSpec, SplitName, StudySpec,
+};
+
+use crate::audio::PreprocessParams;
+use crate::corpus::to_hex;
+use crate::features::FeatureParams;
+
+/// Bumped whenever numeric behaviour changes (CHANGELOG.md says why); part of every run ID.
+pub const PIPELINE_VERSION: &str = "1";
+
+/// Domain separator of the run-ID hash.
+const RUN_ID_PREFIX: &str = "vlogmood-run-v1\n";
+
+/// One experiment: what data, how it is processed and split, and which studies run on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentSpec {
+    /// Name of the experiment; the run folder is `runs/<name>-<id12>`. Letters, digits, `_`, `-`.
+    pub name: String,
+    /// Seed of every random choice (splits, initialisations, resamples). Default: 42.
+    #[serde(default)]
+    pub seed: Seed,
+    /// The input corpus.
+    pub data: DataSpec,
+    /// Decoding and preprocessing. Default: 22050 Hz, trim at 20 dB, PCM16 round trip.
+    #[serde(default)]
+    pub preprocess: PreprocessParams,
+    /// Feature recipe, its parameters and scaling.
+    #[serde(default)]
+    pub features: FeaturesSpec,
+    /// Train/validation/test split.
+    #[serde(default)]
+    pub split: SplitSpec,
+    /// Studies, run in order (`[[study]]` tables).
+    #[serde(rename = "study", default)]
+    pub studies: Vec<StudySpec>,
+}
+
+/// Where the data is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// Corpus folder, relative to the working directory; `labels.csv` inside it is optional.
+    pub corpus: PathBuf,
+}
+
+/// Which features the models see and how they are scaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeaturesSpec {
+    /// Feature recipe name (see `features::recipes()`). Default: `seed45`.
+    pub recipe: String,
+    /// Feature scaling. Default: `standard` (fitted on the training rows only).
+    pub scale: Scale,
+    /// Parameters of the feature computations. Default: librosa 0.11's.
+    pub params: FeatureParams,
+}
+
+impl Default for FeaturesSpec {
+    fn default() -> Self {
+        Self { recipe: "seed45".into(), scale: Scale::Standard, params: FeatureParams::default() }
+    }
+}
+
+/// How feature columns are scaled before modelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Raw features, as the notebook did (its KMeans inertia is ~1.7e7 for that reason).
+    None,
+    /// Zero mean, unit variance per column, fitted on the training rows only.
+    Standard,
+}
+
+/// The train/validation/test split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SplitSpec {
+    /// Fractions of rows in train, validation and test; each in (0, 1), summing to 1.
+    /// Default: [0.6, 0.2, 0.2] (the notebook's).
+    pub fractions: [f64; 3],
+    /// A `labels.csv` column whose values never straddle two splits (e.g. `actor`). Default: none.
+    pub group_by: Option<String>,
+    /// A `labels.csv` column whose class proportions each split keeps. Default: none.
+    pub stratify_by: Option<String>,
+}
+
+impl Default for SplitSpec {
+    fn default() -> Self {
+        Self { fractions: [0.6, 0.2, 0.2], group_by: None, stratify_by: None }
+    }
+}
+
+impl ExperimentSpec {
+    /// Parses a spec from TOML text; `path` names it in errors. Does not validate.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, SpecError> {
+        toml::from_str(text).map_err(|e| SpecError::Parse { path: path.to_path_buf(), message: e.to_string() })
+    }
+
+    /// Reads, parses and validates `experiments/<name>.toml` (the `.toml` may be left off).
+    pub fn load(path: &Path) -> Result<(Self, PathBuf), SpecError> {
+        let path =
+            if path.extension().is_none() && !path.is_file() { path.with_extension("toml") } else { path.into() };
+        let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io { path: path.clone(), source })?;
+        let spec = Self::parse(&path, &text)?;
+        spec.validate()?;
+        Ok((spec, path))
+    }
+
+    /// Checks every value that can be checked without reading the data.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        if self.name.is_empty() || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(SpecError::invalid(
+                "name",
+                format!("must be letters, digits, `_` or `-`, got {:?}", self.name),
+            ));
+        }
+        if !self.data.corpus.is_dir() {
+            return Err(SpecError::invalid(
+                "data.corpus",
+                format!("{} is not a folder (paths are relative to the working directory)", self.data.corpus.display()),
+            ));
+        }
+        self.preprocess.validate().map_err(|e| SpecError::invalid("preprocess", e.to_string()))?;
+        let features = &self.features;
+        if !crate::features::recipes().contains_key(features.recipe.as_str()) {
+            let known: Vec<&str> = crate::features::recipes().keys().copied().collect();
+            return Err(SpecError::invalid(
+                "features.recipe",
+                format!("unknown recipe {:?}; known: {}", features.recipe, known.join(", ")),
+            ));
+        }
+        features.params.validate().map_err(|e| SpecError::invalid("features.params", e.to_string()))?;
+        if features.params.sample_rate_hz != self.preprocess.sample_rate_hz {
+            return Err(SpecError::invalid(
+                "features.params.sample_rate_hz",
+                format!(
+                    "must equal preprocess.sample_rate_hz ({}), got {}",
+                    self.preprocess.sample_rate_hz, features.params.sample_rate_hz
+                ),
+            ));
+        }
+        let fractions = self.split.fractions;
+        if fractions.iter().any(|f| !(f.is_finite() && *f > 0.0 && *f < 1.0)) {
+            return Err(SpecError::invalid("split.fractions", format!("each must be in (0, 1), got {fractions:?}")));
+        }
+        if (fractions.iter().sum::<f64>() - 1.0).abs() > 1e-9 {
+            return Err(SpecError::invalid("split.fractions", format!("must sum to 1, got {fractions:?}")));
+        }
+        if self.studies.is_empty() {
+            return Err(SpecError::invalid("study", "at least one [[study]] is needed"));
+        }
+        for (index, study) in self.studies.iter().enumerate() {
+            study.validate(&format!("study[{index}]"), &self.studies[..index])?;
+        }
+        Ok(())
+    }
+
+    /// The canonical JSON of this (resolved) spec: what is hashed and stored as `spec.json`.
+    #[must_use]
+    pub fn canonical_json(&self) -> String {
+        let value = serde_json::to_value(self).expect("a spec always serialises to JSON");
+        canonical_json(&value)
+    }
+}
+
+/// A run's identity: SHA-256 of the canonical spec, the dataset fingerprint and the pipeline
+/// version (DESIGN §3), in lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RunId(pub String);
+
+impl RunId {
+    /// Hashes a canonical spec and a dataset fingerprint into a run ID.
+    #[must_use]
+    pub fn compute(canonical_spec: &str, dataset_fingerprint: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(RUN_ID_PREFIX.as_bytes());
+        hasher.update(canonical_spec.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(dataset_fingerprint.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(PIPELINE_VERSION.as_bytes());
+        Self(to_hex(&hasher.finalize()))
+    }
+
+    /// The first 12 hex digits, used in folder names.
+    #[must_use]
+    pub fn short(&self) -> &str {
+        &self.0[..12.min(self.0.len())]
+    }
+}
+
+impl std::fmt::Display for RunId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::*;
+
+const MINIMAL: &str = r#"
+name = "demo"
+[data]
+corpus = "data/ravdess"
+[[study]]
+kind = "k_sweep"
+"#;
+
+fn parse(text: &str) -> ExperimentSpec {
+    ExperimentSpec::parse(Path::new("test.toml"), text).expect("parses")
+}
+
+fn invalid_field(text: &str) -> String {
+    match parse(text).validate() {
+        Err(SpecError::Invalid { field, .. }) => field,
+        other => panic!("expected an invalid field, got {other:?}"),
+    }
+}
+
+#[test]
+fn minimal_spec_fills_documented_defaults() {
+    let spec = parse(MINIMAL);
+    assert_eq!(spec.seed, Seed(42));
+    assert_eq!(spec.split.fractions, [0.6, 0.2, 0.2]);
+    assert_eq!(spec.features.recipe, "seed45");
+    assert_eq!(spec.features.scale, Scale::Standard);
+    assert_eq!(spec.preprocess, PreprocessParams::default());
+    let StudySpec::KSweep(sweep) = &spec.studies[0] else { panic!("k_sweep") };
+    assert_eq!((sweep.k.from, sweep.k.to, sweep.elbow_k.from), (2, 14, 1));
+    assert_eq!(sweep.kmeans.n_init, 10);
+    spec.validate().expect("valid");
+}
+
+#[test]
+fn spelled_out_defaults_comments_and_key_order_do_not_change_the_canonical_form() {
+    let verbose = r#"
+# the same experiment, written out in full
+[[study]]
+kmeans = { tol = 1e-4, max_iter = 300, n_init = 10, init = "k-means++" }
+elbow_k = { to = 14, from = 1 }
+on = "train"
+kind = "k_sweep"
+k = { from = 2, to = 14 }
+model = "kmeans"
+
+[split]
+fractions = [0.6, 0.2, 0.2]   # train, val, test
+[features]
+scale = "standard"
+recipe = "seed45"
+[data]
+corpus = "data/ravdess"
+[preprocess]
+pcm16 = true
+sample_rate_hz = 22050
+seed = 42
+"#;
+    // `seed = 42` above sits inside [preprocess] by TOML scoping, which must be rejected...
+    assert!(ExperimentSpec::parse(Path::new("v.toml"), verbose).is_err());
+    // ...and at top level it is the default.
+    let verbose = format!("seed = 42\nname = \"demo\"\n{}", verbose.replace("seed = 42\n", ""));
+    assert_eq!(parse(&verbose).canonical_json(), parse(MINIMAL).canonical_json());
+}
+
+#[test]
+fn unknown_fields_are_rejected_with_their_name() {
+    let err = ExperimentSpec::parse(Path::new("x.toml"), &format!("{MINIMAL}\nnfft = 3\n")).expect_err("unknown");
+    assert!(err.to_string().contains("nfft"), "{err}");
+    let err = ExperimentSpec::parse(
+        Path::new("x.toml"),
+        &MINIMAL.replace("kind = \"k_sweep\"", "kind = \"k_sweep\"\nkk = 1"),
+    )
+    .expect_err("unknown in study");
+    assert!(err.to_string().contains("kk"), "{err}");
+}
+
+#[test]
+fn fractions_not_summing_to_one_are_rejected() {
+    assert_eq!(invalid_field(&format!("{MINIMAL}[split]\nfractions = [0.5, 0.2, 0.2]\n")), "split.fractions");
+}
+
+#[test]
+fn fraction_of_zero_is_rejected() {
+    assert_eq!(invalid_field(&format!("{MINIMAL}[split]\nfractions = [0.8, 0.2, 0.0]\n")), "split.fractions");
+}
+
+#[test]
+fn missing_corpus_is_rejected() {
+    assert_eq!(invalid_field(&MINIMAL.replace("data/ravdess", "data/nope")), "data.corpus");
+}
+
+#[test]
+fn bad_name_is_rejected() {
+    assert_eq!(invalid_field(&MINIMAL.replace("\"demo\"", "\"a b/c\"")), "name");
+}
+
+#[test]
+fn unknown_recipe_is_rejected() {
+    assert_eq!(invalid_field(&format!("{MINIMAL}[features]\nrecipe = \"mfcc99\"\n")), "features.recipe");
+}
+
+#[test]
+fn sweep_starting_below_two_is_rejected() {
+    assert_eq!(
+        invalid_field(&MINIMAL.replace("kind = \"k_sweep\"", "kind = \"k_sweep\"\nk = { from = 1, to = 5 }")),
+        "study[0].k"
+    );
+}
+
+#[test]
+fn best_from_sweep_without_a_sweep_is_rejected() {
+    let text = MINIMAL.replace("kind = \"k_sweep\"", "kind = \"grid\"");
+    assert_eq!(invalid_field(&text), "study[0].k");
+}
+
+#[test]
+fn zero_tolerance_is_rejected() {
+    let text = MINIMAL.replace("kind = \"k_sweep\"", "kind = \"k_sweep\"\nkmeans = { tol = 0.0 }");
+    assert_eq!(invalid_field(&text), "study[0].kmeans.tol");
+}
+
+#[test]
+fn empty_grid_axis_is_rejected() {
+    let text = format!("{MINIMAL}[[study]]\nkind = \"grid\"\ngrid = {{ n_init = [] }}\n");
+    assert_eq!(invalid_field(&text), "study[1].grid.n_init");
+}
+
+#[test]
+fn repeat_of_zero_is_rejected() {
+    let text = format!("{MINIMAL}[[study]]\nkind = \"repeat\"\nn = 0\n");
+    assert_eq!(invalid_field(&text), "study[1].n");
+}
+
+#[test]
+fn k_choice_accepts_numbers_and_best_from_sweep() {
+    let text =
+        format!("{MINIMAL}[[study]]\nkind = \"repeat\"\nk = 4\n[[study]]\nkind = \"grid\"\nk = \"best_from_sweep\"\n");
+    let spec = parse(&text);
+    spec.validate().expect("valid");
+    assert!(matches!(&spec.studies[1], StudySpec::Repeat(r) if r.k == KChoice::Fixed(4)));
+}
+
+#[test]
+fn default_grid_has_the_notebooks_54_cells_in_loop_order() {
+    let cells = KmeansGrid::default().cells();
+    assert_eq!(cells.len(), 54);
+    assert_eq!(cells[0], KMeansSettings { init: KMeansInit::KMeansPlusPlus, n_init: 10, max_iter: 300, tol: 1e-4 });
+    assert_eq!(cells[53], KMeansSettings { init: KMeansInit::Random, n_init: 30, max_iter: 1000, tol: 1e-2 });
+}
+
+#[test]
+fn run_id_depends_on_spec_fingerprint_and_is_hex() {
+    let a = RunId::compute("{}", "f1");
+    assert_eq!(a, RunId::compute("{}", "f1"));
+    assert_ne!(a, RunId::compute("{}", "f2"));
+    assert_ne!(a, RunId::compute("{\"a\":1}", "f1"));
+    assert_eq!(a.0.len(), 64);
+    assert!(a.0.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert_eq!(a.short().len(), 12);
+}
+
+proptest! {
+    /// Any change of a value changes the canonical form (and so the run ID).
+    #[test]
+    fn changing_any_value_changes_the_canonical_form(seed in 0u64..1000, n in 1usize..500, top in 3usize..30) {
+        let base = parse(MINIMAL).canonical_json();
+        let reseeded = parse(&format!("seed = {seed}\n{MINIMAL}")).canonical_json();
+        prop_assert_eq!(seed == 42, reseeded == base);
+        let repeat = parse(&format!("{MINIMAL}[[study]]\nkind = \"repeat\"\nn = {n}\n")).canonical_json();
+        let repeat_default = parse(&format!("{MINIMAL}[[study]]\nkind = \"repeat\"\n")).canonical_json();
+        prop_assert_eq!(n == 100, repeat == repeat_default);
+        let swept = parse(&MINIMAL.replace("kind = \"k_sweep\"", &format!("kind = \"k_sweep\"\nk = {{ from = 2, to = {top} }}"))).canonical_json();
+        prop_assert_eq!(top == 14, swept == base);
+    }
+
+    /// Reordering top-level tables never changes the canonical form.
+    #[test]
+    fn table_order_is_irrelevant(order in Just(vec![0usize, 1, 2, 3]).prop_shuffle()) {
+        let tables = [
+            "[data]\ncorpus = \"data/ravdess\"\n",
+            "[split]\nfractions = [0.7, 0.15, 0.15]\n",
+            "[features]\nscale = \"none\"\n",
+            "[[study]]\nkind = \"k_sweep\"\n",
+        ];
+        let text: String = std::iter::once("name = \"demo\"\n".to_string())
+            .chain(order.iter().map(|&i| tables[i].to_string()))
+            .collect();
+        let canonical: String = std::iter::once("name = \"demo\"\n".to_string()).chain(tables.iter().map(|t| t.to_string())).collect();
+        prop_assert_eq!(parse(&text).canonical_json(), parse(&canonical).canonical_json());
+    }
+}

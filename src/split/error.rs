@@ -1,0 +1,27 @@
+//! Errors of the split stage.
+
+/// Why rows could not be split or scaled.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SplitError {
+    /// A label column does not have one value per row.
+    #[error("the {column} column has {n_values} values for {n_rows} rows")]
+    ColumnLength {
+        /// Which column (`group` or `stratify`).
+        column: &'static str,
+        /// Values given.
+        n_values: usize,
+        /// Rows to split.
+        n_rows: usize,
+    },
+    /// A part would have no rows (too few rows or groups for the fractions).
+    #[error("the {part} split would be empty ({n_rows} rows); use more data or other fractions")]
+    EmptyPart {
+        /// `train`, `val` or `test`.
+        part: &'static str,
+        /// Rows to split.
+        n_rows: usize,
+    },
+    /// Scaling needs at least one training row.
+    #[error("cannot fit a scaler on zero rows")]
+    NoRowsToFit,
+}

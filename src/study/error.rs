@@ -1,0 +1,35 @@
+//! Errors of the study stage.
+
+use crate::models::ModelError;
+
+/// Why a study could not run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StudyError {
+    /// A model could not be fitted.
+    #[error("{study}: {source}")]
+    Model {
+        /// The study label.
+        study: String,
+        /// The model error.
+        #[source]
+        source: ModelError,
+    },
+    /// `k = "best_from_sweep"` but no sweep produced a valid silhouette.
+    #[error("{study}: k = \"best_from_sweep\" but no earlier k_sweep found a valid silhouette")]
+    NoBestK {
+        /// The study label.
+        study: String,
+    },
+    /// The study asks for more clusters than a split has rows.
+    #[error("{study}: k = {k} needs more than {n_rows} rows in the {split} split")]
+    KTooLarge {
+        /// The study label.
+        study: String,
+        /// Requested clusters.
+        k: usize,
+        /// Rows available.
+        n_rows: usize,
+        /// The split.
+        split: &'static str,
+    },
+}

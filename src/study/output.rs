@@ -1,0 +1,161 @@
+//! What a study produces: metrics, tables, per-row assignments and figure data.
+//!
+//! Studies only compute; `runs` writes these into the run folder and `report` renders tables
+//! and figures. Keeping the data plain (no polars or plotters types) keeps the stages apart.
+
+use std::collections::BTreeMap;
+
+/// Everything one study produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StudyOutput {
+    /// Flat metrics, keyed `study.model.metric[@key=value,...]` (DESIGN §4).
+    pub metrics: BTreeMap<String, f64>,
+    /// Summary tables (written as `tables/<name>.csv`).
+    pub tables: Vec<Table>,
+    /// Cluster assignments of fitted models (written as `assignments/<name>.csv`).
+    pub assignments: Vec<Assignment>,
+    /// Figures to draw (written as `figures/<name>.png`).
+    pub figures: Vec<Figure>,
+    /// Rows of the run-wide `tables/summary.csv` this study contributes.
+    pub summary: Vec<SummaryRow>,
+}
+
+/// A named table of equally long columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// File stem (`k_sweep` → `tables/k_sweep.csv`).
+    pub name: String,
+    /// Columns, in display order.
+    pub columns: Vec<Column>,
+}
+
+/// One column of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Header.
+    pub name: String,
+    /// Values.
+    pub values: Values,
+}
+
+/// The values of a column; `None` is an undefined number (written as an empty cell).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    /// Text.
+    Text(Vec<String>),
+    /// Integers.
+    Int(Vec<i64>),
+    /// Floats (`None` where undefined, e.g. silhouette of one cluster).
+    Float(Vec<Option<f64>>),
+}
+
+impl Column {
+    /// A text column.
+    pub fn text(name: &str, values: impl IntoIterator<Item = String>) -> Self {
+        Self { name: name.into(), values: Values::Text(values.into_iter().collect()) }
+    }
+
+    /// An integer column.
+    pub fn int(name: &str, values: impl IntoIterator<Item = i64>) -> Self {
+        Self { name: name.into(), values: Values::Int(values.into_iter().collect()) }
+    }
+
+    /// A float column.
+    pub fn float(name: &str, values: impl IntoIterator<Item = Option<f64>>) -> Self {
+        Self { name: name.into(), values: Values::Float(values.into_iter().collect()) }
+    }
+
+    /// Number of values.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match &self.values {
+            Values::Text(v) => v.len(),
+            Values::Int(v) => v.len(),
+            Values::Float(v) => v.len(),
+        }
+    }
+
+    /// Whether the column is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The cluster of every row a model labelled (rows of all splits it was applied to).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// File stem (`grid_kmeans` → `assignments/grid_kmeans.csv`).
+    pub name: String,
+    /// `(row index, cluster id)` pairs, ascending by row.
+    pub clusters: Vec<(usize, usize)>,
+}
+
+/// Data for one figure; `report` decides how it looks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    /// Lines with markers (silhouette vs k, elbow).
+    Line {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// X axis label.
+        x_label: String,
+        /// Y axis label.
+        y_label: String,
+        /// Named series of (x, y) points.
+        series: Vec<(String, Vec<(f64, f64)>)>,
+        /// An x position to mark (e.g. the chosen k).
+        highlight_x: Option<f64>,
+    },
+    /// Points coloured by cluster (PCA scatter).
+    Scatter {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// X axis label.
+        x_label: String,
+        /// Y axis label.
+        y_label: String,
+        /// (x, y, cluster) per point.
+        points: Vec<(f64, f64, usize)>,
+    },
+}
+
+impl Figure {
+    /// The figure's file stem.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Figure::Line { name, .. } | Figure::Scatter { name, .. } => name,
+        }
+    }
+}
+
+/// One row of `tables/summary.csv` (DESIGN §4): a fitted model and its internal metrics,
+/// plus stability (mean and range) where a study measured it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Study label (`grid`, `repeat` ...).
+    pub study: String,
+    /// Model name (`kmeans` ...).
+    pub model: String,
+    /// Parameters in `key=value;...` form.
+    pub params: String,
+    /// Number of clusters.
+    pub k: usize,
+    /// Split the metrics were computed on.
+    pub split: String,
+    /// Silhouette (None where undefined).
+    pub silhouette: Option<f64>,
+    /// Davies-Bouldin index.
+    pub davies_bouldin: Option<f64>,
+    /// Calinski-Harabasz index.
+    pub calinski_harabasz: Option<f64>,
+    /// Inertia (sum of squared distances to centroids; None for models without centroids).
+    pub inertia: Option<f64>,
+    /// Stability: metric name → (mean, range) over replicates.
+    pub stability: BTreeMap<String, (f64, f64)>,
+}

@@ -1,0 +1,250 @@
+//! The experiment harness driven as a user would: `run`, `spec`, `runs`, `compare`,
+//! `reproduce` on the committed mini corpus, in a fresh working directory per test.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use util::{code, fixtures, stderr, vlogmood};
+
+/// A spec over the mini corpus (24 clips, 6 actors) with every harness study, small enough to
+/// run in well under a second.
+fn spec_text(corpus: &Path, extra_repeat: usize) -> String {
+    format!(
+        r#"name = "mini"
+seed = 7
+[data]
+corpus = "{}"
+[split]
+group_by = "actor"
+[[study]]
+kind = "k_sweep"
+k = {{ from = 2, to = 5 }}
+elbow_k = {{ from = 1, to = 5 }}
+[[study]]
+kind = "grid"
+grid = {{ init = ["k-means++", "random"], n_init = [2, 5], max_iter = [100], tol = [1e-4] }}
+[[study]]
+kind = "repeat"
+n = {}
+"#,
+        corpus.display(),
+        10 + extra_repeat
+    )
+}
+
+fn mini_corpus() -> PathBuf {
+    fixtures().join("corpus/mini")
+}
+
+/// A temp dir holding `exp.toml` over `corpus`.
+fn workdir(corpus: &Path, extra_repeat: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("exp.toml"), spec_text(corpus, extra_repeat)).expect("spec");
+    dir
+}
+
+fn stdout_last_line(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).lines().last().unwrap_or_default().to_string()
+}
+
+fn run_ok(dir: &Path, args: &[&str]) -> PathBuf {
+    let out = vlogmood(dir, args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    dir.join(stdout_last_line(&out))
+}
+
+/// Folders under runs/ that look like complete runs.
+fn complete_runs(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("runs")) else { return vec![] };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("manifest.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn run_id(dir: &Path) -> String {
+    let out = vlogmood(dir, &["spec", "exp"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("run_id: ").map(str::to_string))
+        .expect("run_id line")
+}
+
+#[test]
+fn running_twice_reuses_the_run_and_reproduce_confirms_it() {
+    let dir = workdir(&mini_corpus(), 0);
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    for file in ["manifest.json", "spec.json", "metrics.json", "features.npy", "files.txt", "report.html"] {
+        assert!(folder.join(file).is_file(), "{file}");
+    }
+    for file in ["tables/summary.csv", "tables/k_sweep.csv", "tables/grid.csv", "tables/repeat.csv"] {
+        assert!(folder.join(file).is_file(), "{file}");
+    }
+    for figure in ["k_sweep_silhouette.png", "k_sweep_elbow.png", "grid_pca.png"] {
+        assert!(folder.join("figures").join(figure).is_file(), "{figure}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).expect("manifest")).expect("json");
+    assert_eq!(manifest["status"], "complete");
+    assert_eq!(manifest["dataset"]["n_files"], 24);
+    let id = manifest["run_id"].as_str().expect("id").to_string();
+    assert!(folder.ends_with(format!("runs/mini-{}", &id[..12])), "{}", folder.display());
+
+    let again = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&again), 0);
+    assert!(stderr(&again).contains("nothing to do"), "{}", stderr(&again));
+    assert_eq!(dir.path().join(stdout_last_line(&again)), folder);
+    assert_eq!(complete_runs(dir.path()).len(), 1);
+
+    let reproduced = vlogmood(dir.path(), &["reproduce", &id[..10]]);
+    assert_eq!(code(&reproduced), 0, "{}\n{}", String::from_utf8_lossy(&reproduced.stdout), stderr(&reproduced));
+    assert!(String::from_utf8_lossy(&reproduced.stdout).contains("all metrics identical"));
+
+    let listing = vlogmood(dir.path(), &["runs"]);
+    assert!(String::from_utf8_lossy(&listing.stdout).contains(&id[..12]));
+}
+
+#[test]
+fn edited_spec_or_changed_audio_changes_the_run_id() {
+    let corpus = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(mini_corpus()).expect("corpus") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, corpus.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    let dir = workdir(corpus.path(), 0);
+    let original = run_id(dir.path());
+    assert_eq!(run_id(dir.path()), original, "the ID is stable");
+
+    // Comments and a spelled-out default leave the ID alone.
+    let spec = std::fs::read_to_string(dir.path().join("exp.toml")).expect("spec");
+    std::fs::write(dir.path().join("exp.toml"), format!("# a comment\n{spec}[features]\nrecipe = \"seed45\"\n"))
+        .expect("w");
+    assert_eq!(run_id(dir.path()), original);
+
+    std::fs::write(dir.path().join("exp.toml"), spec.replace("seed = 7", "seed = 8")).expect("w");
+    let reseeded = run_id(dir.path());
+    assert_ne!(reseeded, original);
+    std::fs::write(dir.path().join("exp.toml"), &spec).expect("w");
+
+    // One byte of one audio file.
+    let victim = corpus.path().join("actor03-sad.wav");
+    let mut bytes = std::fs::read(&victim).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&victim, bytes).expect("write");
+    let changed_audio = run_id(dir.path());
+    assert_ne!(changed_audio, original);
+
+    // And the labels.
+    let labels = corpus.path().join("labels.csv");
+    let text = std::fs::read_to_string(&labels).expect("labels");
+    std::fs::write(&labels, text.replace("actor01-happy.wav,happy", "actor01-happy.wav,sad")).expect("write");
+    let changed_labels = run_id(dir.path());
+    assert!(changed_labels != changed_audio && changed_labels != original);
+}
+
+#[test]
+fn one_and_two_threads_write_identical_metrics() {
+    let one = workdir(&mini_corpus(), 0);
+    let two = workdir(&mini_corpus(), 0);
+    let a = run_ok(one.path(), &["--threads", "1", "run", "exp"]);
+    let b = run_ok(two.path(), &["--threads", "2", "run", "exp", "--no-cache"]);
+    for file in ["metrics.json", "tables/grid.csv", "tables/repeat.csv", "features.npy", "assignments/grid_kmeans.csv"]
+    {
+        assert_eq!(std::fs::read(a.join(file)).expect("a"), std::fs::read(b.join(file)).expect("b"), "{file}");
+    }
+}
+
+#[test]
+fn a_killed_run_leaves_nothing_that_looks_complete_and_the_next_run_succeeds() {
+    // A long repeat study keeps the process busy after its partial folder exists.
+    let dir = workdir(&mini_corpus(), 400_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vlogmood"))
+        .current_dir(dir.path())
+        .args(["run", "exp", "--no-cache"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let partial = dir.path().join("runs/.partial");
+    let started = Instant::now();
+    while !partial.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        assert!(started.elapsed() < Duration::from_secs(60), "no partial folder appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
+    let status = child.wait().expect("wait");
+    assert!(status.code().is_none(), "the run was killed, not finished");
+    assert!(complete_runs(dir.path()).is_empty());
+    let listing = vlogmood(dir.path(), &["runs"]);
+    assert!(!String::from_utf8_lossy(&listing.stdout).contains("mini-"));
+
+    // A quick spec over the same data runs fine afterwards.
+    std::fs::write(dir.path().join("exp.toml"), spec_text(&mini_corpus(), 0)).expect("spec");
+    run_ok(dir.path(), &["run", "exp"]);
+    assert_eq!(complete_runs(dir.path()).len(), 1);
+}
+
+#[test]
+fn concurrent_runs_of_one_spec_make_one_folder() {
+    let dir = workdir(&mini_corpus(), 2_000);
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_vlogmood"))
+            .current_dir(dir.path())
+            .args(["run", "exp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+    assert_eq!((code(&a), code(&b)), (0, 0), "{}\n{}", stderr(&a), stderr(&b));
+    assert_eq!(stdout_last_line(&a), stdout_last_line(&b));
+    assert_eq!(complete_runs(dir.path()).len(), 1, "{:?}", complete_runs(dir.path()));
+}
+
+#[test]
+fn force_recomputes_into_a_fresh_folder_and_compare_shows_no_difference() {
+    let dir = workdir(&mini_corpus(), 0);
+    let first = run_ok(dir.path(), &["run", "exp"]);
+    let second = run_ok(dir.path(), &["run", "exp", "--force"]);
+    assert_ne!(first, second);
+    let name = |p: &Path| p.file_name().expect("name").to_string_lossy().into_owned();
+    let out = vlogmood(dir.path(), &["compare", &name(&first), &name(&second), "--csv"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("header").clone();
+    let differs = headers.iter().position(|h| h == "differs").expect("differs column");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert!(rows.len() > 20);
+    assert!(rows.iter().all(|r| r[differs].is_empty()), "identical runs have no differences");
+}
+
+#[test]
+fn invalid_specs_exit_2_naming_the_field() {
+    let dir = workdir(&mini_corpus(), 0);
+    let spec = spec_text(&mini_corpus(), 0);
+    for (broken, field) in [
+        (spec.replace("group_by = \"actor\"", "fractions = [0.5, 0.5, 0.5]"), "split.fractions"),
+        (spec.replace("group_by = \"actor\"", "group_by = \"speaker\""), "split.group_by"),
+        (spec.replace("k = { from = 2, to = 5 }", "k = { from = 2, to = 40 }"), "k = 40"),
+        (spec.replace("n = 10", "n = 10\nwat = 1"), "wat"),
+        (spec.replace("name = \"mini\"", "name = \"no spaces allowed\""), "name"),
+    ] {
+        std::fs::write(dir.path().join("exp.toml"), broken).expect("spec");
+        let out = vlogmood(dir.path(), &["run", "exp"]);
+        assert_eq!(code(&out), 2, "{field}: {}", stderr(&out));
+        assert!(stderr(&out).contains(field), "{field}: {}", stderr(&out));
+        assert!(complete_runs(dir.path()).is_empty());
+    }
+}

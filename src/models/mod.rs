@@ -4,10 +4,14 @@
 //! Foreign model crates (linfa, kodama) stay inside this module; callers see ndarray views,
 //! `usize` cluster ids and our own types.
 
+pub mod agglomerative;
 mod error;
 pub mod kmeans;
 pub mod pca;
+pub mod spectral;
 
+pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
 pub use error::ModelError;
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use pca::{pca, PcaProjection};
+pub use spectral::{Affinity, SpectralModel, SpectralParams};

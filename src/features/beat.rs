@@ -84,6 +84,8 @@ pub fn beat_track_dp(localscore: &[f64], fpb: f64, tightness: f64) -> (Vec<f64>,
     let start_offset = (fpb / 2.0).round_ties_even() as i64;
     let stop_offset = (2.0 * fpb) as i64;
     let ln_fpb = fpb.ln();
+    // ln(i − loc) for every distance the search visits (the same values, looked up).
+    let ln_distance: Vec<f64> = (0..=stop_offset.max(0)).map(|d| (d as f64).ln()).collect();
     // tightness is a float32 argument of the numba kernel.
     let tightness = f64::from(tightness as f32);
     let mut first_beat = true;
@@ -97,7 +99,7 @@ pub fn beat_track_dp(localscore: &[f64], fpb: f64, tightness: f64) -> (Vec<f64>,
             if loc < 0 {
                 break;
             }
-            let d = ((i_signed - loc) as f64).ln() - ln_fpb;
+            let d = ln_distance[(i_signed - loc) as usize] - ln_fpb;
             let score = cumscore[loc as usize] - tightness * (d * d);
             if score > best_score {
                 best_score = score;

@@ -6,6 +6,8 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use super::kernels::dot_f32_acc32;
+
 /// The chroma filter bank, shape `(n_chroma, 1 + n_fft/2)`, float32, equal to
 /// `librosa.filters.chroma(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning)`.
 ///
@@ -17,9 +19,10 @@ pub fn chroma_filterbank(sample_rate_hz: f64, n_fft: usize, n_chroma: usize, tun
     let nc = n_chroma as f64;
     let a440 = 440.0 * 2.0_f64.powf(tuning / nc);
     let step = sample_rate_hz / n_fft as f64;
-    // frqbins[0] is made up: 1.5 octaves below bin 1.
-    let mut frqbins = Vec::with_capacity(n_fft);
-    for k in 1..n_fft {
+    // frqbins[0] is made up: 1.5 octaves below bin 1. Bins above 1 + n_fft/2 only matter
+    // through the width of the last kept one, so one more is enough.
+    let mut frqbins = Vec::with_capacity(n_fft / 2 + 2);
+    for k in 1..n_fft.min(n_fft / 2 + 2) {
         let f = k as f64 * step;
         frqbins.push(nc * (f / (a440 / 16.0)).log2());
     }
@@ -27,54 +30,44 @@ pub fn chroma_filterbank(sample_rate_hz: f64, n_fft: usize, n_chroma: usize, tun
     let mut binwidth: Vec<f64> = frqbins.windows(2).map(|w| (w[1] - w[0]).max(1.0)).collect();
     binwidth.push(1.0);
     let half = (nc / 2.0).round_ties_even();
-    let mut wts = Array2::<f64>::zeros((n_chroma, n_fft));
-    for c in 0..n_chroma {
-        for k in 0..n_fft {
+    // Only the first 1 + n_fft/2 columns are returned, and every step is column-wise (the
+    // normalisation is over chroma), so the aliased columns are never computed.
+    let n_bins = n_fft / 2 + 1;
+    let shift = 3 * (n_chroma / 12);
+    let mut column = vec![0.0_f64; n_chroma];
+    let mut out = Array2::<f32>::zeros((n_chroma, n_bins));
+    for k in 0..n_bins {
+        let mut sq = 0.0;
+        for (c, w) in column.iter_mut().enumerate() {
             let d = frqbins[k] - c as f64;
             // np.remainder of a positive dividend by a positive divisor is fmod.
             let d = (d + half + 10.0 * nc) % nc - half;
             let z = 2.0 * d / binwidth[k];
-            wts[[c, k]] = (-0.5 * (z * z)).exp();
+            *w = (-0.5 * (z * z)).exp();
+            sq += *w * *w;
         }
-    }
-    // Column L2 normalisation (librosa.util.normalize(norm=2, axis=0)).
-    for k in 0..n_fft {
-        let mut sq = 0.0;
-        for c in 0..n_chroma {
-            sq += wts[[c, k]] * wts[[c, k]];
-        }
+        // Column L2 normalisation (librosa.util.normalize(norm=2, axis=0)).
         let length = sq.sqrt();
         let length = if length < f64::MIN_POSITIVE { 1.0 } else { length };
-        for c in 0..n_chroma {
-            wts[[c, k]] /= length;
-        }
-    }
-    // Octave weighting and the roll that puts C first.
-    let shift = 3 * (n_chroma / 12);
-    let n_bins = n_fft / 2 + 1;
-    let mut out = Array2::<f32>::zeros((n_chroma, n_bins));
-    for k in 0..n_bins {
+        // Octave weighting, and the roll that puts C first.
         let z = (frqbins[k] / nc - 5.0) / 2.0;
         let octave_weight = (-0.5 * (z * z)).exp();
         for c in 0..n_chroma {
-            out[[c, k]] = (wts[[(c + shift) % n_chroma, k]] * octave_weight) as f32;
+            out[[c, k]] = ((column[(c + shift) % n_chroma] / length) * octave_weight) as f32;
         }
     }
     out
 }
 
-/// Chroma of one power frame: raw `fb · power` (accumulated in f64, rounded to float32 like
-/// librosa's float32 `einsum`), then divided by its largest value (`norm=inf`; frames whose
-/// largest value is below the float32 `tiny` are left as they are, as librosa).
+/// Chroma of one power frame: raw `fb · power` accumulated in float32 (as librosa's float32
+/// `einsum`, i.e. BLAS `sgemm`, does; the summation order differs, within ~1e-6 relative),
+/// then divided by its largest value (`norm=inf`; frames whose largest value is below the
+/// float32 `tiny` are left as they are, as librosa).
 pub fn chroma_frame(fb: ArrayView2<f32>, power: &[f32], out: &mut [f32]) {
     let mut largest = 0.0_f64;
     for (row, o) in fb.rows().into_iter().zip(out.iter_mut()) {
         let row = row.as_slice().expect("filter bank rows are contiguous");
-        let mut acc = 0.0_f64;
-        for (&w, &p) in row.iter().zip(power) {
-            acc += f64::from(w) * f64::from(p);
-        }
-        *o = acc as f32;
+        *o = dot_f32_acc32(row, power);
         largest = largest.max(f64::from(o.abs()));
     }
     let length = if largest < f64::from(f32::MIN_POSITIVE) { 1.0 } else { largest };

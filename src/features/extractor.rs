@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use ndarray::{Array2, ArrayView2};
 
 use super::beat::{beat_track, BeatTrack};
-use super::chroma::{chroma_filterbank, chroma_frame};
+use super::chroma::{chroma_filterbank, chroma_stft};
 use super::contrast::ContrastBands;
 use super::db::{amplitude_to_db_f32, power_to_db_f32, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
 use super::error::FeaturesError;
@@ -31,7 +31,7 @@ use super::params::{FeatureParams, LogMelScale};
 use super::pitch::{estimate_tuning, Piptrack, TuningScratch};
 use super::recipe::Descriptive;
 use super::rms::rms_into;
-use super::spectral::{centroid_bandwidth, rolloff};
+use super::spectral::{centroid_bandwidth, rolloff_frames};
 use super::stats::{mean, mean_std_skew};
 use super::stft::{Spectrogram, SpectrumPlan};
 use super::tempo::TempoPlan;
@@ -58,6 +58,9 @@ pub struct FrameFeatures {
     pub mel_power: Array2<f32>,
     /// `power_to_db(mel_power)`, `(n_frames, n_mels)`.
     pub mel_db: Array2<f32>,
+    /// The log-mel image before `fix_length`: `mel_power` in dB relative to its maximum per
+    /// `logmel.scale`, `(n_frames, n_mels)`.
+    pub logmel_db: Array2<f32>,
     /// MFCCs, `(n_frames, n_mfcc)`.
     pub mfcc: Array2<f64>,
     /// Chroma, `(n_frames, n_chroma)`.
@@ -97,7 +100,9 @@ pub struct Extractor {
     contrast: ContrastBands,
     piptrack: Piptrack,
     tuning_scratch: TuningScratch,
+    /// Chroma banks by tuning (bits of the f64).
     chroma_banks: BTreeMap<u64, Array2<f32>>,
+    scratch_rolloff: Vec<f32>,
     tempo: TempoPlan,
     scratch_f32: Vec<f32>,
     scratch_u32: Vec<u32>,
@@ -127,6 +132,7 @@ impl Extractor {
             tempo: TempoPlan::new(params.tempo_win_length(), params.stft.hop_length, sr, &params.tempo),
             freqs,
             scratch_f32: Vec::new(),
+            scratch_rolloff: Vec::new(),
             scratch_u32: Vec::new(),
             params,
         })
@@ -180,8 +186,7 @@ impl Extractor {
 
         // Mel power → dB (MFCC and onset strength); the log-mel uses the mel power.
         let mel_power = self.mel.apply(spec.power.view());
-        let mut mel_db = mel_power.clone();
-        power_to_db_f32(mel_db.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
+        let (mel_db, logmel_db) = mel_db_pair(mel_power.view(), p);
         let mut mfcc = Array2::<f64>::zeros((n_frames, p.n_mfcc));
         for (x, mut o) in mel_db.rows().into_iter().zip(mfcc.rows_mut()) {
             mfcc_frame(
@@ -194,15 +199,15 @@ impl Extractor {
         // Shape features of the magnitude spectrogram.
         let mut centroid = Vec::with_capacity(n_frames);
         let mut bandwidth = Vec::with_capacity(n_frames);
-        let mut roll = Vec::with_capacity(n_frames);
         self.scratch_f32.resize(n_bins, 0.0);
         for row in spec.magnitude.rows() {
             let row = row.as_slice().expect("standard layout");
             let (c, b) = centroid_bandwidth(row, &self.freqs, &mut self.scratch_f32);
             centroid.push(c);
             bandwidth.push(b);
-            roll.push(rolloff(row, &self.freqs, p.roll_percent));
         }
+        let mut roll = Vec::with_capacity(n_frames);
+        rolloff_frames(spec.magnitude.view(), &self.freqs, p.roll_percent, &mut self.scratch_rolloff, &mut roll);
         let contrast = self.contrast.contrast(spec.magnitude.view(), top_db);
         let piptrack_mean = self.piptrack.pitch_sum(spec.magnitude.view()) / (n_frames * n_bins) as f64;
 
@@ -217,14 +222,7 @@ impl Extractor {
         let n_chroma = p.chroma.n_chroma;
         let bank =
             self.chroma_banks.entry(tuning.to_bits()).or_insert_with(|| chroma_filterbank(sr, n_fft, n_chroma, tuning));
-        let mut chroma = Array2::<f32>::zeros((n_frames, n_chroma));
-        for (x, mut o) in spec.power.rows().into_iter().zip(chroma.rows_mut()) {
-            chroma_frame(
-                bank.view(),
-                x.as_slice().expect("standard layout"),
-                o.as_slice_mut().expect("standard layout"),
-            );
-        }
+        let chroma = chroma_stft(bank.view(), spec.power.view());
 
         // Time-domain features.
         let mut zcr = Vec::new();
@@ -241,6 +239,7 @@ impl Extractor {
             n_samples: samples.len(),
             mel_power,
             mel_db,
+            logmel_db,
             mfcc,
             chroma,
             tuning,
@@ -278,7 +277,7 @@ impl Extractor {
             },
             n_beats: beats.len(),
         };
-        let logmel = logmel_image(frames.mel_power.view(), &self.params);
+        let logmel = fix_frames(frames.logmel_db.view(), self.params.logmel.n_frames);
         Ok(FileFeatures { seed45, descriptive, logmel })
     }
 }
@@ -318,12 +317,57 @@ pub fn logmel_image(mel_power: ArrayView2<f32>, params: &FeatureParams) -> Array
         LogMelScale::SeedFaithful => amplitude_to_db_f32(values, DbRef::Max, AMPLITUDE_AMIN, Some(params.top_db)),
         LogMelScale::PowerToDb => power_to_db_f32(values, DbRef::Max, POWER_AMIN, Some(params.top_db)),
     }
-    let n_keep = params.logmel.n_frames;
+    fix_frames(db.view(), params.logmel.n_frames)
+}
+
+/// `(n_frames, n_mels)` → `(n_mels, n_keep)`: transposed, cut or padded with 0.0.
+fn fix_frames(db: ArrayView2<f32>, n_keep: usize) -> Array2<f32> {
     let mut out = Array2::<f32>::zeros((db.ncols(), n_keep));
     for (t, row) in db.rows().into_iter().take(n_keep).enumerate() {
         out.column_mut(t).assign(&row);
     }
     out
+}
+
+/// `power_to_db(S)` (ref 1) and the log-mel image dB (ref max, per `logmel.scale`) of a mel
+/// power spectrogram, from one `log10` per value (the expensive part of both):
+/// with `L = log10(max(S, 1e-10))`, `power_to_db = 10·L`, the seed-faithful
+/// `amplitude_to_db(S) = max(20·L, −100) − 20·log10(max(S)²)/2` and `power_to_db(ref=max) =
+/// 10·L − 10·log10(max(S))`; each then clipped `top_db` below its own peak. Agrees with
+/// [`logmel_image`] (which squares in float32 first, as librosa) within ~1e-5 dB.
+fn mel_db_pair(mel_power: ArrayView2<f32>, params: &FeatureParams) -> (Array2<f32>, Array2<f32>) {
+    let dim = mel_power.dim();
+    let values = mel_power.as_slice().expect("mel power is in standard layout");
+    let peak = values.iter().fold(0.0_f32, |m, &v| if v > m { v } else { m });
+    let (scale, offset) = match params.logmel.scale {
+        // amplitude_to_db: ref = max, squared in float32 as librosa; amin² = 1e-10.
+        LogMelScale::SeedFaithful => (20.0, 10.0 * POWER_AMIN.max(f64::from(peak * peak)).log10()),
+        LogMelScale::PowerToDb => (10.0, 10.0 * POWER_AMIN.max(f64::from(peak)).log10()),
+    };
+    let floor_log = match params.logmel.scale {
+        LogMelScale::SeedFaithful => AMPLITUDE_AMIN.log10(),
+        LogMelScale::PowerToDb => POWER_AMIN.log10(),
+    };
+    let mut db = Vec::with_capacity(values.len());
+    let mut image = Vec::with_capacity(values.len());
+    let (mut db_peak, mut image_peak) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for &s in values {
+        let l = f64::from(s).max(POWER_AMIN).log10();
+        let d = (10.0 * l) as f32;
+        let i = (scale * l.max(floor_log) - offset) as f32;
+        db_peak = if d > db_peak { d } else { db_peak };
+        image_peak = if i > image_peak { i } else { image_peak };
+        db.push(d);
+        image.push(i);
+    }
+    let db_floor = (f64::from(db_peak) - params.top_db) as f32;
+    let image_floor = (f64::from(image_peak) - params.top_db) as f32;
+    db.iter_mut().for_each(|v| *v = v.max(db_floor));
+    image.iter_mut().for_each(|v| *v = v.max(image_floor));
+    (
+        Array2::from_shape_vec(dim, db).expect("same number of values"),
+        Array2::from_shape_vec(dim, image).expect("same number of values"),
+    )
 }
 
 #[cfg(test)]
@@ -390,6 +434,26 @@ mod tests {
         let x = tone(30_000);
         assert_eq!(a.extract(&x, 22_050), b.extract(&x, 22_050));
         assert_eq!(a.extract(&x, 22_050), b.extract(&x, 22_050));
+    }
+
+    #[test]
+    fn shared_log10_matches_the_librosa_order_of_operations() {
+        let mel = Array2::from_shape_fn((40, 128), |(t, m)| {
+            let x = ((t * 131 + m * 71) % 1000) as f32 / 1000.0;
+            10f32.powf(-14.0 * x)
+        });
+        for scale in [LogMelScale::SeedFaithful, LogMelScale::PowerToDb] {
+            let mut p = FeatureParams::default();
+            p.logmel.scale = scale;
+            let (db, image) = mel_db_pair(mel.view(), &p);
+            let mut want_db = mel.clone();
+            power_to_db_f32(want_db.as_slice_mut().expect("owned"), DbRef::Value(1.0), POWER_AMIN, Some(80.0));
+            assert_eq!(db, want_db);
+            let want_image = logmel_image(mel.view(), &p);
+            let got_image = fix_frames(image.view(), 128);
+            let worst = got_image.iter().zip(&want_image).map(|(a, b)| (a - b).abs()).fold(0.0_f32, f32::max);
+            assert!(worst < 1e-4, "{scale:?}: {worst}");
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use super::kernels::dot_f32;
+
 /// Frequencies of the STFT bins, in Hz: `np.fft.rfftfreq(n_fft, 1/sr)`, computed as numpy does
 /// (`k · (1 / (n_fft · (1/sr)))`).
 #[must_use]
@@ -142,12 +144,7 @@ impl MelFilterbank {
     pub fn apply_frame(&self, power: &[f32], out: &mut [f32]) {
         debug_assert_eq!(power.len(), self.n_bins);
         for ((lo, w), o) in self.bands.iter().zip(out.iter_mut()) {
-            let x = &power[*lo..*lo + w.len()];
-            let mut acc = 0.0_f64;
-            for (&wi, &xi) in w.iter().zip(x) {
-                acc += f64::from(wi) * f64::from(xi);
-            }
-            *o = acc as f32;
+            *o = dot_f32(w, &power[*lo..*lo + w.len()]) as f32;
         }
     }
 

@@ -7,6 +7,8 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use super::kernels::dot_f64_f32;
+
 /// Orthonormal DCT-II matrix restricted to its first `n_out` rows, shape `(n_out, n_in)`:
 /// `D[k, n] = f_k · cos(π k (2n + 1) / (2 n_in))`, `f_0 = √(1/n_in)`, `f_k = √(2/n_in)`.
 #[must_use]
@@ -22,7 +24,7 @@ pub fn dct_ortho_matrix(n_in: usize, n_out: usize) -> Array2<f64> {
 pub fn mfcc_frame(dct: ArrayView2<f64>, mel_db: &[f32], out: &mut [f64]) {
     for (row, o) in dct.rows().into_iter().zip(out.iter_mut()) {
         let row = row.as_slice().expect("DCT rows are contiguous");
-        *o = row.iter().zip(mel_db).map(|(&d, &x)| d * f64::from(x)).sum();
+        *o = dot_f64_f32(row, mel_db);
     }
 }
 

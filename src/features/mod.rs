@@ -33,6 +33,7 @@ mod db;
 mod error;
 mod extractor;
 mod frame;
+mod kernels;
 mod mel;
 mod mfcc;
 mod onset;
@@ -64,7 +65,7 @@ pub use params::{
 pub use pitch::{estimate_tuning, parabolic_shift, pitch_tuning, Peak, Piptrack, TuningScratch};
 pub use recipe::{recipe, recipe_info, recipes, Descriptive, Recipe, RecipeInfo, DESCRIPTIVE_NAMES, SEED45_NAMES};
 pub use rms::{rms, rms_into};
-pub use spectral::{centroid_bandwidth, normalize_l1_f32, rolloff};
+pub use spectral::{centroid_bandwidth, normalize_l1_f32, rolloff, rolloff_frames};
 pub use stats::{mean, mean_std_skew};
 pub use stft::{hann_periodic, numpy_cabs_f32, Spectrogram, SpectrumPlan};
 pub use tempo::{next_fast_len, tempo_frequencies, TempoPlan};

@@ -15,6 +15,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use super::kernels::max_f32;
 use super::mel::{fft_frequencies, linspace};
 use super::params::PiptrackParams;
 
@@ -85,7 +86,7 @@ impl Piptrack {
         if n < 2 {
             return;
         }
-        let max = s.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let max = max_f32(s);
         let reference = self.threshold * max;
         let thr = |k: usize| if s[k] > reference { s[k] } else { 0.0 };
         let sr_over_n = (self.sample_rate_hz, self.n_fft as f64);

@@ -4,15 +4,23 @@
 //! the mean is accumulated in f64 here (librosa: float32), a difference of a few float32 ulps.
 
 use super::frame::{centered_frame_into, n_centered_frames, Padding};
+use super::kernels::sum_sq_f32;
 
 /// Per-frame RMS of `signal`, reusing `frame` (resized to `frame_length`) as scratch.
 pub fn rms_into(signal: &[f32], frame_length: usize, hop_length: usize, frame: &mut Vec<f32>, out: &mut Vec<f64>) {
     out.clear();
     frame.resize(frame_length, 0.0);
     let n_frames = n_centered_frames(signal.len(), frame_length, hop_length);
+    let half = frame_length / 2;
     for t in 0..n_frames {
-        centered_frame_into(signal, hop_length, t, Padding::Zero, frame);
-        let sum: f64 = frame.iter().map(|&x| f64::from(x * x)).sum();
+        // Zero padding adds nothing to the sum: frames inside the signal are read in place.
+        let start = t * hop_length;
+        let sum = if start >= half && start - half + frame_length <= signal.len() {
+            sum_sq_f32(&signal[start - half..start - half + frame_length])
+        } else {
+            centered_frame_into(signal, hop_length, t, Padding::Zero, frame);
+            sum_sq_f32(frame)
+        };
         out.push((sum / frame_length as f64).sqrt());
     }
 }

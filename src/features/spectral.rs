@@ -11,10 +11,14 @@
 //! sequential float32 addition); it is reproduced operation for operation, because one bin of
 //! difference moves a frame's roll-off by 10.8 Hz.
 
+use super::kernels::{dot_f64_f32, sum_f32};
+
 /// Normalises a magnitude frame to unit sum as `librosa.util.normalize(S, norm=1)` does,
 /// writing float32 values into `out`; returns whether the frame was normalised.
 pub fn normalize_l1_f32(frame: &[f32], out: &mut [f32]) -> bool {
-    let length: f64 = frame.iter().map(|&v| f64::from(v.abs())).sum();
+    // Magnitudes are non-negative, so |v| = v.
+    debug_assert!(frame.iter().all(|&v| v >= 0.0));
+    let length = sum_f32(frame);
     if length < f64::from(f32::MIN_POSITIVE) {
         out.copy_from_slice(frame);
         false
@@ -31,15 +35,22 @@ pub fn normalize_l1_f32(frame: &[f32], out: &mut [f32]) -> bool {
 #[must_use]
 pub fn centroid_bandwidth(frame: &[f32], freqs: &[f64], scratch: &mut [f32]) -> (f64, f64) {
     normalize_l1_f32(frame, scratch);
-    let centroid: f64 = freqs.iter().zip(scratch.iter()).map(|(&f, &w)| f * f64::from(w)).sum();
-    let var: f64 = freqs
-        .iter()
-        .zip(scratch.iter())
-        .map(|(&f, &w)| {
-            let d = (centroid - f).abs();
-            f64::from(w) * (d * d)
-        })
-        .sum();
+    let centroid = dot_f64_f32(freqs, scratch);
+    // Σ w·(centroid − f)², with independent accumulators (see `kernels`).
+    let mut acc = [0.0_f64; 4];
+    let mut cf = freqs.chunks_exact(4);
+    let mut cw = scratch.chunks_exact(4);
+    for (f, w) in (&mut cf).zip(&mut cw) {
+        for j in 0..4 {
+            let d = centroid - f[j];
+            acc[j] += f64::from(w[j]) * (d * d);
+        }
+    }
+    let mut var = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (&f, &w) in cf.remainder().iter().zip(cw.remainder()) {
+        let d = centroid - f;
+        var += f64::from(w) * (d * d);
+    }
     (centroid, var.sqrt())
 }
 
@@ -59,6 +70,48 @@ pub fn rolloff(frame: &[f32], freqs: &[f64], roll_percent: f64) -> f64 {
     // Unreachable for finite non-negative input (the total itself reaches the threshold);
     // librosa's nanmin over an all-NaN column would give NaN.
     f64::NAN
+}
+
+/// Roll-off of every frame of a magnitude spectrogram `(n_frames, n_bins)`, bit-identical to
+/// [`rolloff`] per frame. Four frames advance in lockstep so their four sequential float32
+/// running sums overlap in the pipeline; the crossing bin is then a binary search, since a
+/// running sum of non-negative values never decreases.
+pub fn rolloff_frames(
+    magnitude: ndarray::ArrayView2<f32>,
+    freqs: &[f64],
+    roll_percent: f64,
+    cumsum: &mut Vec<f32>,
+    out: &mut Vec<f64>,
+) {
+    const G: usize = 4;
+    out.clear();
+    let n_bins = magnitude.ncols();
+    let zeros = vec![0.0_f32; n_bins];
+    cumsum.resize(G * n_bins, 0.0);
+    let rows: Vec<&[f32]> =
+        magnitude.rows().into_iter().map(|r| r.to_slice().expect("spectrogram rows are contiguous")).collect();
+    for group in rows.chunks(G) {
+        let r: [&[f32]; G] = std::array::from_fn(|g| group.get(g).copied().unwrap_or(&zeros));
+        let (c0, rest) = cumsum.split_at_mut(n_bins);
+        let (c1, rest) = rest.split_at_mut(n_bins);
+        let (c2, c3) = rest.split_at_mut(n_bins);
+        let mut acc = [0.0_f32; G];
+        for k in 0..n_bins {
+            acc[0] += r[0][k];
+            acc[1] += r[1][k];
+            acc[2] += r[2][k];
+            acc[3] += r[3][k];
+            c0[k] = acc[0];
+            c1[k] = acc[1];
+            c2[k] = acc[2];
+            c3[k] = acc[3];
+        }
+        for (g, c) in [&*c0, &*c1, &*c2, &*c3].into_iter().enumerate().take(group.len()) {
+            let threshold = (roll_percent as f32) * acc[g];
+            let k = c.partition_point(|&v| v < threshold);
+            out.push(freqs.get(k).copied().unwrap_or(f64::NAN));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +143,19 @@ mod tests {
         assert!((b - (freqs[200] - freqs[150])).abs() < 1e-9);
         assert_eq!(rolloff(&frame, &freqs, 0.85), freqs[200]);
         assert_eq!(rolloff(&frame, &freqs, 0.4), freqs[100]);
+    }
+
+    #[test]
+    fn batched_rolloff_equals_per_frame() {
+        let freqs = fft_frequencies(22_050.0, 2048);
+        let mag = ndarray::Array2::from_shape_fn((7, 1025), |(t, k)| {
+            ((k * 31 + t * 17) % 97) as f32 * (1.0 + t as f32) * 1e-3
+        });
+        let mut out = Vec::new();
+        rolloff_frames(mag.view(), &freqs, 0.85, &mut Vec::new(), &mut out);
+        let want: Vec<f64> =
+            mag.rows().into_iter().map(|r| rolloff(r.as_slice().expect("row"), &freqs, 0.85)).collect();
+        assert_eq!(out, want);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! scipy returns NaN when the second moment is numerically zero, `m2 ≤ (eps · mean)²` with
 //! the input's float32 `eps`; we follow it, so a constant signal has skew NaN.
 
+use super::kernels::sum_f32;
+
 /// Mean, population standard deviation and biased skewness of `x` (NaN for empty input).
 #[must_use]
 pub fn mean_std_skew(x: &[f32]) -> (f64, f64, f64) {
@@ -12,13 +14,23 @@ pub fn mean_std_skew(x: &[f32]) -> (f64, f64, f64) {
         return (f64::NAN, f64::NAN, f64::NAN);
     }
     let nf = n as f64;
-    let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / nf;
-    let (mut m2, mut m3) = (0.0, 0.0);
-    for &v in x {
+    let mean = sum_f32(x) / nf;
+    // Central moments with independent accumulators (see `kernels`).
+    let (mut a2, mut a3) = ([0.0_f64; 4], [0.0_f64; 4]);
+    let mut chunks = x.chunks_exact(4);
+    for c in &mut chunks {
+        for j in 0..4 {
+            let d = f64::from(c[j]) - mean;
+            let d2 = d * d;
+            a2[j] += d2;
+            a3[j] += d2 * d;
+        }
+    }
+    let (mut m2, mut m3) = ((a2[0] + a2[1]) + (a2[2] + a2[3]), (a3[0] + a3[1]) + (a3[2] + a3[3]));
+    for &v in chunks.remainder() {
         let d = f64::from(v) - mean;
-        let d2 = d * d;
-        m2 += d2;
-        m3 += d2 * d;
+        m2 += d * d;
+        m3 += d * d * d;
     }
     m2 /= nf;
     m3 /= nf;

@@ -48,15 +48,50 @@ pub fn numpy_cabs_f32(re: f32, im: f32) -> f32 {
     let (a, b) = (re.abs(), im.abs());
     let larger = a.max(b);
     let smaller = a.min(b);
-    if larger == 0.0 {
-        return 0.0;
-    }
+    // numpy masks the 0/0 division (ratio 0, result 0 · 1 = 0); written as a select so the
+    // compiler can vectorise the loop that calls this.
     let ratio = smaller / larger;
+    let ratio = if larger == 0.0 { 0.0 } else { ratio };
     // f32 fused multiply-add through f64: ratio² is exact in f64 and adding 1 rounds once
     // (a second rounding to f32 can only differ on exact f32 ties, which never occur here).
     let r = f64::from(ratio);
     let fma = (r * r + 1.0) as f32;
     fma.sqrt() * larger
+}
+
+/// [`numpy_cabs_f32`] of every value of a complex64-rounded spectrum, eight at a time: the
+/// same operations, arranged so the compiler emits four-lane float32 division and square
+/// root (the loop's cost) instead of two-lane ones.
+fn cabs_row(spectrum: &[Complex<f64>], mag: &mut [f32]) {
+    const W: usize = 8;
+    let mut cs = spectrum.chunks_exact(W);
+    let mut ms = mag.chunks_exact_mut(W);
+    for (c, m) in (&mut cs).zip(&mut ms) {
+        let mut larger = [0.0_f32; W];
+        let mut smaller = [0.0_f32; W];
+        for j in 0..W {
+            let a = (c[j].re as f32).abs();
+            let b = (c[j].im as f32).abs();
+            larger[j] = if a > b { a } else { b };
+            smaller[j] = if a > b { b } else { a };
+        }
+        let mut ratio = [0.0_f32; W];
+        for j in 0..W {
+            let r = smaller[j] / larger[j];
+            ratio[j] = if larger[j] == 0.0 { 0.0 } else { r };
+        }
+        let mut fma = [0.0_f32; W];
+        for j in 0..W {
+            let r = f64::from(ratio[j]);
+            fma[j] = (r * r + 1.0) as f32;
+        }
+        for j in 0..W {
+            m[j] = fma[j].sqrt() * larger[j];
+        }
+    }
+    for (m, c) in ms.into_remainder().iter_mut().zip(cs.remainder()) {
+        *m = numpy_cabs_f32(c.re as f32, c.im as f32);
+    }
 }
 
 /// A magnitude and a power spectrogram of one signal, shape `(n_frames, n_bins)`: the
@@ -168,9 +203,7 @@ impl SpectrumPlan {
                 .expect("buffers were made by this plan");
             let mut mag_row = out.magnitude.row_mut(t);
             let mag = mag_row.as_slice_mut().expect("standard layout");
-            for (m, c) in mag.iter_mut().zip(&self.output) {
-                *m = numpy_cabs_f32(c.re as f32, c.im as f32);
-            }
+            cabs_row(&self.output, mag);
             let mut pow_row = out.power.row_mut(t);
             let pow = pow_row.as_slice_mut().expect("standard layout");
             for (p, &m) in pow.iter_mut().zip(mag.iter()) {
@@ -220,6 +253,27 @@ mod tests {
         }
         assert_eq!(numpy_cabs_f32(3.0, 4.0), 5.0);
         assert_eq!(numpy_cabs_f32(0.0, -2.0), 2.0);
+    }
+
+    #[test]
+    fn chunked_cabs_equals_scalar() {
+        let spectrum: Vec<Complex<f64>> = (0..1025)
+            .map(|i| {
+                let x = i as f64;
+                match i % 5 {
+                    0 => Complex::new(0.0, 0.0),
+                    1 => Complex::new(-x * 1e-3, 0.0),
+                    2 => Complex::new(x.sin() * 17.0, x.cos() * 3.0),
+                    3 => Complex::new(1e-30, -x),
+                    _ => Complex::new(x, x),
+                }
+            })
+            .collect();
+        let mut mag = vec![0.0_f32; 1025];
+        cabs_row(&spectrum, &mut mag);
+        for (m, c) in mag.iter().zip(&spectrum) {
+            assert_eq!(m.to_bits(), numpy_cabs_f32(c.re as f32, c.im as f32).to_bits());
+        }
     }
 
     #[test]

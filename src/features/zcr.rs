@@ -40,32 +40,29 @@ pub fn zero_crossing_rate_into(
     if n == 0 {
         return;
     }
-    let half = frame_length / 2;
-    let padded_len = n + 2 * half;
-    // prefix[j] = number of crossings between padded[i-1] and padded[i] for 1 ≤ i ≤ j.
-    // Inside the edge padding consecutive samples are equal, so crossings only happen between
-    // padded positions half+1 .. half+n-1 (original samples 1 .. n-1).
+    // prefix[i] = number of crossings between samples (j-1, j) for 1 ≤ j ≤ i. Inside the edge
+    // padding consecutive samples are equal, so only the signal's own pairs can cross.
     prefix.clear();
-    prefix.reserve(padded_len);
+    prefix.reserve(n);
+    prefix.push(0);
     let mut count = 0_u32;
-    let mut prev_neg = negative(signal[0]);
-    for j in 0..padded_len {
-        if j > half && j < half + n {
-            let neg = negative(signal[j - half]);
-            if neg != prev_neg {
-                count += 1;
-            }
-            prev_neg = neg;
-        }
+    let mut prev = negative(signal[0]);
+    for &x in &signal[1..] {
+        let neg = negative(x);
+        count += u32::from(neg != prev);
+        prev = neg;
         prefix.push(count);
     }
+    let half = (frame_length / 2) as isize;
+    let last = (n - 1) as isize;
+    let at = |i: isize| prefix[i.clamp(0, last) as usize];
     let n_frames = n_centered_frames(n, frame_length, hop_length);
     let denom = frame_length as f64;
     for t in 0..n_frames {
-        let start = t * hop_length;
-        // crossings at frame positions 1 .. frame_length-1 = padded positions start+1 .. start+fl-1
-        let end = start + frame_length - 1;
-        let c = prefix[end] - prefix[start];
+        // Crossings at frame positions 1 .. frame_length−1 are the pairs ending at signal
+        // indices start − half + 1 ..= start − half + frame_length − 1.
+        let first = (t * hop_length) as isize - half;
+        let c = at(first + frame_length as isize - 1) - at(first);
         out.push(f64::from(c) / denom);
     }
 }

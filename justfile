@@ -4,9 +4,17 @@
 default:
     @just --list
 
-# The main job on the embedded data: decode, resample, trim and write 16-bit WAVs to processed/.
+# Run an experiment spec into runs/ (e.g. just run experiments/kmeans_grid).
+run EXPERIMENT *FLAGS:
+    cargo run --release -- run {{EXPERIMENT}} {{FLAGS}}
+
+# Decode, resample, trim and write 16-bit WAVs of the embedded data to processed/.
 ingest:
     cargo run --release -- ingest data --out processed
+
+# Features of the embedded RAVDESS subset into features/ (feature_matrix.npy, features.csv, ...).
+features:
+    cargo run --release -- features data/ravdess --out features
 
 # The test suite CI runs (README's test command).
 test:
@@ -33,3 +41,13 @@ fixtures-audio:
 bench-ingest:
     cargo build --release
     scripts/bench_ingest.sh
+
+# features on data/ravdess (no cache) next to the Python reference's per-file loop.
+bench-features:
+    cargo build --release
+    scripts/bench_features.sh
+
+# kmeans_grid cold and warm next to ref_features.py + ref_cluster.py on the same data.
+bench-run:
+    cargo build --release
+    scripts/bench_run.sh

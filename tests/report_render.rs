@@ -151,6 +151,7 @@ fn scatter(name: &str, points: Vec<(f64, f64, usize)>) -> Figure {
         x_label: "PC1".into(),
         y_label: "PC2".into(),
         points,
+        legend: Vec::new(),
     }
 }
 

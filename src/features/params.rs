@@ -270,7 +270,7 @@ impl FeatureParams {
         check(self.sample_rate_hz > 0, "sample_rate_hz", self.sample_rate_hz, "must be ≥ 1 Hz")?;
         let n_fft = self.stft.n_fft;
         check(n_fft >= 2, "stft.n_fft", n_fft, "must be ≥ 2")?;
-        check(n_fft % 2 == 0, "stft.n_fft", n_fft, "must be even")?;
+        check(n_fft.is_multiple_of(2), "stft.n_fft", n_fft, "must be even")?;
         check(self.stft.hop_length >= 1, "stft.hop_length", self.stft.hop_length, "must be ≥ 1")?;
         check(self.frame_length >= 2, "frame_length", self.frame_length, "must be ≥ 2")?;
         check(self.top_db.is_finite() && self.top_db >= 0.0, "top_db", self.top_db, "must be a finite number ≥ 0")?;

@@ -5,12 +5,14 @@
 //! `usize` cluster ids and our own types.
 
 pub mod agglomerative;
+pub(crate) mod centroids;
 mod error;
 pub mod kmeans;
 pub mod pca;
 pub mod spectral;
 
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
+pub use centroids::{cluster_means, nearest_centroid};
 pub use error::ModelError;
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use pca::{pca, PcaProjection};

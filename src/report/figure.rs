@@ -84,8 +84,11 @@ fn colour(index: usize) -> RGBColor {
 /// - `Line`: one coloured line with circle markers per series (broken where a point is not
 ///   finite), axis descriptions, title, a dashed vertical line labelled with its value at
 ///   `highlight_x`, and a legend when there is more than one series.
-/// - `Scatter`: one filled circle per point, coloured by cluster with a fixed categorical
-///   palette, and a legend `cluster <id>` for each cluster present.
+/// - `Scatter`: one filled circle per point, coloured by group with a fixed categorical
+///   palette, and a legend entry per group present (its `legend` name, else `cluster <id>`).
+/// - `Heatmap`: one cell per value on a white-to-blue scale (0 → white, 1 → dark blue, NaN
+///   blank), lines at the block boundaries, and a colour bar.
+/// - `Dendrogram`: each merge's U as a polyline, leaves labelled along the bottom.
 ///
 /// Errors: a name that is not a plain file stem ([`ReportError::BadFigureName`]), a folder or
 /// file that cannot be written ([`ReportError::Io`], [`ReportError::Draw`]).
@@ -104,8 +107,14 @@ pub fn draw_figure(figure: &Figure, dir: &Path) -> Result<PathBuf, ReportError> 
             Figure::Line { title, x_label, y_label, series, highlight_x, .. } => {
                 draw_line(&root, Labels { title, x_label, y_label }, series, *highlight_x)
             }
-            Figure::Scatter { title, x_label, y_label, points, .. } => {
-                draw_scatter(&root, Labels { title, x_label, y_label }, points)
+            Figure::Scatter { title, x_label, y_label, points, legend, .. } => {
+                draw_scatter(&root, Labels { title, x_label, y_label }, points, legend)
+            }
+            Figure::Heatmap { title, axis_label, values, boundaries, .. } => {
+                draw_heatmap(&root, Labels { title, x_label: axis_label, y_label: axis_label }, values, boundaries)
+            }
+            Figure::Dendrogram { title, y_label, links, leaf_labels, .. } => {
+                draw_dendrogram(&root, Labels { title, x_label: "", y_label }, links, leaf_labels)
             }
         };
         drawn.map_err(|e| draw_error(e.to_string()))?;
@@ -209,6 +218,7 @@ fn draw_scatter<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: Labels<'_>,
     points: &[(f64, f64, usize)],
+    legend: &[String],
 ) -> DrawResult<DB> {
     let mut by_cluster: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
     for &(x, y, cluster) in points {
@@ -232,10 +242,124 @@ fn draw_scatter<DB: DrawingBackend>(
         });
         chart
             .draw_series(markers)?
-            .label(format!("cluster {cluster}"))
+            .label(legend.get(cluster).cloned().unwrap_or_else(|| format!("cluster {cluster}")))
             .legend(move |(x, y)| Circle::new((x + 10, y), MARKER_RADIUS + 1, fill));
     }
     draw_legend(&mut chart, legend_at)?;
+    Ok(())
+}
+
+/// White (0) to dark blue (1), for values in [0, 1].
+fn heat_colour(v: f64) -> RGBColor {
+    let v = v.clamp(0.0, 1.0);
+    let mix = |white: f64, blue: f64| (white + (blue - white) * v).round() as u8;
+    RGBColor(mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))
+}
+
+fn draw_heatmap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Labels<'_>,
+    values: &[Vec<f64>],
+    boundaries: &[usize],
+) -> DrawResult<DB> {
+    let n = values.len();
+    if n == 0 {
+        return draw_empty(root, labels, "empty matrix");
+    }
+    let (plot, bar) = root.split_horizontally(FIGURE_SIZE.0 - 110);
+    let size = n as f64;
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(labels.title, (FONT_FAMILY, TITLE_SIZE - 8))
+        .margin(20)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..size, size..0.0)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(6)
+        .y_labels(6)
+        .x_desc(labels.x_label)
+        .x_label_formatter(&|v| format!("{}", v.round() as i64))
+        .y_label_formatter(&|v| format!("{}", v.round() as i64))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
+        .axis_desc_style((FONT_FAMILY, TICK_LABEL_SIZE))
+        .draw()?;
+    let cells = values.iter().enumerate().flat_map(|(r, row)| {
+        row.iter().enumerate().filter(|(_, v)| v.is_finite()).map(move |(c, &v)| {
+            Rectangle::new([(c as f64, r as f64), (c as f64 + 1.0, r as f64 + 1.0)], heat_colour(v).filled())
+        })
+    });
+    chart.draw_series(cells)?;
+    let line = ShapeStyle::from(RGBColor(0xd6, 0x27, 0x28)).stroke_width(LINE_WIDTH);
+    for &b in boundaries {
+        let b = b as f64;
+        chart.draw_series(std::iter::once(PathElement::new(vec![(b, 0.0), (b, size)], line)))?;
+        chart.draw_series(std::iter::once(PathElement::new(vec![(0.0, b), (size, b)], line)))?;
+    }
+    // Colour bar: 0 at the bottom, 1 at the top.
+    let mut scale = ChartBuilder::on(&bar)
+        .margin_top(60)
+        .margin_bottom(65)
+        .margin_right(30)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+    scale
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .y_label_formatter(&|v| format::significant(*v, 2))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
+        .draw()?;
+    scale.draw_series((0..100).map(|i| {
+        let lo = i as f64 / 100.0;
+        Rectangle::new([(0.0, lo), (1.0, lo + 0.01)], heat_colour(lo + 0.005).filled())
+    }))?;
+    Ok(())
+}
+
+fn draw_dendrogram<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Labels<'_>,
+    links: &[[(f64, f64); 4]],
+    leaf_labels: &[String],
+) -> DrawResult<DB> {
+    let heights = || links.iter().flat_map(|l| l.iter().map(|p| p.1)).filter(|v| v.is_finite());
+    let top = heights().fold(0.0_f64, f64::max);
+    if links.is_empty() || top <= 0.0 {
+        return draw_empty(root, labels, "no merges to draw");
+    }
+    let width = (leaf_labels.len().max(1) * 10) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(labels.title, (FONT_FAMILY, TITLE_SIZE - 6))
+        .margin(20)
+        .x_label_area_size(70)
+        .y_label_area_size(85)
+        .build_cartesian_2d(0.0..width, 0.0..top * 1.05)?;
+    let n_leaves = leaf_labels.len();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n_leaves.clamp(2, 40))
+        .y_labels(8)
+        .y_desc(labels.y_label)
+        .x_label_formatter(&|x| {
+            let leaf = ((x - 5.0) / 10.0).round();
+            let near_leaf = (x - (leaf * 10.0 + 5.0)).abs() < 2.5 && leaf >= 0.0;
+            if near_leaf {
+                leaf_labels.get(leaf as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| format::significant(*v, 4))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE - 3))
+        .axis_desc_style((FONT_FAMILY, AXIS_DESC_SIZE))
+        .bold_line_style(BLACK.mix(0.1))
+        .draw()?;
+    let style = ShapeStyle::from(colour(0)).stroke_width(LINE_WIDTH);
+    chart.draw_series(links.iter().map(|link| PathElement::new(link.to_vec(), style)))?;
     Ok(())
 }
 

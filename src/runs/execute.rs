@@ -10,7 +10,7 @@ use crate::corpus::{dataset_fingerprint, hash_files, scan, write_failures_csv, C
 use crate::features::{extract_corpus, CorpusFeatures};
 use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
 use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
-use crate::split::{split_rows, standardize, SplitIndices};
+use crate::split::{split_rows, standardize, standardize_per_group, SplitIndices};
 use crate::study::{run_studies, StudyData, StudyOutput};
 
 use super::manifest::{now_rfc3339, DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
@@ -75,9 +75,13 @@ impl PreparedRun {
     pub fn prepare(spec: ExperimentSpec) -> Result<Self, RunsError> {
         spec.validate()?;
         let dataset = Dataset::load(&spec.data.corpus)?;
-        for (field, column) in
-            [("split.group_by", &spec.split.group_by), ("split.stratify_by", &spec.split.stratify_by)]
-        {
+        let columns = [
+            ("split.group_by", spec.split.group_by.as_ref()),
+            ("split.stratify_by", spec.split.stratify_by.as_ref()),
+            ("features.scale_group_by", spec.features.scale_group_by.as_ref()),
+        ];
+        let validation = spec.validation.labels.iter().map(|c| ("validation.labels", Some(c)));
+        for (field, column) in columns.into_iter().chain(validation) {
             if let Some(column) = column {
                 let known = dataset.labels.as_ref().is_some_and(|l| l.columns.contains(column));
                 if !known {
@@ -235,12 +239,28 @@ pub fn execute(
     let x = match spec.features.scale {
         Scale::None => raw,
         Scale::Standard => standardize(raw.view(), &split.train)?,
+        Scale::PerGroup => {
+            let groups = label_column(&spec.features.scale_group_by)?.expect("validated: per_group has a column");
+            standardize_per_group(raw.view(), &groups)?
+        }
     };
 
+    let validation_labels: Vec<(String, Vec<String>)> = spec
+        .validation
+        .labels
+        .iter()
+        .map(|column| Ok((column.clone(), label_column(&Some(column.clone()))?.unwrap_or_default())))
+        .collect::<Result<_, RunsError>>()?;
+    let feature_names = crate::features::recipe(&spec.features.recipe)?.columns;
+    let data = StudyData {
+        x: x.view(),
+        split: &split,
+        feature_names: &feature_names,
+        labels: &validation_labels,
+        n_permutations: spec.validation.n_permutations,
+    };
     progress.stage("studies", spec.studies.len() as u64);
-    let output = run_studies(&spec.studies, StudyData { x: x.view(), split: &split }, spec.seed.derive(1_000), |_| {
-        progress.advance()
-    })?;
+    let output = run_studies(&spec.studies, data, spec.seed.derive(1_000), |_| progress.advance())?;
 
     progress.stage("writing", 0);
     write_outputs(folder, prepared, &files, &x, &split, &output, &features)?;
@@ -319,6 +339,10 @@ fn write_outputs(
         write_table_csv(table, &tables.join(format!("{}.csv", table.name)))?;
     }
     write_summary_csv(&output.summary, &tables.join("summary.csv"))?;
+    for (name, markdown) in &output.documents {
+        let path = tables.join(format!("{name}.md"));
+        std::fs::write(&path, markdown).map_err(|e| io(&path, &e))?;
+    }
 
     let figures = folder.join("figures");
     std::fs::create_dir_all(&figures).map_err(|e| io(&figures, &e))?;

@@ -22,8 +22,9 @@ pub use canonical::canonical_json;
 pub use error::SpecError;
 pub use seed::Seed;
 pub use study::{
-    ClusterModel, GridEvaluate, GridSpec, KChoice, KMeansInit, KMeansSettings, KRange, KSweepSpec, KmeansGrid,
-    RepeatSpec, SplitName, StudySpec,
+    AffinityName, AgglomerativeSettings, BootstrapSpec, ClusterModel, CompareSpec, ConsensusMethod, ConsensusSpec,
+    GridEvaluate, GridSpec, HoldoutRule, KChoice, KMeansInit, KMeansSettings, KRange, KSweepSpec, KmeansGrid,
+    LinkageName, ModelSettings, NamedK, PcaSpec, RepeatSpec, SpectralSettings, SplitName, StudySpec,
 };
 
 use crate::audio::PreprocessParams;
@@ -56,9 +57,29 @@ pub struct ExperimentSpec {
     /// Train/validation/test split.
     #[serde(default)]
     pub split: SplitSpec,
+    /// External validation of clusterings against `labels.csv` columns.
+    #[serde(default)]
+    pub validation: ValidationSpec,
     /// Studies, run in order (`[[study]]` tables).
     #[serde(rename = "study", default)]
     pub studies: Vec<StudySpec>,
+}
+
+/// Which label columns clusterings are checked against, and the permutation baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidationSpec {
+    /// `labels.csv` columns (e.g. `emotion`, `actor`, `gender`); ARI and NMI of each fitted
+    /// model against each. Default: none.
+    pub labels: Vec<String>,
+    /// Shuffles of the labels for the chance baseline of ARI. Default: 200.
+    pub n_permutations: usize,
+}
+
+impl Default for ValidationSpec {
+    fn default() -> Self {
+        Self { labels: Vec::new(), n_permutations: 200 }
+    }
 }
 
 /// Where the data is.
@@ -77,13 +98,16 @@ pub struct FeaturesSpec {
     pub recipe: String,
     /// Feature scaling. Default: `standard` (fitted on the training rows only).
     pub scale: Scale,
+    /// The `labels.csv` column whose groups `scale = "per_group"` standardises within
+    /// (e.g. `actor`). Default: none.
+    pub scale_group_by: Option<String>,
     /// Parameters of the feature computations. Default: librosa 0.11's.
     pub params: FeatureParams,
 }
 
 impl Default for FeaturesSpec {
     fn default() -> Self {
-        Self { recipe: "seed45".into(), scale: Scale::Standard, params: FeatureParams::default() }
+        Self { recipe: "seed45".into(), scale: Scale::Standard, scale_group_by: None, params: FeatureParams::default() }
     }
 }
 
@@ -95,6 +119,10 @@ pub enum Scale {
     None,
     /// Zero mean, unit variance per column, fitted on the training rows only.
     Standard,
+    /// Zero mean, unit variance per column *within each group* of `scale_group_by` (e.g. each
+    /// speaker's own baseline removed), fitted on all of the group's rows without any label
+    /// but the group's.
+    PerGroup,
 }
 
 /// The train/validation/test split.
@@ -164,6 +192,15 @@ impl ExperimentSpec {
                     self.preprocess.sample_rate_hz, features.params.sample_rate_hz
                 ),
             ));
+        }
+        match (features.scale, &features.scale_group_by) {
+            (Scale::PerGroup, None) => {
+                return Err(SpecError::invalid("features.scale_group_by", "scale = \"per_group\" needs a column"));
+            }
+            (Scale::None | Scale::Standard, Some(_)) => {
+                return Err(SpecError::invalid("features.scale_group_by", "only used with scale = \"per_group\""));
+            }
+            _ => {}
         }
         let fractions = self.split.fractions;
         if fractions.iter().any(|f| !(f.is_finite() && *f > 0.0 && *f < 1.0)) {

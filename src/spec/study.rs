@@ -14,6 +14,15 @@ pub enum StudySpec {
     Grid(GridSpec),
     /// Many single-initialisation fits: mean and range of each metric.
     Repeat(RepeatSpec),
+    /// Fits on bootstrap resamples: mean, range and 95 % interval of each metric.
+    Bootstrap(BootstrapSpec),
+    /// Fits on random subsamples compared pairwise (mean pairwise ARI) and a consensus matrix.
+    Consensus(ConsensusSpec),
+    /// Several models at one k on one split, with stability and external validation: the
+    /// notebook's executive summary.
+    Compare(CompareSpec),
+    /// PCA views: 2-D/3-D projections, scree and cumulative explained variance, loadings.
+    Pca(PcaSpec),
 }
 
 /// Which clustering model a study fits.
@@ -22,6 +31,147 @@ pub enum StudySpec {
 pub enum ClusterModel {
     /// k-means (linfa).
     Kmeans,
+    /// Agglomerative (hierarchical) clustering (kodama), cut to k clusters.
+    Agglomerative,
+    /// Spectral clustering: affinity graph, normalised Laplacian embedding, k-means on it.
+    Spectral,
+}
+
+impl ClusterModel {
+    /// The name used in specs, metric keys and files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kmeans => "kmeans",
+            Self::Agglomerative => "agglomerative",
+            Self::Spectral => "spectral",
+        }
+    }
+}
+
+/// Linkage of agglomerative clustering (scikit-learn's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkageName {
+    /// Ward's minimum variance (scikit-learn's default).
+    Ward,
+    /// Maximum distance.
+    Complete,
+    /// Mean distance.
+    Average,
+    /// Minimum distance.
+    Single,
+}
+
+/// How rows outside the fitted split get an agglomerative cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldoutRule {
+    /// Nearest training-cluster centroid (the corrected default).
+    NearestCentroid,
+    /// Refit a new model on the held-out rows, as the notebook did (faithful; its clusters are
+    /// unrelated to the training clusters).
+    RefitAsNotebook,
+}
+
+/// Settings of agglomerative clustering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgglomerativeSettings {
+    /// Linkage. Default: `ward` (scikit-learn's and the notebook's).
+    pub linkage: LinkageName,
+    /// Out-of-sample rule for val/test rows. Default: `nearest_centroid`.
+    pub holdout: HoldoutRule,
+}
+
+impl Default for AgglomerativeSettings {
+    fn default() -> Self {
+        Self { linkage: LinkageName::Ward, holdout: HoldoutRule::NearestCentroid }
+    }
+}
+
+/// Affinity graph of spectral clustering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AffinityName {
+    /// Symmetrised k-nearest-neighbour connectivity (the notebook's choice).
+    NearestNeighbors,
+    /// Gaussian kernel `exp(−gamma·‖x − y‖²)`.
+    Rbf,
+}
+
+/// Settings of spectral clustering (scikit-learn's names).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpectralSettings {
+    /// Affinity. Default: `nearest_neighbors`.
+    pub affinity: AffinityName,
+    /// Neighbours of the kNN graph. Default: 10.
+    pub n_neighbors: usize,
+    /// RBF kernel coefficient. Default: 1.0.
+    pub gamma: f64,
+    /// k-means restarts on the embedding. Default: 10.
+    pub n_init: usize,
+}
+
+impl Default for SpectralSettings {
+    fn default() -> Self {
+        Self { affinity: AffinityName::NearestNeighbors, n_neighbors: 10, gamma: 1.0, n_init: 10 }
+    }
+}
+
+impl SpectralSettings {
+    fn validate(&self, field: &str) -> Result<(), SpecError> {
+        if self.n_neighbors == 0 {
+            return Err(SpecError::invalid(format!("{field}.n_neighbors"), "must be ≥ 1"));
+        }
+        if !(self.gamma.is_finite() && self.gamma > 0.0) {
+            return Err(SpecError::invalid(format!("{field}.gamma"), format!("must be > 0, got {}", self.gamma)));
+        }
+        if self.n_init == 0 {
+            return Err(SpecError::invalid(format!("{field}.n_init"), "must be ≥ 1"));
+        }
+        Ok(())
+    }
+}
+
+/// The settings of every model a study may fit.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ModelSettings {
+    /// k-means settings.
+    pub kmeans: KMeansSettings,
+    /// Agglomerative settings.
+    pub agglomerative: AgglomerativeSettings,
+    /// Spectral settings.
+    pub spectral: SpectralSettings,
+}
+
+impl ModelSettings {
+    fn validate(&self, field: &str) -> Result<(), SpecError> {
+        self.kmeans.validate(&format!("{field}.kmeans"))?;
+        self.spectral.validate(&format!("{field}.spectral"))
+    }
+
+    /// A short `key=value;...` description of the settings that matter for `model`.
+    #[must_use]
+    pub fn describe(&self, model: ClusterModel) -> String {
+        match model {
+            ClusterModel::Kmeans => {
+                let s = &self.kmeans;
+                format!("init={};n_init={};max_iter={};tol={}", s.init.as_str(), s.n_init, s.max_iter, s.tol)
+            }
+            ClusterModel::Agglomerative => format!("linkage={:?}", self.agglomerative.linkage).to_lowercase(),
+            ClusterModel::Spectral => {
+                let s = &self.spectral;
+                match s.affinity {
+                    AffinityName::NearestNeighbors => {
+                        format!("affinity=nearest_neighbors;n_neighbors={}", s.n_neighbors)
+                    }
+                    AffinityName::Rbf => format!("affinity=rbf;gamma={}", s.gamma),
+                }
+            }
+        }
+    }
 }
 
 /// One of the three parts of the split.
@@ -280,11 +430,11 @@ impl Default for GridSpec {
     }
 }
 
-/// `kind = "repeat"`.
+/// `kind = "repeat"`: the same model refitted with `n` independent random streams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepeatSpec {
-    /// Model. Default: `kmeans`.
+    /// Model (a seeded one: `kmeans` or `spectral`). Default: `kmeans`.
     pub model: ClusterModel,
     /// k of every fit. Default: `"best_from_sweep"`.
     pub k: KChoice,
@@ -292,8 +442,10 @@ pub struct RepeatSpec {
     pub n: usize,
     /// Split the fits are made and scored on. Default: `train`.
     pub on: SplitName,
-    /// Fit settings. Default: the notebook's single random start (random, n_init 1).
+    /// k-means settings. Default: the notebook's single random start (random, n_init 1).
     pub kmeans: KMeansSettings,
+    /// Spectral settings. Default: kNN affinity, 10 neighbours.
+    pub spectral: SpectralSettings,
 }
 
 impl Default for RepeatSpec {
@@ -304,7 +456,168 @@ impl Default for RepeatSpec {
             n: 100,
             on: SplitName::Train,
             kmeans: KMeansSettings { init: KMeansInit::Random, n_init: 1, ..KMeansSettings::default() },
+            spectral: SpectralSettings::default(),
         }
+    }
+}
+
+impl RepeatSpec {
+    /// The model settings of this study.
+    #[must_use]
+    pub fn settings(&self) -> ModelSettings {
+        ModelSettings { kmeans: self.kmeans, spectral: self.spectral, ..ModelSettings::default() }
+    }
+}
+
+/// `kind = "bootstrap"`: fits on `n` resamples (with replacement) of one split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BootstrapSpec {
+    /// Model. Default: `agglomerative` (the notebook bootstrapped agglomerative and spectral).
+    pub model: ClusterModel,
+    /// k. Default: 4 (the notebook's hard-coded k for these studies).
+    pub k: KChoice,
+    /// Replicates. Default: 100.
+    pub n: usize,
+    /// Split resampled. Default: `train`.
+    pub on: SplitName,
+    /// k-means settings (when `model = "kmeans"`).
+    pub kmeans: KMeansSettings,
+    /// Agglomerative settings (when `model = "agglomerative"`).
+    pub agglomerative: AgglomerativeSettings,
+    /// Spectral settings (when `model = "spectral"`).
+    pub spectral: SpectralSettings,
+}
+
+impl Default for BootstrapSpec {
+    fn default() -> Self {
+        Self {
+            model: ClusterModel::Agglomerative,
+            k: KChoice::Fixed(4),
+            n: 100,
+            on: SplitName::Train,
+            kmeans: KMeansSettings::default(),
+            agglomerative: AgglomerativeSettings::default(),
+            spectral: SpectralSettings::default(),
+        }
+    }
+}
+
+/// The model settings of a study with `kmeans`, `agglomerative` and `spectral` fields.
+macro_rules! model_settings {
+    ($($study:ty),*) => {$(
+        impl $study {
+            /// The model settings of this study.
+            #[must_use]
+            pub fn settings(&self) -> ModelSettings {
+                ModelSettings { kmeans: self.kmeans, agglomerative: self.agglomerative, spectral: self.spectral }
+            }
+        }
+    )*};
+}
+model_settings!(BootstrapSpec, ConsensusSpec, CompareSpec);
+
+/// How consensus compares the labellings of two subsamples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsensusMethod {
+    /// ARI on the recordings both subsamples contain (the corrected default).
+    SharedRows,
+    /// Position by position, comparing *different* recordings, as the notebook did (faithful;
+    /// ≈ 0 by construction).
+    PositionalAsNotebook,
+}
+
+/// `kind = "consensus"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsensusSpec {
+    /// Model. Default: `kmeans`.
+    pub model: ClusterModel,
+    /// k. Default: 4.
+    pub k: KChoice,
+    /// Number of subsamples. Default: 30.
+    pub n_subsamples: usize,
+    /// Fraction of the split's rows in each subsample (drawn without replacement). Default: 0.8.
+    pub fraction: f64,
+    /// Split subsampled. Default: `train`.
+    pub on: SplitName,
+    /// How two subsamples' labellings are compared. Default: `shared_rows`.
+    pub method: ConsensusMethod,
+    /// k-means settings.
+    pub kmeans: KMeansSettings,
+    /// Agglomerative settings.
+    pub agglomerative: AgglomerativeSettings,
+    /// Spectral settings.
+    pub spectral: SpectralSettings,
+}
+
+impl Default for ConsensusSpec {
+    fn default() -> Self {
+        Self {
+            model: ClusterModel::Kmeans,
+            k: KChoice::Fixed(4),
+            n_subsamples: 30,
+            fraction: 0.8,
+            on: SplitName::Train,
+            method: ConsensusMethod::SharedRows,
+            kmeans: KMeansSettings::default(),
+            agglomerative: AgglomerativeSettings::default(),
+            spectral: SpectralSettings::default(),
+        }
+    }
+}
+
+/// `kind = "compare"`: the executive summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompareSpec {
+    /// Models compared. Default: kmeans, agglomerative (ward), spectral.
+    pub models: Vec<ClusterModel>,
+    /// k of every model. Default: 4.
+    pub k: KChoice,
+    /// Split fitted and scored. Default: `train`.
+    pub on: SplitName,
+    /// Bootstrap replicates per model for the stability columns (0 = none). Default: 100.
+    pub bootstrap: usize,
+    /// k-means settings.
+    pub kmeans: KMeansSettings,
+    /// Agglomerative settings.
+    pub agglomerative: AgglomerativeSettings,
+    /// Spectral settings.
+    pub spectral: SpectralSettings,
+}
+
+impl Default for CompareSpec {
+    fn default() -> Self {
+        Self {
+            models: vec![ClusterModel::Kmeans, ClusterModel::Agglomerative, ClusterModel::Spectral],
+            k: KChoice::Fixed(4),
+            on: SplitName::Train,
+            bootstrap: 100,
+            kmeans: KMeansSettings::default(),
+            agglomerative: AgglomerativeSettings::default(),
+            spectral: SpectralSettings::default(),
+        }
+    }
+}
+
+/// `kind = "pca"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PcaSpec {
+    /// Split projected. Default: `train`.
+    pub on: SplitName,
+    /// Components computed for the scree plot and loadings (capped at the data's rank).
+    /// Default: 10.
+    pub n_components: usize,
+    /// A `labels.csv` column to colour the 2-D/3-D views by (else: one colour). Default: none.
+    pub color_by: Option<String>,
+}
+
+impl Default for PcaSpec {
+    fn default() -> Self {
+        Self { on: SplitName::Train, n_components: 10, color_by: None }
     }
 }
 
@@ -316,6 +629,10 @@ impl StudySpec {
             Self::KSweep(_) => "k_sweep",
             Self::Grid(_) => "grid",
             Self::Repeat(_) => "repeat",
+            Self::Bootstrap(_) => "bootstrap",
+            Self::Consensus(_) => "consensus",
+            Self::Compare(_) => "compare",
+            Self::Pca(_) => "pca",
         }
     }
 
@@ -350,7 +667,46 @@ impl StudySpec {
                 if s.n == 0 {
                     return Err(SpecError::invalid(format!("{field}.n"), "must be ≥ 1"));
                 }
-                s.kmeans.validate(&format!("{field}.kmeans"))
+                if s.model == ClusterModel::Agglomerative {
+                    return Err(SpecError::invalid(
+                        format!("{field}.model"),
+                        "agglomerative clustering has no randomness to repeat; use bootstrap",
+                    ));
+                }
+                s.settings().validate(field)
+            }
+            Self::Bootstrap(s) => {
+                s.k.validate(&format!("{field}.k"), earlier)?;
+                if s.n == 0 {
+                    return Err(SpecError::invalid(format!("{field}.n"), "must be ≥ 1"));
+                }
+                s.settings().validate(field)
+            }
+            Self::Consensus(s) => {
+                s.k.validate(&format!("{field}.k"), earlier)?;
+                if s.n_subsamples < 2 {
+                    return Err(SpecError::invalid(format!("{field}.n_subsamples"), "must be ≥ 2"));
+                }
+                if !(s.fraction > 0.0 && s.fraction <= 1.0) {
+                    return Err(SpecError::invalid(
+                        format!("{field}.fraction"),
+                        format!("must be in (0, 1], got {}", s.fraction),
+                    ));
+                }
+                s.settings().validate(field)
+            }
+            Self::Compare(s) => {
+                s.k.validate(&format!("{field}.k"), earlier)?;
+                if s.models.is_empty() {
+                    return Err(SpecError::invalid(format!("{field}.models"), "needs at least one model"));
+                }
+                s.settings().validate(field)
+            }
+            Self::Pca(s) => {
+                if s.n_components < 2 {
+                    return Err(SpecError::invalid(format!("{field}.n_components"), "must be ≥ 2"));
+                }
+                Ok(())
             }
         }
     }

@@ -14,7 +14,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 pub use error::SplitError;
-pub use scale::{standardize, Standardizer};
+pub use scale::{standardize, standardize_per_group, Standardizer};
 
 use crate::spec::SplitName;
 

@@ -43,10 +43,44 @@ pub fn standardize(x: ArrayView2<f64>, rows: &[usize]) -> Result<Array2<f64>, Sp
     Ok(Standardizer::fit(x, rows)?.transform(x))
 }
 
+/// Standardises each column within each group (e.g. per speaker): every group's rows get zero
+/// mean and unit variance (population std; a constant column within a group gets scale 1).
+///
+/// This removes a speaker's own baseline (pitch, loudness, timbre) so that what remains is how
+/// a recording differs from that speaker's other recordings. It uses the group column only —
+/// never the emotion labels — and every row of a group, including held-out ones: a new
+/// speaker's baseline can only be estimated from that speaker's recordings.
+pub fn standardize_per_group(x: ArrayView2<f64>, groups: &[String]) -> Result<Array2<f64>, SplitError> {
+    if groups.len() != x.nrows() {
+        return Err(SplitError::ColumnLength { column: "scale_group_by", n_values: groups.len(), n_rows: x.nrows() });
+    }
+    let mut out = x.to_owned();
+    let mut by_group: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    for (row, group) in groups.iter().enumerate() {
+        by_group.entry(group.as_str()).or_default().push(row);
+    }
+    for rows in by_group.values() {
+        let scaler = Standardizer::fit(x, rows)?;
+        for &row in rows {
+            let scaled = (&x.row(row) - &scaler.mean) / &scaler.scale;
+            out.row_mut(row).assign(&scaled);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn per_group_scaling_centres_each_group() {
+        let x = array![[1.0, 10.0], [3.0, 10.0], [100.0, 0.0], [102.0, 4.0]];
+        let groups: Vec<String> = ["a", "a", "b", "b"].iter().map(|s| s.to_string()).collect();
+        let z = standardize_per_group(x.view(), &groups).expect("scale");
+        assert_eq!(z, array![[-1.0, 0.0], [1.0, 0.0], [-1.0, -1.0], [1.0, 1.0]]);
+    }
 
     #[test]
     fn fits_on_the_given_rows_only() {

@@ -21,6 +21,9 @@ pub struct InternalMetrics {
 }
 
 impl InternalMetrics {
+    /// The metric names, in [`InternalMetrics::named`] order.
+    pub const NAMES: [&'static str; 4] = ["silhouette", "davies_bouldin", "calinski_harabasz", "inertia"];
+
     /// Computes all four; `centroids` are indexed by label (None for models without centroids).
     #[must_use]
     pub fn compute(x: ArrayView2<f64>, labels: &[usize], centroids: Option<ArrayView2<f64>>) -> Self {

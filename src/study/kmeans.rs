@@ -1,24 +1,20 @@
-//! The notebook's KMeans studies (its §4): k-sweep with elbow, hyperparameter grid scored on
-//! a held-out split, and repeated single-start fits.
+//! The notebook's KMeans studies (its §4): k-sweep with elbow, and the hyperparameter grid
+//! scored on a held-out split. (Its repeated single-start fits are `stability::repeat`.)
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use crate::models::{pca, KMeansModel, KMeansParams};
-use crate::spec::{GridEvaluate, GridSpec, KChoice, KMeansSettings, KSweepSpec, RepeatSpec, Seed, SplitName};
+use crate::spec::{GridEvaluate, GridSpec, KMeansSettings, KSweepSpec, Seed};
 
 use super::internal::InternalMetrics;
 use super::output::{Assignment, Column, Figure, StudyOutput, SummaryRow, Table};
-use super::{StudyData, StudyError};
+use super::validation::{agreements, insert_agreements};
+use super::{check_k, resolve_k, rows_of, StudyData, StudyError};
 
 const MODEL: &str = "kmeans";
-
-/// Rows of one split as an owned matrix.
-fn rows_of(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
-    x.select(Axis(0), rows)
-}
 
 fn fit(
     study: &str,
@@ -31,20 +27,6 @@ fn fit(
     KMeansParams::new(k, settings)
         .fit(x, seed.rng_for(task))
         .map_err(|source| StudyError::Model { study: study.to_string(), source })
-}
-
-fn check_k(study: &str, k: usize, n_rows: usize, split: SplitName) -> Result<(), StudyError> {
-    if k >= n_rows {
-        return Err(StudyError::KTooLarge { study: study.into(), k, n_rows, split: split.as_str() });
-    }
-    Ok(())
-}
-
-fn resolve_k(study: &str, choice: KChoice, best_from_sweep: Option<usize>) -> Result<usize, StudyError> {
-    match choice {
-        KChoice::Fixed(k) => Ok(k),
-        KChoice::Named(_) => best_from_sweep.ok_or_else(|| StudyError::NoBestK { study: study.into() }),
-    }
 }
 
 fn settings_params(s: &KMeansSettings) -> String {
@@ -131,7 +113,9 @@ pub(super) fn k_sweep(
     if let Some((k, model, labels, m)) = best_k.and_then(|bk| fits.iter().find(|f| f.0 == bk)) {
         out.summary.push(summary_row(study, &settings_params(&spec.kmeans), *k, split, m, BTreeMap::new()));
         out.assignments.push(assign_all(&format!("{study}_{MODEL}_k{k}"), data, model));
-        let _ = labels;
+        let rows = data.split.rows(spec.on);
+        let agreements = agreements(labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX));
+        insert_agreements(&mut out.metrics, &format!("{prefix}.best"), split, &agreements);
     }
     Ok((out, best_k))
 }
@@ -211,6 +195,9 @@ pub(super) fn grid(
         let fit_split = spec.fit_on.as_str();
         metrics.insert_into(&mut out.metrics, &format!("{prefix}.{which}"), &format!("split={fit_split}"));
         out.metrics.insert(format!("{prefix}.{which}.cell"), i as f64);
+        let rows = data.split.rows(spec.fit_on);
+        let agreements = agreements(&labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX));
+        insert_agreements(&mut out.metrics, &format!("{prefix}.{which}"), fit_split, &agreements);
         let params = format!("{};evaluated={which}", settings_params(&cells[i]));
         out.summary.push(summary_row(study, &params, k, fit_split, &metrics, BTreeMap::new()));
         out.assignments.push(assign_all(&format!("{study}_{MODEL}"), data, model));
@@ -229,88 +216,12 @@ pub(super) fn grid(
                         .zip(&labels)
                         .map(|(row, &c)| (row[0], row[1], c))
                         .collect(),
+                    legend: Vec::new(),
                 });
             }
         }
     }
     Ok(out)
-}
-
-/// `spec.n` fits, each with its own stream, scored on one split: mean and range of each metric.
-pub(super) fn repeat(
-    spec: &RepeatSpec,
-    data: StudyData<'_>,
-    seed: Seed,
-    study: &str,
-    best_from_sweep: Option<usize>,
-) -> Result<StudyOutput, StudyError> {
-    let k = resolve_k(study, spec.k, best_from_sweep)?;
-    let x = rows_of(data.x, data.split.rows(spec.on));
-    check_k(study, k, x.nrows(), spec.on)?;
-    let runs: Vec<InternalMetrics> = (0..spec.n)
-        .into_par_iter()
-        .map(|i| {
-            let model = fit(study, x.view(), k, spec.kmeans, seed, i as u64)?;
-            let labels = model.assign(x.view());
-            Ok(InternalMetrics::compute(x.view(), &labels, Some(model.centroids.view())))
-        })
-        .collect::<Result<_, StudyError>>()?;
-
-    let mut out = StudyOutput::default();
-    let prefix = format!("{study}.{MODEL}");
-    let split = spec.on.as_str();
-    let mut stability = BTreeMap::new();
-    for index in 0..4 {
-        let name = runs[0].named()[index].0;
-        let values: Vec<f64> = runs.iter().filter_map(|m| m.named()[index].1).collect();
-        if values.is_empty() {
-            continue;
-        }
-        let stats = Stats::of(&values);
-        for (stat, value) in
-            [("mean", stats.mean), ("min", stats.min), ("max", stats.max), ("range", stats.max - stats.min)]
-        {
-            out.metrics.insert(format!("{prefix}.{name}.{stat}@k={k},split={split}"), value);
-        }
-        out.metrics.insert(format!("{prefix}.{name}.n_valid@k={k},split={split}"), values.len() as f64);
-        stability.insert(name.to_string(), (stats.mean, stats.max - stats.min));
-    }
-    out.tables.push(Table {
-        name: study.to_string(),
-        columns: vec![
-            Column::int("run", (0..runs.len()).map(|i| i as i64)),
-            Column::float("silhouette", runs.iter().map(|m| m.silhouette)),
-            Column::float("davies_bouldin", runs.iter().map(|m| m.davies_bouldin)),
-            Column::float("calinski_harabasz", runs.iter().map(|m| m.calinski_harabasz)),
-            Column::float("inertia", runs.iter().map(|m| m.inertia)),
-        ],
-    });
-    let mean_of = |name: &str| stability.get(name).map(|&(mean, _)| mean);
-    let mean_metrics = InternalMetrics {
-        silhouette: mean_of("silhouette"),
-        davies_bouldin: mean_of("davies_bouldin"),
-        calinski_harabasz: mean_of("calinski_harabasz"),
-        inertia: mean_of("inertia"),
-    };
-    let params = format!("{};n_runs={}", settings_params(&spec.kmeans), spec.n);
-    out.summary.push(summary_row(study, &params, k, split, &mean_metrics, stability));
-    Ok(out)
-}
-
-/// Mean, min and max of a non-empty sample, summed in order.
-struct Stats {
-    mean: f64,
-    min: f64,
-    max: f64,
-}
-
-impl Stats {
-    fn of(values: &[f64]) -> Self {
-        let mean = values.iter().sum::<f64>() / values.len() as f64;
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Self { mean, min, max }
-    }
 }
 
 fn summary_row(

@@ -6,18 +6,23 @@
 //! (`rng_for(task)`), so results are the same whatever the thread count, and adding a study
 //! leaves the others' numbers unchanged. Parallel fits collect in task order.
 
+mod compare;
 mod error;
+mod fit;
 mod internal;
 mod kmeans;
 mod output;
+mod pca_views;
+mod stability;
+mod validation;
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2, Axis};
 
 pub use error::StudyError;
 pub use internal::InternalMetrics;
 pub use output::{Assignment, Column, Figure, StudyOutput, SummaryRow, Table, Values};
 
-use crate::spec::{Seed, StudySpec};
+use crate::spec::{KChoice, Seed, SplitName, StudySpec};
 use crate::split::SplitIndices;
 
 /// The data every study works on.
@@ -27,6 +32,12 @@ pub struct StudyData<'a> {
     pub x: ArrayView2<'a, f64>,
     /// Which rows are train/val/test.
     pub split: &'a SplitIndices,
+    /// Name of each feature column.
+    pub feature_names: &'a [String],
+    /// Label columns clusterings are validated against: (column, value per row).
+    pub labels: &'a [(String, Vec<String>)],
+    /// Shuffles for the chance baseline of external validation.
+    pub n_permutations: usize,
 }
 
 /// Runs the studies of a spec in order and merges their outputs.
@@ -51,15 +62,41 @@ pub fn run_studies(
                 output
             }
             StudySpec::Grid(spec) => kmeans::grid(spec, data, study_seed, &label, best_k_from_sweep)?,
-            StudySpec::Repeat(spec) => kmeans::repeat(spec, data, study_seed, &label, best_k_from_sweep)?,
+            StudySpec::Repeat(spec) => stability::repeat(spec, data, study_seed, &label, best_k_from_sweep)?,
+            StudySpec::Bootstrap(spec) => stability::bootstrap(spec, data, study_seed, &label, best_k_from_sweep)?,
+            StudySpec::Consensus(spec) => stability::consensus(spec, data, study_seed, &label, best_k_from_sweep)?,
+            StudySpec::Compare(spec) => compare::compare(spec, data, study_seed, &label, best_k_from_sweep)?,
+            StudySpec::Pca(spec) => pca_views::pca_views(spec, data, &label)?,
         };
         merged.metrics.extend(output.metrics);
         merged.tables.extend(output.tables);
         merged.assignments.extend(output.assignments);
         merged.figures.extend(output.figures);
         merged.summary.extend(output.summary);
+        merged.documents.extend(output.documents);
     }
     Ok(merged)
+}
+
+/// Rows of one split as an owned matrix.
+fn rows_of(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
+    x.select(Axis(0), rows)
+}
+
+/// A study's k: fixed, or the best of the preceding sweep.
+fn resolve_k(study: &str, choice: KChoice, best_from_sweep: Option<usize>) -> Result<usize, StudyError> {
+    match choice {
+        KChoice::Fixed(k) => Ok(k),
+        KChoice::Named(_) => best_from_sweep.ok_or_else(|| StudyError::NoBestK { study: study.into() }),
+    }
+}
+
+/// Fitting k clusters needs more than k rows (silhouette needs k ≤ n − 1).
+fn check_k(study: &str, k: usize, n_rows: usize, split: SplitName) -> Result<(), StudyError> {
+    if k >= n_rows {
+        return Err(StudyError::KTooLarge { study: study.into(), k, n_rows, split: split.as_str() });
+    }
+    Ok(())
 }
 
 /// A study's label in metric keys and file names: its kind, or `kind_i` when the spec has

@@ -18,6 +18,8 @@ pub struct StudyOutput {
     pub figures: Vec<Figure>,
     /// Rows of the run-wide `tables/summary.csv` this study contributes.
     pub summary: Vec<SummaryRow>,
+    /// Markdown documents (name, text), written as `tables/<name>.md`.
+    pub documents: Vec<(String, String)>,
 }
 
 /// A named table of equally long columns.
@@ -109,7 +111,7 @@ pub enum Figure {
         /// An x position to mark (e.g. the chosen k).
         highlight_x: Option<f64>,
     },
-    /// Points coloured by cluster (PCA scatter).
+    /// Points coloured by group (PCA scatter).
     Scatter {
         /// File stem.
         name: String,
@@ -119,8 +121,36 @@ pub enum Figure {
         x_label: String,
         /// Y axis label.
         y_label: String,
-        /// (x, y, cluster) per point.
+        /// (x, y, group) per point.
         points: Vec<(f64, f64, usize)>,
+        /// Legend entry of each group id (`cluster 0` ... when empty).
+        legend: Vec<String>,
+    },
+    /// A square matrix of values in [0, 1] (consensus matrix); NaN cells are left blank.
+    Heatmap {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// Label of both axes.
+        axis_label: String,
+        /// Row-major values.
+        values: Vec<Vec<f64>>,
+        /// Indices where a new block (cluster) starts, drawn as lines.
+        boundaries: Vec<usize>,
+    },
+    /// A dendrogram, as scipy lays it out: each link is the four corners of its "U".
+    Dendrogram {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// Y axis label.
+        y_label: String,
+        /// Each merge's U: (x, y) of its four corners, leaves at x = 5, 15, 25, ...
+        links: Vec<[(f64, f64); 4]>,
+        /// Labels of the leaves, left to right.
+        leaf_labels: Vec<String>,
     },
 }
 
@@ -129,7 +159,10 @@ impl Figure {
     #[must_use]
     pub fn name(&self) -> &str {
         match self {
-            Figure::Line { name, .. } | Figure::Scatter { name, .. } => name,
+            Figure::Line { name, .. }
+            | Figure::Scatter { name, .. }
+            | Figure::Heatmap { name, .. }
+            | Figure::Dendrogram { name, .. } => name,
         }
     }
 }

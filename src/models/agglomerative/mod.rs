@@ -39,6 +39,5 @@ mod fit;
 mod params;
 
 pub use dendrogram::DendrogramLayout;
-pub(crate) use fit::{cluster_means, nearest_centroid, renumber_by_first_member, squared_euclidean};
 pub use fit::{AgglomerativeModel, Merge};
 pub use params::{AgglomerativeParams, Linkage};

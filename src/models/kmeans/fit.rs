@@ -60,19 +60,7 @@ impl KMeansModel {
     /// The nearest centroid of each row of `x` (squared Euclidean; ties go to the lower id).
     #[must_use]
     pub fn assign(&self, x: ArrayView2<f64>) -> Vec<usize> {
-        x.rows()
-            .into_iter()
-            .map(|row| {
-                let mut best = (0, f64::INFINITY);
-                for (c, centroid) in self.centroids.rows().into_iter().enumerate() {
-                    let d: f64 = row.iter().zip(centroid.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-                    if d < best.1 {
-                        best = (c, d);
-                    }
-                }
-                best.0
-            })
-            .collect()
+        super::super::nearest_centroid(self.centroids.view(), x)
     }
 }
 

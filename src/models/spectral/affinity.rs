@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use super::super::agglomerative::squared_euclidean;
+use super::super::centroids::squared_euclidean;
 use super::super::ModelError;
 
 /// `(n, n)` squared Euclidean distances, each computed directly as `Σ (x_i − x_j)²` once and

@@ -5,7 +5,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::spec::KMeansInit;
 
-use super::super::agglomerative::{cluster_means, nearest_centroid, renumber_by_first_member};
+use super::super::centroids::{cluster_means, nearest_centroid, renumber_by_first_member};
 use super::super::{KMeansParams, ModelError};
 use super::{
     n_connected_components, nearest_neighbors_affinity, rbf_affinity, spectral_embedding, Affinity, SpectralParams,

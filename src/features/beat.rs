@@ -187,6 +187,7 @@ pub fn trim_beats(localscore: &[f64], beats: &mut [bool], trim: bool) {
 
 /// `librosa.beat.beat_track(onset_envelope=onset, sr, hop_length, start_bpm, tightness, trim)`
 /// with the tempo prior configured in `tempo`.
+#[must_use]
 pub fn beat_track(
     onset: &[f32],
     sample_rate_hz: f64,

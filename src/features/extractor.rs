@@ -332,22 +332,22 @@ fn fix_frames(db: ArrayView2<f32>, n_keep: usize) -> Array2<f32> {
 /// `power_to_db(S)` (ref 1) and the log-mel image dB (ref max, per `logmel.scale`) of a mel
 /// power spectrogram, from one `log10` per value (the expensive part of both):
 /// with `L = log10(max(S, 1e-10))`, `power_to_db = 10·L`, the seed-faithful
-/// `amplitude_to_db(S) = max(20·L, −100) − 20·log10(max(S)²)/2` and `power_to_db(ref=max) =
-/// 10·L − 10·log10(max(S))`; each then clipped `top_db` below its own peak. Agrees with
+/// `amplitude_to_db(S) = 20·max(L, −5) − 20·max(log10(max S), −5)` and `power_to_db(ref=max)
+/// = 10·L − 10·log10(max S)`; each then clipped `top_db` below its own peak. Agrees with
 /// [`logmel_image`] (which squares in float32 first, as librosa) within ~1e-5 dB.
 fn mel_db_pair(mel_power: ArrayView2<f32>, params: &FeatureParams) -> (Array2<f32>, Array2<f32>) {
     let dim = mel_power.dim();
     let values = mel_power.as_slice().expect("mel power is in standard layout");
     let peak = values.iter().fold(0.0_f32, |m, &v| if v > m { v } else { m });
-    let (scale, offset) = match params.logmel.scale {
-        // amplitude_to_db: ref = max, squared in float32 as librosa; amin² = 1e-10.
-        LogMelScale::SeedFaithful => (20.0, 10.0 * POWER_AMIN.max(f64::from(peak * peak)).log10()),
-        LogMelScale::PowerToDb => (10.0, 10.0 * POWER_AMIN.max(f64::from(peak)).log10()),
+    // amplitude_to_db: 20·log10 with amin 1e-5 on the amplitude (= amin² 1e-10 on its square);
+    // power_to_db: 10·log10 with amin 1e-10. The reference goes through the same formula as
+    // the values, so the peak is exactly 0 dB (librosa: 10·log10 of the float32 squared peak,
+    // within 3e-7 dB of it).
+    let (scale, floor_log) = match params.logmel.scale {
+        LogMelScale::SeedFaithful => (20.0, AMPLITUDE_AMIN.log10()),
+        LogMelScale::PowerToDb => (10.0, POWER_AMIN.log10()),
     };
-    let floor_log = match params.logmel.scale {
-        LogMelScale::SeedFaithful => AMPLITUDE_AMIN.log10(),
-        LogMelScale::PowerToDb => POWER_AMIN.log10(),
-    };
+    let offset = scale * f64::from(peak).max(POWER_AMIN).log10().max(floor_log);
     let mut db = Vec::with_capacity(values.len());
     let mut image = Vec::with_capacity(values.len());
     let (mut db_peak, mut image_peak) = (f32::NEG_INFINITY, f32::NEG_INFINITY);

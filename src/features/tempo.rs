@@ -133,6 +133,7 @@ impl TempoPlan {
 
     /// Time average of the tempogram of `onset` (one value per lag):
     /// `np.mean(librosa.feature.tempogram(onset_envelope=onset, win_length=win), axis=-1)`.
+    #[must_use]
     pub fn tempogram_mean(&mut self, onset: &[f32]) -> &[f64] {
         let n = onset.len();
         let win = self.win_length;
@@ -186,8 +187,9 @@ impl TempoPlan {
     }
 
     /// Estimated tempo of `onset`, in BPM (one of [`TempoPlan::bpms`]).
+    #[must_use]
     pub fn tempo(&mut self, onset: &[f32]) -> f64 {
-        self.tempogram_mean(onset);
+        let _ = self.tempogram_mean(onset); // fills self.mean
         let mut best = 0;
         let mut best_score = f64::NAN;
         for (k, (&m, &p)) in self.mean.iter().zip(&self.logprior).enumerate() {

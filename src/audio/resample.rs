@@ -6,9 +6,16 @@
 //! turns even 1e-6 waveform differences into whole-LSB flips (reference README).
 
 use std::os::raw::c_ulong;
+use std::sync::Mutex;
 
 /// libsoxr's `SOXR_HQ` recipe (20-bit precision), what python-soxr's `quality="HQ"` passes.
 const SOXR_HQ: c_ulong = 4;
+
+/// libsoxr shares one FFT table cache between all resamplers (`fft4g_cache.h`) and guards it
+/// only when built with OpenMP; `soxr-sys` builds it without, so two threads resampling at
+/// once race on that cache (seen here as corrupted output and crashes). Every call holds this
+/// lock: resampling runs one file at a time while decoding and features stay parallel.
+static SOXR_LOCK: Mutex<()> = Mutex::new(());
 
 /// Resamples mono f32 audio from `from_hz` to `to_hz` as `librosa.resample(res_type="soxr_hq")`.
 ///
@@ -24,7 +31,11 @@ pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>, S
     let n_out = (samples.len() as u64 * u64::from(to_hz)).div_ceil(u64::from(from_hz)) as usize;
     let mut out = vec![0f32; n_out];
     let mut n_done = 0usize;
-    let error = oneshot(samples, from_hz, to_hz, &mut out, &mut n_done);
+    let error = {
+        // A poisoned lock only means another resample panicked; the cache it guards is rebuilt.
+        let _guard = SOXR_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        oneshot(samples, from_hz, to_hz, &mut out, &mut n_done)
+    };
     if let Some(message) = error {
         return Err(message);
     }
@@ -94,6 +105,25 @@ mod tests {
             })
             .fold(0f32, f32::max);
         assert!(max_err < 1e-3, "max error {max_err}");
+    }
+
+    #[test]
+    fn concurrent_resampling_gives_the_same_result_as_serial() {
+        let x: Vec<f32> = (0..96_000).map(|i| (i as f32 * 0.013).sin() * 0.3).collect();
+        let serial = resample(&x, 48_000, 22_050).expect("resample");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let x = x.clone();
+                std::thread::spawn(move || {
+                    (0..5).map(|_| resample(&x, 48_000, 22_050).expect("resample")).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            for y in handle.join().expect("thread") {
+                assert_eq!(y, serial);
+            }
+        }
     }
 
     #[test]

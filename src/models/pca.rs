@@ -1,7 +1,13 @@
-//! Principal component projections (linfa-reduction) for views of the feature space.
+//! Principal component projections for views of the feature space.
+//!
+//! Computed exactly: the eigendecomposition of the `(n_features × n_features)` covariance
+//! matrix with linfa-linalg's dense symmetric solver. linfa-reduction's `Pca` uses a randomised
+//! truncated SVD (LOBPCG) that returns NaN — and then panics while sorting — on unscaled
+//! features whose variances span many orders of magnitude (the notebook's raw matrix), and it
+//! normalises explained variance over the computed components only. With 45 features the exact
+//! solve is cheap and always defined.
 
-use linfa::prelude::*;
-use linfa_reduction::Pca;
+use linfa_linalg::eigh::EighInto;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::ModelError;
@@ -19,9 +25,10 @@ pub struct PcaProjection {
 
 /// Fits PCA on `x` (`(n_rows, n_features)`) and projects it onto `n_components` components.
 ///
-/// Explained-variance ratios are taken against the *total* variance of `x` (the trace of its
-/// covariance), as scikit-learn reports them; linfa 0.8's own `explained_variance_ratio` is
-/// normalised over the computed components only and so always sums to 1.
+/// Mirrors `sklearn.decomposition.PCA(n_components).fit_transform` (1.9): centred data,
+/// components sorted by explained variance, ratios of the *total* variance, and each
+/// component's sign fixed so that its largest-magnitude loading is positive (scikit-learn's
+/// `svd_flip(u_based_decision=False)`), so projections are deterministic.
 pub fn pca(x: ArrayView2<f64>, n_components: usize) -> Result<PcaProjection, ModelError> {
     if x.nrows() < 2 || n_components == 0 || n_components > x.ncols().min(x.nrows()) {
         return Err(ModelError::InvalidParam {
@@ -33,15 +40,28 @@ pub fn pca(x: ArrayView2<f64>, n_components: usize) -> Result<PcaProjection, Mod
     if x.iter().any(|v| !v.is_finite()) {
         return Err(ModelError::NonFinite);
     }
-    let dataset = DatasetBase::from(x.to_owned());
-    let fitted =
-        Pca::params(n_components).fit(&dataset).map_err(|e| ModelError::Fit { model: "pca", reason: e.to_string() })?;
-    let scores: Array2<f64> = fitted.predict(&x);
-    let n = x.nrows() as f64;
-    let total_variance: f64 = x.var_axis(Axis(0), 1.0).sum();
-    let explained_variance_ratio =
-        fitted.singular_values().mapv(|s| s * s / (n - 1.0) / total_variance.max(f64::MIN_POSITIVE));
-    Ok(PcaProjection { scores, components: fitted.components().to_owned(), explained_variance_ratio })
+    let mean = x.mean_axis(Axis(0)).expect("at least 2 rows");
+    let centred = &x - &mean;
+    let covariance = centred.t().dot(&centred) / (x.nrows() as f64 - 1.0);
+    let total_variance: f64 = covariance.diag().sum();
+    let (eigenvalues, eigenvectors) =
+        covariance.eigh_into().map_err(|e| ModelError::Fit { model: "pca", reason: e.to_string() })?;
+    let mut order: Vec<usize> = (0..eigenvalues.len()).collect();
+    order.sort_by(|&a, &b| eigenvalues[b].total_cmp(&eigenvalues[a]).then(a.cmp(&b)));
+    let mut components = Array2::<f64>::zeros((n_components, x.ncols()));
+    for (c, &k) in order.iter().take(n_components).enumerate() {
+        let vector = eigenvectors.column(k);
+        let largest = vector.iter().copied().fold(0.0_f64, |best, v| if v.abs() > best.abs() { v } else { best });
+        let sign = if largest < 0.0 { -1.0 } else { 1.0 };
+        components.row_mut(c).assign(&(&vector * sign));
+    }
+    let explained_variance_ratio: Array1<f64> = order
+        .iter()
+        .take(n_components)
+        .map(|&k| eigenvalues[k].max(0.0) / total_variance.max(f64::MIN_POSITIVE))
+        .collect();
+    let scores = centred.dot(&components.t());
+    Ok(PcaProjection { scores, components, explained_variance_ratio })
 }
 
 #[cfg(test)]
@@ -59,8 +79,21 @@ mod tests {
         assert!(ratio[0] > 0.99 && ratio[1] < 0.01, "{ratio}");
         // Ratios are of the total variance, so two of two components sum to 1.
         assert!((ratio.sum() - 1.0).abs() < 1e-9, "{ratio}");
-        // Scores are centred.
+        // Scores are centred, and the first loading points along +(1, 2).
         assert!(p.scores.column(0).sum().abs() < 1e-9);
+        assert!(p.components[[0, 1]] > 0.0 && p.components[[0, 0]] > 0.0);
+    }
+
+    #[test]
+    fn wildly_different_column_scales_do_not_break_it() {
+        // The notebook's raw features: one column ~1e4, others ~1e-3.
+        let x = Array2::from_shape_fn((30, 4), |(i, j)| {
+            let t = i as f64;
+            [1e4 * (t * 0.3).sin(), 1e-3 * (t * 0.7).cos(), (t * 1.1).sin(), 1e-6 * t][j]
+        });
+        let p = pca(x.view(), 3).expect("pca");
+        assert!(p.scores.iter().all(|v| v.is_finite()));
+        assert!(p.explained_variance_ratio[0] > 0.999);
     }
 
     #[test]

@@ -11,7 +11,11 @@ pub fn fixtures() -> PathBuf {
 
 /// Runs `vlogmood ARGS...` in `dir` and returns its output.
 pub fn vlogmood(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vlogmood")).current_dir(dir).args(args).output().expect("run vlogmood")
+    Command::new(env!("CARGO_BIN_EXE_vlogmood"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running vlogmood {args:?} in {}: {e}", dir.display()))
 }
 
 /// Exit code of a finished command (panics if killed by a signal).

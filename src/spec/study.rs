@@ -156,10 +156,7 @@ impl ModelSettings {
     #[must_use]
     pub fn describe(&self, model: ClusterModel) -> String {
         match model {
-            ClusterModel::Kmeans => {
-                let s = &self.kmeans;
-                format!("init={};n_init={};max_iter={};tol={}", s.init.as_str(), s.n_init, s.max_iter, s.tol)
-            }
+            ClusterModel::Kmeans => self.kmeans.describe(),
             ClusterModel::Agglomerative => format!("linkage={:?}", self.agglomerative.linkage).to_lowercase(),
             ClusterModel::Spectral => {
                 let s = &self.spectral;
@@ -304,6 +301,12 @@ impl Default for KMeansSettings {
 }
 
 impl KMeansSettings {
+    /// `init=...;n_init=...;max_iter=...;tol=...`, as tables and summaries show settings.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!("init={};n_init={};max_iter={};tol={}", self.init.as_str(), self.n_init, self.max_iter, self.tol)
+    }
+
     fn validate(&self, field: &str) -> Result<(), SpecError> {
         if self.n_init == 0 {
             return Err(SpecError::invalid(format!("{field}.n_init"), "must be ≥ 1"));

@@ -56,18 +56,16 @@ pub(super) fn compare(
             BTreeMap::new()
         };
         insert_spreads(&mut out.metrics, &format!("{prefix}.bootstrap"), &format!("k={k},split={split}"), &spreads);
-        out.summary.push(SummaryRow {
-            study: study.into(),
-            model: model.as_str().into(),
-            params: format!("{};bootstrap={}", settings.describe(model), spec.bootstrap),
+        let params = format!("{};bootstrap={}", settings.describe(model), spec.bootstrap);
+        out.summary.push(SummaryRow::new(
+            study,
+            model.as_str(),
+            params,
             k,
-            split: split.into(),
-            silhouette: single.silhouette,
-            davies_bouldin: single.davies_bouldin,
-            calinski_harabasz: single.calinski_harabasz,
-            inertia: single.inertia,
-            stability: stability_columns(&spreads),
-        });
+            split,
+            &single,
+            stability_columns(&spreads),
+        ));
 
         // Every row gets a cluster: fitted rows their own, held-out rows by the model's rule.
         let mut clusters: Vec<(usize, usize)> = rows.iter().copied().zip(fitted.labels.iter().copied()).collect();

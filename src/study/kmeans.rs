@@ -29,10 +29,6 @@ fn fit(
         .map_err(|source| StudyError::Model { study: study.to_string(), source })
 }
 
-fn settings_params(s: &KMeansSettings) -> String {
-    format!("init={};n_init={};max_iter={};tol={}", s.init.as_str(), s.n_init, s.max_iter, s.tol)
-}
-
 /// Silhouette for each k of `spec.k` and inertia for each k of `spec.elbow_k`, on one split.
 /// Returns the output and the best k (first argmax of the silhouette, as `np.argmax`).
 pub(super) fn k_sweep(
@@ -111,7 +107,7 @@ pub(super) fn k_sweep(
         highlight_x: best_k.map(|k| k as f64),
     });
     if let Some((k, model, labels, m)) = best_k.and_then(|bk| fits.iter().find(|f| f.0 == bk)) {
-        out.summary.push(summary_row(study, &settings_params(&spec.kmeans), *k, split, m, BTreeMap::new()));
+        out.summary.push(SummaryRow::new(study, MODEL, spec.kmeans.describe(), *k, split, m, BTreeMap::new()));
         out.assignments.push(assign_all(&format!("{study}_{MODEL}_k{k}"), data, model));
         let rows = data.split.rows(spec.on);
         let agreements = agreements(labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX));
@@ -198,8 +194,8 @@ pub(super) fn grid(
         let rows = data.split.rows(spec.fit_on);
         let agreements = agreements(&labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX));
         insert_agreements(&mut out.metrics, &format!("{prefix}.{which}"), fit_split, &agreements);
-        let params = format!("{};evaluated={which}", settings_params(&cells[i]));
-        out.summary.push(summary_row(study, &params, k, fit_split, &metrics, BTreeMap::new()));
+        let params = format!("{};evaluated={which}", cells[i].describe());
+        out.summary.push(SummaryRow::new(study, MODEL, params, k, fit_split, &metrics, BTreeMap::new()));
         out.assignments.push(assign_all(&format!("{study}_{MODEL}"), data, model));
         if let Ok(projection) = pca(fit_x.view(), 2.min(fit_x.ncols())) {
             if projection.scores.ncols() == 2 {
@@ -222,28 +218,6 @@ pub(super) fn grid(
         }
     }
     Ok(out)
-}
-
-fn summary_row(
-    study: &str,
-    params: &str,
-    k: usize,
-    split: &str,
-    m: &InternalMetrics,
-    stability: BTreeMap<String, (f64, f64)>,
-) -> SummaryRow {
-    SummaryRow {
-        study: study.into(),
-        model: MODEL.into(),
-        params: params.into(),
-        k,
-        split: split.into(),
-        silhouette: m.silhouette,
-        davies_bouldin: m.davies_bouldin,
-        calinski_harabasz: m.calinski_harabasz,
-        inertia: m.inertia,
-        stability,
-    }
 }
 
 /// The model's cluster for every row of every split.

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use super::internal::InternalMetrics;
+
 /// Everything one study produced.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StudyOutput {
@@ -191,4 +193,32 @@ pub struct SummaryRow {
     pub inertia: Option<f64>,
     /// Stability: metric name → (mean, range) over replicates.
     pub stability: BTreeMap<String, (f64, f64)>,
+}
+
+impl SummaryRow {
+    /// A row for `model` fitted with `params` at `k` on `split`: its internal metrics and, where
+    /// a study measured them, stability columns (metric → (mean, range)).
+    #[must_use]
+    pub fn new(
+        study: &str,
+        model: &str,
+        params: String,
+        k: usize,
+        split: &str,
+        metrics: &InternalMetrics,
+        stability: BTreeMap<String, (f64, f64)>,
+    ) -> Self {
+        Self {
+            study: study.into(),
+            model: model.into(),
+            params,
+            k,
+            split: split.into(),
+            silhouette: metrics.silhouette,
+            davies_bouldin: metrics.davies_bouldin,
+            calinski_harabasz: metrics.calinski_harabasz,
+            inertia: metrics.inertia,
+            stability,
+        }
+    }
 }

@@ -110,18 +110,13 @@ fn summary_row(
     spreads: &BTreeMap<&str, Spread>,
 ) -> SummaryRow {
     let mean = |name: &str| spreads.get(name).map(|s| s.mean);
-    SummaryRow {
-        study: study.into(),
-        model: model.as_str().into(),
-        params,
-        k,
-        split: split.into(),
+    let means = InternalMetrics {
         silhouette: mean("silhouette"),
         davies_bouldin: mean("davies_bouldin"),
         calinski_harabasz: mean("calinski_harabasz"),
         inertia: mean("inertia"),
-        stability: stability_columns(spreads),
-    }
+    };
+    SummaryRow::new(study, model.as_str(), params, k, split, &means, stability_columns(spreads))
 }
 
 fn model_error(study: &str) -> impl Fn(crate::models::ModelError) -> StudyError + '_ {

@@ -5,7 +5,7 @@ mod util;
 
 use std::path::Path;
 
-use util::{code, fixtures, list_files, stderr, vlogmood};
+use util::{code, fixtures, list_files, stderr};
 
 fn features(dir: &Path, threads: &str, out: &str, cache: &Path) -> std::process::Output {
     let corpus = fixtures().join("corpus/mini");

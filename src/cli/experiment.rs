@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use std::io::Write;
+
 use anyhow::Context;
 
 use vlogmood::corpus::FeatureCache;
@@ -26,6 +28,7 @@ fn prepare(experiment: &Path) -> anyhow::Result<PreparedRun> {
 }
 
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let prepared = prepare(&args.experiment)?;
     let store = RunStore::new(RUNS_DIR);
     let progress = StageBars::default();
@@ -41,24 +44,27 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     if result.n_failed > 0 {
         eprintln!("{} input file(s) failed; see {}", result.n_failed, result.folder.join("failures.csv").display());
     }
-    println!("{}", result.folder.display());
+    writeln!(out, "{}", result.folder.display())?;
     Ok(if result.n_failed > 0 { Outcome::SomeInputsFailed } else { Outcome::Success })
 }
 
 pub fn show_spec(args: &SpecArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let prepared = prepare(&args.experiment)?;
     let value: serde_json::Value = serde_json::from_str(&prepared.canonical_spec).context("canonical spec")?;
-    println!("{}", serde_json::to_string_pretty(&value).context("formatting spec")?);
-    println!("run_id: {}", prepared.run_id);
-    println!(
+    writeln!(out, "{}", serde_json::to_string_pretty(&value).context("formatting spec")?)?;
+    writeln!(out, "run_id: {}", prepared.run_id)?;
+    writeln!(
+        out,
         "folder: {}",
         Path::new(RUNS_DIR).join(RunStore::folder_name(&prepared.spec.name, &prepared.run_id.0)).display()
-    );
-    println!("dataset: {} files, fingerprint {}", prepared.dataset.files.len(), prepared.dataset.fingerprint);
+    )?;
+    writeln!(out, "dataset: {} files, fingerprint {}", prepared.dataset.files.len(), prepared.dataset.fingerprint)?;
     Ok(Outcome::Success)
 }
 
 pub fn reproduce_run(args: &ReproduceArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
         anyhow::bail!("--tolerance must be a number ≥ 0, got {}", args.tolerance);
     }
@@ -71,17 +77,17 @@ pub fn reproduce_run(args: &ReproduceArgs) -> anyhow::Result<Outcome> {
     if !report.run_id_matches {
         eprintln!("note: the spec and data now hash to another run ID (PIPELINE_VERSION changed?)");
     }
-    println!("reproduced {} ({} metrics, compared {mode})", report.folder.display(), report.n_metrics);
-    println!("largest difference: {:e} absolute, {:e} relative", report.max_abs, report.max_rel);
+    writeln!(out, "reproduced {} ({} metrics, compared {mode})", report.folder.display(), report.n_metrics)?;
+    writeln!(out, "largest difference: {:e} absolute, {:e} relative", report.max_abs, report.max_rel)?;
     if report.differences.is_empty() {
-        println!("all metrics identical{}", if args.tolerance == 0.0 { "" } else { " within tolerance" });
+        writeln!(out, "all metrics identical{}", if args.tolerance == 0.0 { "" } else { " within tolerance" })?;
         return Ok(Outcome::Success);
     }
-    println!("{} metric(s) differ:", report.differences.len());
-    println!("{:<70} {:>24} {:>24} {:>12}", "metric", "stored", "reproduced", "rel diff");
+    writeln!(out, "{} metric(s) differ:", report.differences.len())?;
+    writeln!(out, "{:<70} {:>24} {:>24} {:>12}", "metric", "stored", "reproduced", "rel diff")?;
     let show = |v: Option<f64>| v.map_or_else(|| "missing".to_string(), |v| format!("{v}"));
     for d in &report.differences {
-        println!("{:<70} {:>24} {:>24} {:>12.3e}", d.key, show(d.stored), show(d.reproduced), d.rel());
+        writeln!(out, "{:<70} {:>24} {:>24} {:>12.3e}", d.key, show(d.stored), show(d.reproduced), d.rel())?;
     }
     Ok(Outcome::MetricsDiffer)
 }

@@ -202,6 +202,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::SomeInputsFailed) => ExitCode::from(1),
         Ok(Outcome::MetricsDiffer) => ExitCode::from(3),
+        // A closed pipe (`vlogmood runs | head`) only means nobody reads the rest.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("vlogmood: error: {e:#}");
             ExitCode::from(2)

@@ -1,5 +1,7 @@
 //! `runs`, `show` and `compare`: reading the run store.
 
+use std::io::Write;
+
 use anyhow::Context;
 
 use vlogmood::report::{render_comparison, Comparison};
@@ -8,15 +10,17 @@ use vlogmood::runs::{read_manifest, read_metrics, RunStore};
 use super::{CompareArgs, Outcome, ShowArgs, RUNS_DIR};
 
 pub fn list_runs() -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let runs = RunStore::new(RUNS_DIR).list().context("reading runs/")?;
     if runs.is_empty() {
         eprintln!("no runs yet under {RUNS_DIR}/ (try: vlogmood run experiments/kmeans_grid)");
         return Ok(Outcome::Success);
     }
-    println!("{:<36} {:<24} {:<14} {:<22} {:<9} headline", "folder", "name", "id", "finished", "status");
+    writeln!(out, "{:<36} {:<24} {:<14} {:<22} {:<9} headline", "folder", "name", "id", "finished", "status")?;
     for run in runs {
         let headline: Vec<String> = run.headline.iter().map(|(k, v)| format!("{k}={v:.4}")).collect();
-        println!(
+        writeln!(
+            out,
             "{:<36} {:<24} {:<14} {:<22} {:<9} {}",
             run.folder,
             run.name,
@@ -24,24 +28,26 @@ pub fn list_runs() -> anyhow::Result<Outcome> {
             run.finished,
             run.status,
             headline.join("  ")
-        );
+        )?;
     }
     Ok(Outcome::Success)
 }
 
 pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let folder = RunStore::new(RUNS_DIR).find(&args.run)?;
     let manifest = read_manifest(&folder)?;
     let metrics = read_metrics(&folder)?;
-    println!("run      {}", folder.display());
-    println!("id       {}", manifest.run_id);
-    println!("name     {}  (seed {}, pipeline v{})", manifest.name, manifest.seed, manifest.pipeline_version);
-    println!(
+    writeln!(out, "run      {}", folder.display())?;
+    writeln!(out, "id       {}", manifest.run_id)?;
+    writeln!(out, "name     {}  (seed {}, pipeline v{})", manifest.name, manifest.seed, manifest.pipeline_version)?;
+    writeln!(
+        out,
         "data     {} ({} files, {} failed), fingerprint {}",
         manifest.dataset.root, manifest.dataset.n_files, manifest.dataset.n_failed, manifest.dataset.fingerprint
-    );
-    println!("finished {} in {:.2} s on {} threads", manifest.finished, manifest.wall_seconds, manifest.threads);
-    println!("metrics  {} (metrics.json)", metrics.len());
+    )?;
+    writeln!(out, "finished {} in {:.2} s on {} threads", manifest.finished, manifest.wall_seconds, manifest.threads)?;
+    writeln!(out, "metrics  {} (metrics.json)", metrics.len())?;
     let mut tables: Vec<_> = std::fs::read_dir(folder.join("tables"))
         .with_context(|| format!("reading {}", folder.join("tables").display()))?
         .filter_map(Result::ok)
@@ -52,13 +58,14 @@ pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
     tables.sort_by_key(|p| p.file_stem().is_none_or(|s| s != "summary"));
     for path in tables {
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        println!("\n== {}", path.strip_prefix(&folder).unwrap_or(&path).display());
-        print!("{text}");
+        writeln!(out, "\n== {}", path.strip_prefix(&folder).unwrap_or(&path).display())?;
+        write!(out, "{text}")?;
     }
     Ok(Outcome::Success)
 }
 
 pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let store = RunStore::new(RUNS_DIR);
     let mut labels = Vec::new();
     let mut per_run = Vec::new();
@@ -72,6 +79,6 @@ pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
         runs: labels,
         metrics: keys.into_iter().map(|k| (k.clone(), per_run.iter().map(|m| m.get(k).copied()).collect())).collect(),
     };
-    print!("{}", render_comparison(&comparison, args.format()).context("rendering the comparison")?);
+    write!(out, "{}", render_comparison(&comparison, args.format()).context("rendering the comparison")?)?;
     Ok(Outcome::Success)
 }

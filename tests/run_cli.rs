@@ -248,3 +248,48 @@ fn invalid_specs_exit_2_naming_the_field() {
         assert!(complete_runs(dir.path()).is_empty());
     }
 }
+
+#[test]
+fn reproduce_exits_3_and_names_a_metric_that_differs() {
+    let dir = workdir(&mini_corpus(), 0);
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    let metrics_path = folder.join("metrics.json");
+    let mut metrics: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&metrics_path).expect("metrics")).expect("json");
+    let key = "k_sweep.kmeans.best_k".to_string();
+    let stored = metrics[&key].as_f64().expect("number");
+    metrics.insert(key.clone(), serde_json::json!(stored * (1.0 + 1e-6)));
+    std::fs::write(&metrics_path, serde_json::to_string_pretty(&metrics).expect("json")).expect("write");
+    let name = folder.file_name().expect("name").to_string_lossy().into_owned();
+
+    let exact = vlogmood(dir.path(), &["reproduce", &name]);
+    assert_eq!(code(&exact), 3, "{}", stderr(&exact));
+    let report = String::from_utf8_lossy(&exact.stdout);
+    assert!(report.contains("1 metric(s) differ") && report.contains(&key), "{report}");
+
+    let relaxed = vlogmood(dir.path(), &["reproduce", &name, "--tolerance", "1e-5"]);
+    assert_eq!(code(&relaxed), 0, "{}", String::from_utf8_lossy(&relaxed.stdout));
+
+    // An unknown run is a clear error, exit 2.
+    let missing = vlogmood(dir.path(), &["reproduce", "0000000000"]);
+    assert_eq!(code(&missing), 2);
+    assert!(stderr(&missing).contains("no run matches"), "{}", stderr(&missing));
+}
+
+#[test]
+fn reproduce_refuses_a_changed_dataset() {
+    let corpus = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(mini_corpus()).expect("corpus") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, corpus.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    let dir = workdir(corpus.path(), 0);
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    let labels = corpus.path().join("labels.csv");
+    let text = std::fs::read_to_string(&labels).expect("labels");
+    std::fs::write(&labels, text.replace("actor02-sad.wav,sad", "actor02-sad.wav,angry")).expect("write");
+    let name = folder.file_name().expect("name").to_string_lossy().into_owned();
+    let out = vlogmood(dir.path(), &["reproduce", &name]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("dataset changed"), "{}", stderr(&out));
+}

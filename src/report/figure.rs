@@ -337,27 +337,28 @@ fn draw_dendrogram<DB: DrawingBackend>(
         .x_label_area_size(70)
         .y_label_area_size(85)
         .build_cartesian_2d(0.0..width, 0.0..top * 1.05)?;
-    let n_leaves = leaf_labels.len();
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(n_leaves.clamp(2, 40))
+        .x_labels(0)
         .y_labels(8)
         .y_desc(labels.y_label)
-        .x_label_formatter(&|x| {
-            let leaf = ((x - 5.0) / 10.0).round();
-            let near_leaf = (x - (leaf * 10.0 + 5.0)).abs() < 2.5 && leaf >= 0.0;
-            if near_leaf {
-                leaf_labels.get(leaf as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
         .y_label_formatter(&|v| format::significant(*v, 4))
-        .label_style((FONT_FAMILY, TICK_LABEL_SIZE - 3))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
         .axis_desc_style((FONT_FAMILY, AXIS_DESC_SIZE))
         .bold_line_style(BLACK.mix(0.1))
         .draw()?;
+    // Leaf labels (a row index, or "(n)" for a truncated subtree of n rows), written
+    // vertically under each leaf at x = 5, 15, 25, ... as scipy places them.
+    let label_font = (FONT_FAMILY, TICK_LABEL_SIZE - 3)
+        .into_font()
+        .transform(FontTransform::Rotate90)
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, label) in leaf_labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(i as f64 * 10.0 + 5.0, 0.0));
+        root.draw(&Text::new(label.clone(), (x, y + 6), label_font.clone()))?;
+    }
     let style = ShapeStyle::from(colour(0)).stroke_width(LINE_WIDTH);
     chart.draw_series(links.iter().map(|link| PathElement::new(link.to_vec(), style)))?;
     Ok(())

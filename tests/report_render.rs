@@ -269,8 +269,10 @@ fn html_report_escapes_table_values() {
         summary: &[],
         tables: &tables,
         figure_files: &figures,
+        documents: &[("compare_executive_summary".to_owned(), "| model | <b>ARI</b> |".to_owned())],
     });
     assert!(!html.contains("<script>"), "raw script tag in the page");
+    assert!(html.contains("| model | &lt;b&gt;ARI&lt;/b&gt; |"), "documents are shown, escaped");
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;.wav"));
     assert!(html.contains("<img src=\"figures/k_sweep_elbow.png\""));
     assert!(html.contains("0.30000000000000004"), "metrics are shown exactly");

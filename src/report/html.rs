@@ -31,6 +31,8 @@ pub struct HtmlReport<'a> {
     pub tables: &'a [Table],
     /// Figure files relative to the run folder (`figures/k_sweep_elbow.png`), in display order.
     pub figure_files: &'a [String],
+    /// Markdown documents (name, text) such as executive summaries, shown as written.
+    pub documents: &'a [(String, String)],
 }
 
 const STYLE: &str = "\
@@ -87,6 +89,9 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
         page.push_str("<p>No fitted models.</p>\n");
     } else {
         push_table(&mut page, &summary_table(report.summary));
+    }
+    for (name, markdown) in report.documents {
+        let _ = writeln!(page, "<h3>{}</h3>\n<pre>{}</pre>", format::html(name), format::html(markdown));
     }
 
     page.push_str("<h2 id=\"tables\">Tables</h2>\n");
@@ -179,6 +184,7 @@ mod tests {
             spec_json: "{\"name\":\"<b>x</b>\"}",
             metrics,
             summary: &[],
+            documents: &[],
             tables,
             figure_files: figures,
         }

@@ -384,6 +384,7 @@ fn write_report(
         summary: &output.summary,
         tables: &output.tables,
         figure_files: &figure_files,
+        documents: &output.documents,
     });
     let path = folder.join("report.html");
     std::fs::write(&path, html).map_err(|e| RunsError::io(&path, e))

@@ -703,6 +703,12 @@ impl StudySpec {
                 if s.models.is_empty() {
                     return Err(SpecError::invalid(format!("{field}.models"), "needs at least one model"));
                 }
+                let mut distinct = s.models.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() != s.models.len() {
+                    return Err(SpecError::invalid(format!("{field}.models"), "lists a model twice"));
+                }
                 s.settings().validate(field)
             }
             Self::Pca(s) => {

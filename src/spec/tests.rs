@@ -138,6 +138,12 @@ fn repeat_of_zero_is_rejected() {
 }
 
 #[test]
+fn a_model_listed_twice_in_compare_is_rejected() {
+    let text = format!("{MINIMAL}[[study]]\nkind = \"compare\"\nmodels = [\"kmeans\", \"kmeans\"]\n");
+    assert_eq!(invalid_field(&text), "study[1].models");
+}
+
+#[test]
 fn k_choice_accepts_numbers_and_best_from_sweep() {
     let text =
         format!("{MINIMAL}[[study]]\nkind = \"repeat\"\nk = 4\n[[study]]\nkind = \"grid\"\nk = \"best_from_sweep\"\n");

@@ -293,3 +293,28 @@ fn reproduce_refuses_a_changed_dataset() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("dataset changed"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_bad_file_in_the_corpus_is_listed_and_the_run_still_completes_with_exit_1() {
+    let corpus = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(mini_corpus()).expect("corpus") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, corpus.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    std::fs::write(corpus.path().join("broken.wav"), b"RIFF not really").expect("bad file");
+    let dir = workdir(corpus.path(), 0);
+    let out = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let folder = dir.path().join(stdout_last_line(&out));
+    let failures = std::fs::read_to_string(folder.join("failures.csv")).expect("failures.csv");
+    assert!(failures.contains("broken.wav"), "{failures}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).expect("manifest")).expect("json");
+    assert_eq!(
+        (manifest["dataset"]["n_files"].as_u64(), manifest["dataset"]["n_failed"].as_u64()),
+        (Some(25), Some(1))
+    );
+    assert_eq!(manifest["status"], "complete");
+    let rows = std::fs::read_to_string(folder.join("files.txt")).expect("files");
+    assert_eq!(rows.lines().count(), 24);
+}

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use ndarray::Array2;
 
-use vlogmood::corpus::{hash_files, scan, write_failures_csv, FeatureCache};
+use vlogmood::corpus::{csv_field, hash_files, scan, write_failures_csv, FeatureCache};
 use vlogmood::features::{extract_corpus, FeatureParams, DESCRIPTIVE_NAMES, SEED45_NAMES};
 
 use super::{progress, FeaturesArgs, Outcome};
@@ -80,12 +80,4 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
 
 fn write(dir: &Path, name: &str, text: String) -> anyhow::Result<()> {
     std::fs::write(dir.join(name), text).with_context(|| format!("writing {}", dir.join(name).display()))
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }

@@ -96,6 +96,16 @@ pub fn write_failures_csv(path: &Path, failures: &[Failure]) -> Result<(), Corpu
     writer.flush().map_err(io)
 }
 
+/// A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline — file names can.
+#[must_use]
+pub fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
 /// SHA-256 (hex) of each file's bytes, in order (files are read in parallel).
 pub fn hash_files(files: &[CorpusFile]) -> Result<Vec<String>, CorpusError> {
     use rayon::prelude::*;
@@ -146,6 +156,12 @@ pub fn dataset_fingerprint(file_hashes: &[(String, String)], labels_bytes: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("a/b.wav"), "a/b.wav");
+        assert_eq!(csv_field("my, \"vlog\".mov"), "\"my, \"\"vlog\"\".mov\"");
+    }
 
     #[test]
     fn sha256_of_abc_is_the_standard_vector() {

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use ndarray::Array2;
 
-use crate::corpus::{dataset_fingerprint, hash_files, scan, write_failures_csv, CorpusFile, FeatureCache, Labels};
+use crate::corpus::{
+    csv_field, dataset_fingerprint, hash_files, scan, write_failures_csv, CorpusFile, FeatureCache, Labels,
+};
 use crate::features::{extract_corpus, CorpusFeatures};
 use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
 use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
@@ -388,13 +390,4 @@ fn write_report(
     });
     let path = folder.join("report.html");
     std::fs::write(&path, html).map_err(|e| RunsError::io(&path, e))
-}
-
-/// Quotes a CSV field when it needs it.
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }

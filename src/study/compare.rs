@@ -11,7 +11,7 @@ use super::internal::InternalMetrics;
 use super::output::{Assignment, Figure, StudyOutput, SummaryRow};
 use super::stability::{bootstrap_replicates, insert_spreads, spreads, stability_columns, Spread};
 use super::validation::{agreement_table, agreements, insert_agreements, Agreement};
-use super::{resolve_k, rows_of, StudyData, StudyError};
+use super::{k_and_rows, rows_of, StudyData, StudyError};
 
 /// What the executive summary shows of one model.
 struct ModelResult {
@@ -29,9 +29,7 @@ pub(super) fn compare(
     study: &str,
     best_from_sweep: Option<usize>,
 ) -> Result<StudyOutput, StudyError> {
-    let k = resolve_k(study, spec.k, best_from_sweep)?;
-    let rows = data.split.rows(spec.on);
-    super::check_k(study, k, rows.len(), spec.on)?;
+    let (k, rows) = k_and_rows(study, spec.k, best_from_sweep, data, spec.on)?;
     let x = rows_of(data.x, rows);
     let settings = spec.settings();
     let split = spec.on.as_str();

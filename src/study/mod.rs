@@ -91,6 +91,21 @@ fn resolve_k(study: &str, choice: KChoice, best_from_sweep: Option<usize>) -> Re
     }
 }
 
+/// A study's k (fixed, or the sweep's best) and the rows of the split it fits on, checked so
+/// that the split has more rows than clusters.
+fn k_and_rows<'a>(
+    study: &str,
+    choice: KChoice,
+    best_from_sweep: Option<usize>,
+    data: StudyData<'a>,
+    on: SplitName,
+) -> Result<(usize, &'a [usize]), StudyError> {
+    let k = resolve_k(study, choice, best_from_sweep)?;
+    let rows = data.split.rows(on);
+    check_k(study, k, rows.len(), on)?;
+    Ok((k, rows))
+}
+
 /// Fitting k clusters needs more than k rows (silhouette needs k ≤ n − 1).
 fn check_k(study: &str, k: usize, n_rows: usize, split: SplitName) -> Result<(), StudyError> {
     if k >= n_rows {

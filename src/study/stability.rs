@@ -17,7 +17,7 @@ use super::fit::{fit_model, Fitted};
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
 use super::validation::{agreements, percentile};
-use super::{resolve_k, rows_of, StudyData, StudyError};
+use super::{check_k, k_and_rows, resolve_k, rows_of, StudyData, StudyError};
 
 /// Distribution of one metric over replicates.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,9 +136,8 @@ pub(super) fn repeat(
     study: &str,
     best_from_sweep: Option<usize>,
 ) -> Result<StudyOutput, StudyError> {
-    let k = resolve_k(study, spec.k, best_from_sweep)?;
-    let x = rows_of(data.x, data.split.rows(spec.on));
-    super::check_k(study, k, x.nrows(), spec.on)?;
+    let (k, rows) = k_and_rows(study, spec.k, best_from_sweep, data, spec.on)?;
+    let x = rows_of(data.x, rows);
     let settings = spec.settings();
     let replicates: Vec<InternalMetrics> = (0..spec.n)
         .into_par_iter()
@@ -173,9 +172,7 @@ pub(super) fn bootstrap(
     study: &str,
     best_from_sweep: Option<usize>,
 ) -> Result<StudyOutput, StudyError> {
-    let k = resolve_k(study, spec.k, best_from_sweep)?;
-    let rows = data.split.rows(spec.on);
-    super::check_k(study, k, rows.len(), spec.on)?;
+    let (k, rows) = k_and_rows(study, spec.k, best_from_sweep, data, spec.on)?;
     let settings = spec.settings();
     let Replicates { metrics: replicates, ari_by_label } =
         bootstrap_replicates(spec.model, &settings, k, spec.n, rows, data, seed).map_err(model_error(study))?;
@@ -255,7 +252,7 @@ pub(super) fn consensus(
     let k = resolve_k(study, spec.k, best_from_sweep)?;
     let rows = data.split.rows(spec.on);
     let n = rows.len();
-    super::check_k(study, k, ((spec.fraction * n as f64) + 1e-9).floor() as usize, spec.on)?;
+    check_k(study, k, ((spec.fraction * n as f64) + 1e-9).floor() as usize, spec.on)?;
     let settings = spec.settings();
     let draw_seed = seed.derive(0);
     let fit_seed = seed.derive(1);

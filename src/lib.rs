@@ -1,7 +1,8 @@
 //! vlogmood: reproducible emotional-tone analysis of vlog audio.
 //!
 //! The crate is cut into one module per pipeline stage, in the order data flows through them
-//! (see `DESIGN.md` §1): [`audio`] decodes and preprocesses media files, [`corpus`] finds
+//! (see `DESIGN.md` §1), after one leaf that every stage writes through ([`atomic`]: atomic
+//! files and folders, locks, leftovers of killed processes): [`audio`] decodes and preprocesses media files, [`corpus`] finds
 //! input files, joins labels, fingerprints the data and caches features, [`features`] computes
 //! librosa-faithful features, [`spec`] types and hashes experiment specs, [`split`] makes seeded
 //! splits, [`models`] fits clusterings, [`metrics`] scores them as scikit-learn does,
@@ -12,6 +13,7 @@
 #![deny(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod atomic;
 pub mod audio;
 pub mod corpus;
 pub mod features;

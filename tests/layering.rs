@@ -6,8 +6,8 @@
 use std::path::Path;
 
 /// Pipeline order; a module may depend on those before it.
-const ORDER: [&str; 10] =
-    ["audio", "corpus", "features", "spec", "split", "models", "metrics", "study", "report", "runs"];
+const ORDER: [&str; 11] =
+    ["atomic", "audio", "corpus", "features", "spec", "split", "models", "metrics", "study", "report", "runs"];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read_dir") {

@@ -261,6 +261,12 @@ fn reproduce_exits_3_and_names_a_metric_that_differs() {
     metrics.insert(key.clone(), serde_json::json!(stored * (1.0 + 1e-6)));
     std::fs::write(&metrics_path, serde_json::to_string_pretty(&metrics).expect("json")).expect("write");
     let name = folder.file_name().expect("name").to_string_lossy().into_owned();
+    // An edited artefact is refused before any work ...
+    let edited = vlogmood(dir.path(), &["reproduce", &name]);
+    assert_eq!(code(&edited), 2, "{}", stderr(&edited));
+    assert!(stderr(&edited).contains("changed: metrics.json"), "{}", stderr(&edited));
+    // ... so record the new bytes in the manifest, as a build whose numbers differ would have.
+    relist_in_manifest(&folder, "metrics.json");
 
     let exact = vlogmood(dir.path(), &["reproduce", &name]);
     assert_eq!(code(&exact), 3, "{}", stderr(&exact));
@@ -274,6 +280,17 @@ fn reproduce_exits_3_and_names_a_metric_that_differs() {
     let missing = vlogmood(dir.path(), &["reproduce", "0000000000"]);
     assert_eq!(code(&missing), 2);
     assert!(stderr(&missing).contains("no run matches"), "{}", stderr(&missing));
+}
+
+/// Updates the manifest's size and checksum of one file of a run folder.
+fn relist_in_manifest(folder: &Path, file: &str) {
+    let manifest_path = folder.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("manifest")).expect("json");
+    let bytes = std::fs::read(folder.join(file)).expect("file");
+    manifest["files"][file] =
+        serde_json::json!({ "bytes": bytes.len(), "sha256": vlogmood::corpus::sha256_hex(&bytes) });
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).expect("json")).expect("write");
 }
 
 #[test]

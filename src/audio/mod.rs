@@ -127,17 +127,12 @@ pub fn preprocess(path: &Path, bytes: Vec<u8>, params: &PreprocessParams) -> Res
 pub fn ingest_file(input: &Path, output: &Path, params: &PreprocessParams) -> Result<ProcessedAudio, AudioError> {
     let bytes = std::fs::read(input).map_err(|source| AudioError::Io { path: input.to_path_buf(), source })?;
     let processed = preprocess(input, bytes, params)?;
-    let write_error = |reason: String| AudioError::Write { path: output.to_path_buf(), reason };
-    let folder = output.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder).map_err(|e| write_error(e.to_string()))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".ingest-")
-        .suffix(".wav.partial")
-        .tempfile_in(folder)
-        .map_err(|e| write_error(e.to_string()))?;
-    write_pcm16_wav(std::io::BufWriter::new(temp.as_file_mut()), &processed.samples, processed.sample_rate_hz)
-        .map_err(|e| write_error(e.to_string()))?;
-    temp.persist(output).map_err(|e| write_error(e.to_string()))?;
+    let write = |file: &mut std::fs::File| {
+        write_pcm16_wav(std::io::BufWriter::new(file), &processed.samples, processed.sample_rate_hz)
+            .map_err(std::io::Error::other)
+    };
+    crate::atomic::write_file_with(output, write)
+        .map_err(|e| AudioError::Write { path: output.to_path_buf(), reason: e.to_string() })?;
     Ok(processed)
 }
 

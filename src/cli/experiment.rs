@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use vlogmood::corpus::FeatureCache;
 use vlogmood::runs::{reproduce, run, ExecuteOptions, PreparedRun, RunStore};
-use vlogmood::spec::ExperimentSpec;
+use vlogmood::spec::{ExperimentSpec, PIPELINE_VERSION};
 
 use super::progress::StageBars;
 use super::{Outcome, ReproduceArgs, RunArgs, SpecArgs, RUNS_DIR};
@@ -74,8 +74,14 @@ pub fn reproduce_run(args: &ReproduceArgs) -> anyhow::Result<Outcome> {
     drop(progress);
     let mode =
         if args.tolerance == 0.0 { "exactly".to_string() } else { format!("within {:e} relative", args.tolerance) };
-    if !report.run_id_matches {
-        eprintln!("note: the spec and data now hash to another run ID (PIPELINE_VERSION changed?)");
+    if report.stored_pipeline_version != PIPELINE_VERSION {
+        eprintln!(
+            "note: the run was made by pipeline version {}, this build is {PIPELINE_VERSION}: numbers may differ",
+            report.stored_pipeline_version
+        );
+    }
+    if !report.artefacts_verified {
+        eprintln!("note: the run folder predates checksummed manifests; its files were not verified");
     }
     writeln!(out, "reproduced {} ({} metrics, compared {mode})", report.folder.display(), report.n_metrics)?;
     writeln!(out, "largest difference: {:e} absolute, {:e} relative", report.max_abs, report.max_rel)?;

@@ -1,16 +1,33 @@
 //! `vlogmood features DIR --out OUT`: every file's features, in the reference's file layout.
+//!
+//! OUT is replaced as a whole: the outputs are written into a temporary sibling folder and
+//! renamed into place under a lock, so two processes never mix their outputs and a smaller
+//! corpus never inherits a larger one's `logmel/<row>.npy` files. Because OUT is replaced, it
+//! must not hold anything but a previous run's outputs, and must not be or contain the corpus.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use ndarray::Array2;
 
-use vlogmood::corpus::{csv_field, hash_files, scan, write_failures_csv, FeatureCache};
+use vlogmood::atomic::{is_within, remove_stale_in, replace_folder, resolve_path, temp_folder_beside, FileLock};
+use vlogmood::corpus::{csv_field, display_path, write_failures_csv, Dataset, FeatureCache};
 use vlogmood::features::{extract_corpus, FeatureParams, DESCRIPTIVE_NAMES, SEED45_NAMES};
 
 use super::{progress, FeaturesArgs, Outcome};
+
+/// What `features` writes into OUT; a folder holding anything else is not replaced.
+const OUTPUT_NAMES: [&str; 7] = [
+    "files.txt",
+    "feature_names.txt",
+    "feature_matrix.npy",
+    "features.csv",
+    "descriptive.csv",
+    "logmel",
+    "failures.csv",
+];
 
 pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
     let preprocess = args.preprocess.params();
@@ -18,64 +35,141 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
     let params = FeatureParams { sample_rate_hz: preprocess.sample_rate_hz, ..FeatureParams::default() };
     params.validate().context("invalid feature parameters")?;
     let started = Instant::now();
-    let found =
-        scan(&args.dir, std::slice::from_ref(&args.out)).with_context(|| format!("scanning {}", args.dir.display()))?;
-    let hashes = hash_files(&found.files)?;
-    let cache = (!args.no_cache).then(FeatureCache::from_env);
-
-    let bar = progress::files_bar(found.files.len(), "features");
-    let features = extract_corpus(&found.files, &hashes, &preprocess, &params, cache.as_ref(), &|| bar.inc(1))?;
-    bar.finish_and_clear();
-
     let out = &args.out;
-    std::fs::create_dir_all(out.join("logmel")).with_context(|| format!("creating {}", out.display()))?;
-    let names: Vec<&str> = features.rows.iter().map(|&i| found.files[i].relative_path.as_str()).collect();
-    let matrix = features.matrix("seed45").unwrap_or_else(|| Array2::zeros((0, SEED45_NAMES.len())));
-    write(out, "files.txt", names.iter().map(|n| format!("{n}\n")).collect())?;
-    write(out, "feature_names.txt", SEED45_NAMES.iter().map(|n| format!("{n}\n")).collect())?;
-    ndarray_npy::write_npy(out.join("feature_matrix.npy"), &matrix).context("writing feature_matrix.npy")?;
-
-    let mut csv = format!("file,{}\n", SEED45_NAMES.join(","));
-    for (name, row) in names.iter().zip(matrix.rows()) {
-        let values: Vec<String> = row.iter().map(|v| v.to_string()).collect();
-        let _ = writeln!(csv, "{},{}", csv_field(name), values.join(","));
+    check_out_folder(&args.dir, out)?;
+    let lock_path = sibling(out, "lock");
+    let _lock = FileLock::acquire(&lock_path, || {
+        eprintln!("waiting: another vlogmood process is writing {}", out.display());
+    })
+    .with_context(|| format!("locking {}", lock_path.display()))?;
+    check_out_contents(out)?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        remove_stale_in(parent);
     }
-    write(out, "features.csv", csv)?;
 
-    let mut csv = format!("file,sr,raw_duration_s,trim_start,trim_end,{}\n", DESCRIPTIVE_NAMES.join(","));
-    for ((name, file), audio) in names.iter().zip(&features.features).zip(&features.audio) {
-        let values: Vec<String> = file.descriptive.to_vec().iter().map(|v| v.to_string()).collect();
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{},{}",
-            csv_field(name),
-            preprocess.sample_rate_hz,
-            audio.raw_duration_s,
-            audio.trim_start,
-            audio.trim_end,
-            values.join(",")
-        );
+    let dataset = Dataset::load(&args.dir, std::slice::from_ref(out))
+        .with_context(|| format!("scanning {}", args.dir.display()))?;
+    if let Some(nothing) = dataset.nothing_found() {
+        bail!("{nothing}");
     }
-    write(out, "descriptive.csv", csv)?;
-    for (row, file) in features.features.iter().enumerate() {
-        let path = out.join("logmel").join(format!("{row}.npy"));
-        ndarray_npy::write_npy(&path, &file.logmel).with_context(|| format!("writing {}", path.display()))?;
-    }
-    write_failures_csv(&out.join("failures.csv"), &features.failures)?;
+    let cache = (!args.no_cache).then(FeatureCache::from_env);
+    let bar = progress::files_bar(dataset.files.len(), "features");
+    let features =
+        extract_corpus(&dataset.files, &dataset.hashes, &preprocess, &params, cache.as_ref(), &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let mut failures = dataset.failures.clone();
+    failures.extend(features.failures.iter().cloned());
+    failures.sort_by(|a, b| a.file.cmp(&b.file));
 
-    for failure in &features.failures {
+    let temp = temp_folder_beside(out).with_context(|| format!("creating a folder beside {}", out.display()))?;
+    let written = (|| -> anyhow::Result<()> {
+        std::fs::create_dir_all(temp.join("logmel")).with_context(|| format!("creating {}", temp.display()))?;
+        let names: Vec<&str> = features.rows.iter().map(|&i| dataset.files[i].relative_path.as_str()).collect();
+        let matrix = features.matrix("seed45").unwrap_or_else(|| Array2::zeros((0, SEED45_NAMES.len())));
+        write(&temp, "files.txt", names.iter().map(|n| format!("{n}\n")).collect())?;
+        write(&temp, "feature_names.txt", SEED45_NAMES.iter().map(|n| format!("{n}\n")).collect())?;
+        ndarray_npy::write_npy(temp.join("feature_matrix.npy"), &matrix).context("writing feature_matrix.npy")?;
+
+        let mut csv = format!("file,{}\n", SEED45_NAMES.join(","));
+        for (name, row) in names.iter().zip(matrix.rows()) {
+            let values: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+            let _ = writeln!(csv, "{},{}", csv_field(name), values.join(","));
+        }
+        write(&temp, "features.csv", csv)?;
+
+        let mut csv = format!("file,sr,raw_duration_s,trim_start,trim_end,{}\n", DESCRIPTIVE_NAMES.join(","));
+        for ((name, file), audio) in names.iter().zip(&features.features).zip(&features.audio) {
+            let values: Vec<String> = file.descriptive.to_vec().iter().map(|v| v.to_string()).collect();
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{}",
+                csv_field(name),
+                preprocess.sample_rate_hz,
+                audio.raw_duration_s,
+                audio.trim_start,
+                audio.trim_end,
+                values.join(",")
+            );
+        }
+        write(&temp, "descriptive.csv", csv)?;
+        for (row, file) in features.features.iter().enumerate() {
+            let path = temp.join("logmel").join(format!("{row}.npy"));
+            ndarray_npy::write_npy(&path, &file.logmel).with_context(|| format!("writing {}", path.display()))?;
+        }
+        write_failures_csv(&temp.join("failures.csv"), &failures)?;
+        replace_folder(&temp, out).with_context(|| format!("moving the outputs into {}", out.display()))
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&temp);
+        return Err(e);
+    }
+
+    for failure in &failures {
         eprintln!("failed: {}", failure.reason);
     }
     eprintln!(
-        "features: {} file(s) in {} ({} from the cache), {} failed, {} non-media file(s) ignored; wall {:.2} s",
+        "features: {} file(s) in {} ({} from the cache), {} failed, skipped {}; wall {:.2} s",
         features.rows.len(),
         out.display(),
         features.n_cached,
-        features.failures.len(),
-        found.n_ignored,
+        failures.len(),
+        dataset.skipped.describe(),
         started.elapsed().as_secs_f64()
     );
-    Ok(if features.failures.is_empty() { Outcome::Success } else { Outcome::SomeInputsFailed })
+    Ok(if failures.is_empty() { Outcome::Success } else { Outcome::SomeInputsFailed })
+}
+
+/// Refuses an OUT that is the corpus, lies inside it, or contains it (replacing OUT would
+/// then write into, or delete, the corpus), or that is an existing file.
+fn check_out_folder(dir: &Path, out: &Path) -> anyhow::Result<()> {
+    if out.file_name().is_none() {
+        bail!("--out {} must name a folder of its own (it is replaced as a whole)", out.display());
+    }
+    let corpus = resolve_path(dir).with_context(|| format!("resolving {}", dir.display()))?;
+    let target = resolve_path(out).with_context(|| format!("resolving {}", out.display()))?;
+    if is_within(&target, &corpus) {
+        bail!(
+            "--out {} is inside the corpus {}: outputs must not be written into the input; choose a folder outside it",
+            out.display(),
+            dir.display()
+        );
+    }
+    if is_within(&corpus, &target) {
+        bail!(
+            "--out {} contains the corpus {}: replacing it would delete the input; choose another folder",
+            out.display(),
+            dir.display()
+        );
+    }
+    if target.is_file() {
+        bail!("--out {} is a file; it must be a folder (it is replaced as a whole)", out.display());
+    }
+    Ok(())
+}
+
+/// Refuses to replace an OUT that holds anything `features` does not write.
+fn check_out_contents(out: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
+    let foreign: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !OUTPUT_NAMES.contains(&name.as_str()))
+        .collect();
+    if !foreign.is_empty() {
+        bail!(
+            "--out {} holds files that `vlogmood features` did not write ({}); the folder is replaced as a whole, \
+             so choose an empty or new folder",
+            display_path(out),
+            foreign.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `<parent>/.<name>.<suffix>`: a hidden sibling of `path` (its lock file).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{suffix}"))
 }
 
 fn write(dir: &Path, name: &str, text: String) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@
 
 mod experiment;
 mod features;
+mod gc;
 mod ingest;
 mod progress;
 mod runs_cmd;
@@ -51,6 +52,16 @@ enum Command {
     Compare(CompareArgs),
     /// Re-execute a run from its stored spec and diff every metric (exit 3 if any differs).
     Reproduce(ReproduceArgs),
+    /// Remove what killed or failed processes left: half-written runs, stale locks, incomplete
+    /// run folders, and temporary files in the folders given.
+    Gc(GcArgs),
+}
+
+impl Command {
+    /// Whether the command computes anything in parallel (only these build a thread pool).
+    fn is_parallel(&self) -> bool {
+        matches!(self, Self::Ingest(_) | Self::Features(_) | Self::Run(_) | Self::Reproduce(_))
+    }
 }
 
 /// Preprocessing flags shared by `ingest` and `features`.
@@ -170,6 +181,15 @@ struct ReproduceArgs {
     no_cache: bool,
 }
 
+#[derive(Debug, Args)]
+struct GcArgs {
+    /// Only list what would be removed.
+    #[arg(long)]
+    dry_run: bool,
+    /// Output folders of `ingest` or `features` to clean of temporary files as well.
+    folders: Vec<PathBuf>,
+}
+
 /// How a subcommand ended, before it becomes an exit code.
 pub enum Outcome {
     /// Everything succeeded.
@@ -183,9 +203,15 @@ pub enum Outcome {
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     if let Some(n) = cli.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
-            eprintln!("vlogmood: cannot start {n} threads: {e}");
+        if let Err(message) = check_threads(n) {
+            eprintln!("vlogmood: error: --threads {n}: {message}");
             return ExitCode::from(2);
+        }
+        if cli.command.is_parallel() {
+            if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
+                eprintln!("vlogmood: error: cannot start {n} threads: {e}");
+                return ExitCode::from(2);
+            }
         }
     }
     let result = match cli.command {
@@ -197,6 +223,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => runs_cmd::show_run(&args),
         Command::Compare(args) => runs_cmd::compare_runs(&args),
         Command::Reproduce(args) => experiment::reproduce_run(&args),
+        Command::Gc(args) => gc::collect_garbage(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
@@ -207,8 +234,45 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("vlogmood: error: {e:#}");
+            eprintln!("vlogmood: error: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// More threads than this many per core only add overhead: every parallel stage is CPU-bound
+/// (decoding, FFTs, model fits), so extra threads just queue; and a huge count exhausts memory
+/// and thread limits before any work starts.
+const MAX_THREADS_PER_CORE: usize = 4;
+
+fn check_threads(n: usize) -> Result<(), String> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let max = MAX_THREADS_PER_CORE * cores;
+    if n == 0 {
+        return Err("must be at least 1 (leave it out to use every core)".into());
+    }
+    if n > max {
+        return Err(format!(
+            "at most {max} ({MAX_THREADS_PER_CORE} per core on this machine's {cores}): the work is CPU-bound, \
+             so more threads only wait"
+        ));
+    }
+    Ok(())
+}
+
+/// An error and its causes on one line, leaving out a cause whose text the message already
+/// shows (library messages often end with their cause, e.g. "cannot read file: Permission
+/// denied (os error 13)", and printing the chain would repeat it).
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
 }

@@ -76,16 +76,12 @@ impl FeatureCache {
     /// Stores `payload` under `key` (atomically).
     pub fn put(&self, key: &CacheKey, payload: &[u8]) -> Result<(), CorpusError> {
         let path = self.path_of(key);
-        let folder = path.parent().unwrap_or(&self.dir);
         let io = |source| CorpusError::Io { path: path.clone(), source };
-        std::fs::create_dir_all(folder).map_err(io)?;
         let mut entry = Vec::with_capacity(payload.len() + 36);
         entry.extend_from_slice(MAGIC);
         entry.extend_from_slice(&Sha256::digest(payload));
         entry.extend_from_slice(payload);
-        let temp = tempfile::Builder::new().prefix(".entry-").tempfile_in(folder).map_err(io)?;
-        std::fs::write(temp.path(), &entry).map_err(io)?;
-        temp.persist(&path).map_err(|e| io(e.error))?;
+        crate::atomic::write_file(&path, &entry).map_err(io)?;
         Ok(())
     }
 }

@@ -7,18 +7,20 @@
 //! decides splits and so results. The fingerprint (DESIGN §3) ties a run ID to the exact bytes.
 
 pub mod cache;
+mod dataset;
 mod error;
 mod labels;
+mod scan;
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 pub use cache::{CacheKey, FeatureCache};
+pub use dataset::{hash_files, Dataset};
 pub use error::CorpusError;
 pub use labels::{Labels, LABELS_FILE_NAME};
-
-use crate::audio::is_media_file;
+pub use scan::{display_path, scan, Scan, Skipped};
 
 /// One input file of a corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,53 +29,6 @@ pub struct CorpusFile {
     pub relative_path: String,
     /// Path to open.
     pub path: PathBuf,
-}
-
-/// The media files found under a root, sorted by relative path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scan {
-    /// The root that was scanned (a folder, or a single file).
-    pub root: PathBuf,
-    /// Media files, sorted by `relative_path`.
-    pub files: Vec<CorpusFile>,
-    /// Regular files that were skipped because their extension is not a media one.
-    pub n_ignored: usize,
-}
-
-/// Lists the media files under `root` (a folder, scanned recursively, or one file).
-///
-/// Folders named in `exclude` (e.g. an output folder inside the input) are not entered.
-pub fn scan(root: &Path, exclude: &[PathBuf]) -> Result<Scan, CorpusError> {
-    let unreadable = |reason: String| CorpusError::Unreadable { path: root.to_path_buf(), reason };
-    let metadata = std::fs::metadata(root).map_err(|e| unreadable(e.to_string()))?;
-    if metadata.is_file() {
-        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let media = is_media_file(root);
-        let files = if media { vec![CorpusFile { relative_path: name, path: root.to_path_buf() }] } else { vec![] };
-        return Ok(Scan { root: root.to_path_buf(), files, n_ignored: usize::from(!media) });
-    }
-    let excluded: Vec<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    let mut files = Vec::new();
-    let mut n_ignored = 0;
-    let walker = walkdir::WalkDir::new(root).into_iter().filter_entry(|entry| {
-        !(entry.file_type().is_dir() && entry.path().canonicalize().is_ok_and(|c| excluded.contains(&c)))
-    });
-    for entry in walker {
-        let entry = entry.map_err(|e| unreadable(e.to_string()))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        if !is_media_file(entry.path()) {
-            n_ignored += 1;
-            continue;
-        }
-        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        let relative_path =
-            relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-        files.push(CorpusFile { relative_path, path: entry.path().to_path_buf() });
-    }
-    files.sort_by(|a, b| a.relative_path.cmp(&b.relative_path));
-    Ok(Scan { root: root.to_path_buf(), files, n_ignored })
 }
 
 /// A per-file failure of a batch: which input, and why (one row of `failures.csv`).
@@ -104,19 +59,6 @@ pub fn csv_field(value: &str) -> String {
     } else {
         value.to_string()
     }
-}
-
-/// SHA-256 (hex) of each file's bytes, in order (files are read in parallel).
-pub fn hash_files(files: &[CorpusFile]) -> Result<Vec<String>, CorpusError> {
-    use rayon::prelude::*;
-    files
-        .par_iter()
-        .map(|f| {
-            std::fs::read(&f.path)
-                .map(|bytes| sha256_hex(&bytes))
-                .map_err(|source| CorpusError::Io { path: f.path.clone(), source })
-        })
-        .collect()
 }
 
 /// SHA-256 of some bytes as lowercase hex.
@@ -179,34 +121,5 @@ mod tests {
         changed[0].1 = "12".into();
         assert_ne!(base, dataset_fingerprint(&changed, None));
         assert_ne!(base, dataset_fingerprint(&a, Some(b"file,emotion\n")));
-    }
-
-    #[test]
-    fn scan_is_recursive_sorted_and_counts_ignored_files() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for name in ["b.wav", "a/z.MP4", "a/b.flac", "notes.txt", "labels.csv"] {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&path, b"x").expect("write");
-        }
-        let scan = scan(dir.path(), &[]).expect("scan");
-        let names: Vec<&str> = scan.files.iter().map(|f| f.relative_path.as_str()).collect();
-        assert_eq!(names, ["a/b.flac", "a/z.MP4", "b.wav"]);
-        assert_eq!(scan.n_ignored, 2);
-    }
-
-    #[test]
-    fn scan_skips_excluded_folders() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join("out")).expect("mkdir");
-        std::fs::write(dir.path().join("out/x.wav"), b"x").expect("write");
-        std::fs::write(dir.path().join("y.wav"), b"x").expect("write");
-        let scan = scan(dir.path(), &[dir.path().join("out")]).expect("scan");
-        assert_eq!(scan.files.len(), 1);
-    }
-
-    #[test]
-    fn missing_root_is_an_error() {
-        assert!(matches!(scan(Path::new("/no/such/corpus"), &[]), Err(CorpusError::Unreadable { .. })));
     }
 }

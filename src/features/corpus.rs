@@ -71,8 +71,12 @@ impl CorpusFeatures {
                 _ => None,
             }
         };
+        let n_cols = match recipe {
+            "seed45" => super::SEED45_NAMES.len(),
+            "descriptive" => super::DESCRIPTIVE_NAMES.len(),
+            _ => return None,
+        };
         let rows: Vec<Vec<f64>> = self.features.iter().map(row).collect::<Option<_>>()?;
-        let n_cols = rows.first().map_or(0, Vec::len);
         Array2::from_shape_vec((rows.len(), n_cols), rows.concat()).ok()
     }
 }

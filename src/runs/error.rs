@@ -55,6 +55,26 @@ pub enum RunsError {
         /// The matching folders.
         matches: Vec<String>,
     },
+    /// A folder that should hold a complete run of this ID does not (killed before its
+    /// manifest was written, or damaged afterwards): reported instead of computing beside it.
+    #[error(
+        "{folder} is not a complete run ({reason}); remove it, or run `vlogmood gc` to remove incomplete run folders"
+    )]
+    Incomplete {
+        /// The run folder.
+        folder: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A run folder's files disagree with its own manifest or run ID: edited, truncated or
+    /// copied from elsewhere. Nothing in it can be trusted to reproduce.
+    #[error("{folder} does not match its manifest: {reason}; it was edited or is not the run it claims to be")]
+    Tampered {
+        /// The run folder.
+        folder: PathBuf,
+        /// What disagrees.
+        reason: String,
+    },
     /// The data a run was made from has changed, so it cannot be reproduced.
     #[error("the dataset changed since the run: fingerprint {now} now, {then} when the run was made ({root})")]
     DatasetChanged {
@@ -77,6 +97,14 @@ impl RunsError {
     /// working: the CLI maps these to exit code 2.
     #[must_use]
     pub fn is_usage(&self) -> bool {
-        matches!(self, Self::Spec(_) | Self::NotFound { .. } | Self::Ambiguous { .. } | Self::DatasetChanged { .. })
+        matches!(
+            self,
+            Self::Spec(_)
+                | Self::NotFound { .. }
+                | Self::Ambiguous { .. }
+                | Self::DatasetChanged { .. }
+                | Self::Incomplete { .. }
+                | Self::Tampered { .. }
+        )
     }
 }

@@ -6,65 +6,23 @@ use std::time::Instant;
 
 use ndarray::Array2;
 
-use crate::corpus::{
-    csv_field, dataset_fingerprint, hash_files, scan, write_failures_csv, CorpusFile, FeatureCache, Labels,
-};
+use crate::corpus::{csv_field, display_path, write_failures_csv, CorpusFile, Dataset, Failure, FeatureCache};
 use crate::features::{extract_corpus, CorpusFeatures};
 use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
 use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
 use crate::split::{split_rows, standardize, standardize_per_group, SplitIndices};
 use crate::study::{run_studies, StudyData, StudyOutput};
 
-use super::manifest::{now_rfc3339, DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
+use super::manifest::{digest_folder, now_rfc3339, DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
 use super::store::{write_atomic, RunStore};
 use super::RunsError;
-
-/// The input files of a corpus with their content hashes, labels and fingerprint.
-#[derive(Debug, Clone)]
-pub struct Dataset {
-    /// The corpus folder.
-    pub root: PathBuf,
-    /// Media files, sorted by relative path.
-    pub files: Vec<CorpusFile>,
-    /// SHA-256 (hex) of each file's bytes, in `files` order.
-    pub hashes: Vec<String>,
-    /// `labels.csv`, when the corpus has one.
-    pub labels: Option<Labels>,
-    /// The dataset fingerprint (DESIGN §3).
-    pub fingerprint: String,
-}
-
-impl Dataset {
-    /// Scans and hashes a corpus folder and checks its labels against the files.
-    pub fn load(root: &Path) -> Result<Self, RunsError> {
-        let found = scan(root, &[])?;
-        let hashes = hash_files(&found.files)?;
-        let labels_file = Labels::read_at(root)?;
-        if let Some((labels, _)) = &labels_file {
-            labels.check_against(
-                &root.join(crate::corpus::LABELS_FILE_NAME),
-                found.files.iter().map(|f| f.relative_path.as_str()),
-            )?;
-        }
-        let pairs: Vec<(String, String)> =
-            found.files.iter().zip(&hashes).map(|(f, h)| (f.relative_path.clone(), h.clone())).collect();
-        let fingerprint = dataset_fingerprint(&pairs, labels_file.as_ref().map(|(_, bytes)| bytes.as_slice()));
-        Ok(Self {
-            root: root.to_path_buf(),
-            files: found.files,
-            hashes,
-            labels: labels_file.map(|(l, _)| l),
-            fingerprint,
-        })
-    }
-}
 
 /// A validated spec bound to its data: everything needed to name and execute a run.
 #[derive(Debug, Clone)]
 pub struct PreparedRun {
     /// The resolved spec.
     pub spec: ExperimentSpec,
-    /// Its canonical JSON.
+    /// Its canonical JSON (stored as `spec.json`; the run ID hashes it without the corpus path).
     pub canonical_spec: String,
     /// The run ID.
     pub run_id: RunId,
@@ -74,31 +32,64 @@ pub struct PreparedRun {
 
 impl PreparedRun {
     /// Validates the spec, loads and fingerprints its corpus, and computes the run ID.
-    pub fn prepare(spec: ExperimentSpec) -> Result<Self, RunsError> {
+    pub fn prepare(mut spec: ExperimentSpec) -> Result<Self, RunsError> {
+        spec.normalise_paths();
         spec.validate()?;
-        let dataset = Dataset::load(&spec.data.corpus)?;
-        let columns = [
-            ("split.group_by", spec.split.group_by.as_ref()),
-            ("split.stratify_by", spec.split.stratify_by.as_ref()),
-            ("features.scale_group_by", spec.features.scale_group_by.as_ref()),
-        ];
-        let validation = spec.validation.labels.iter().map(|c| ("validation.labels", Some(c)));
-        for (field, column) in columns.into_iter().chain(validation) {
-            if let Some(column) = column {
-                let known = dataset.labels.as_ref().is_some_and(|l| l.columns.contains(column));
-                if !known {
-                    return Err(crate::spec::SpecError::invalid(
-                        field,
-                        format!("{column:?} is not a column of {}/labels.csv", spec.data.corpus.display()),
-                    )
-                    .into());
-                }
+        let dataset = Dataset::load(&spec.data.corpus, &[])?;
+        if let Some(nothing) = dataset.nothing_found() {
+            return Err(crate::spec::SpecError::invalid("data.corpus", nothing).into());
+        }
+        dataset.check_labels(&dataset.failed_names())?;
+        for (field, column) in spec.label_columns() {
+            let known = dataset.labels.as_ref().is_some_and(|l| l.columns.iter().any(|c| c == column));
+            if !known {
+                return Err(crate::spec::SpecError::invalid(
+                    field,
+                    format!("{column:?} is not a column of {}/labels.csv", spec.data.corpus.display()),
+                )
+                .into());
             }
         }
+        check_k_fits(&spec, dataset.files.len() + dataset.failures.len())?;
         let canonical_spec = spec.canonical_json();
-        let run_id = RunId::compute(&canonical_spec, &dataset.fingerprint);
+        let run_id = RunId::compute(&spec.hashed_json(), &dataset.fingerprint);
         Ok(Self { spec, canonical_spec, run_id, dataset })
     }
+}
+
+/// Rejects, before any work, a study that asks for at least as many clusters as its split can
+/// have rows when every one of `n_inputs` files is processed. The split sizes of an ungrouped
+/// split are exact; a grouped or stratified split is bounded by the whole corpus. (Once the
+/// files are processed, the study checks again against the rows it really has.)
+fn check_k_fits(spec: &ExperimentSpec, n_inputs: usize) -> Result<(), RunsError> {
+    let exact = spec.split.group_by.is_none() && spec.split.stratify_by.is_none();
+    let sizes = crate::split::part_sizes(n_inputs, spec.split.fractions);
+    for (index, study) in spec.studies.iter().enumerate() {
+        for crate::spec::KDemand { field, k, min_rows, split } in study.k_demands() {
+            let (n_rows, what) = if exact {
+                let part = match split {
+                    crate::spec::SplitName::Train => sizes[0],
+                    crate::spec::SplitName::Val => sizes[1],
+                    crate::spec::SplitName::Test => sizes[2],
+                };
+                (part, format!("its {} split has {part} rows", split.as_str()))
+            } else {
+                (n_inputs, format!("no split can have more rows than its {n_inputs} input files"))
+            };
+            if min_rows > n_rows {
+                return Err(crate::spec::SpecError::invalid(
+                    format!("study[{index}].{field}"),
+                    format!(
+                        "k = {k} is too many clusters: the corpus {} has {n_inputs} input files, so {what}, \
+                         and k = {k} needs {min_rows}",
+                        spec.data.corpus.display()
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Progress reports from a long run (implemented by the CLI with progress bars).
@@ -138,8 +129,12 @@ pub struct RunResult {
 }
 
 /// Runs a prepared spec into the store: reuses an existing complete run unless `force`,
-/// otherwise executes into `runs/.partial/<id>-<pid>/` under the run's lock and renames the
-/// folder into place when it is complete.
+/// otherwise executes into `runs/.partial/<id>-<pid>@<host>~…/` under the run's lock and renames
+/// the folder into place when it is complete.
+///
+/// Half-written folders of writers that died (on this host) are removed first, whatever run
+/// they belong to. A folder of this run ID that exists but is not complete is an error
+/// ([`RunsError::Incomplete`]) unless `force`.
 pub fn run(
     prepared: &PreparedRun,
     store: &RunStore,
@@ -155,20 +150,21 @@ pub fn run(
         Ok(RunResult { folder, reused: true, n_failed })
     };
     if !force {
-        if let Some(folder) = store.existing(name, id) {
+        if let Some(folder) = store.complete_folder(name, id)? {
             return reuse(folder);
         }
     }
     let _lock = store.lock(id, on_wait)?;
     if !force {
         // Another process may have finished this run while we waited for the lock.
-        if let Some(folder) = store.existing(name, id) {
+        if let Some(folder) = store.complete_folder(name, id)? {
             return reuse(folder);
         }
     }
     let partial_root = store.partial_dir();
-    remove_stale_partials(&partial_root, id);
-    let partial = partial_root.join(format!("{id}-{}", std::process::id()));
+    crate::atomic::remove_stale_in(&partial_root);
+    remove_partials_of(&partial_root, id);
+    let partial = partial_root.join(format!("{id}-{}", crate::atomic::ProcessTag::current().name_part()));
     std::fs::create_dir_all(&partial).map_err(|e| RunsError::io(&partial, e))?;
     let executed = execute(prepared, &partial, options, progress);
     let n_failed = match executed {
@@ -184,9 +180,9 @@ pub fn run(
     Ok(RunResult { folder, reused: false, n_failed })
 }
 
-/// Removes half-written folders of this run ID left by killed processes. Only called while
-/// holding the run's lock, so no live process is writing them.
-fn remove_stale_partials(partial_root: &Path, run_id: &str) {
+/// Removes half-written folders of this run ID, whoever wrote them. Only called while holding
+/// the run's lock, so no live process is writing them.
+fn remove_partials_of(partial_root: &Path, run_id: &str) {
     if let Ok(entries) = std::fs::read_dir(partial_root) {
         for entry in entries.filter_map(Result::ok) {
             if entry.file_name().to_string_lossy().starts_with(run_id) {
@@ -218,8 +214,7 @@ pub fn execute(
         options.cache.as_ref(),
         &|| progress.advance(),
     )?;
-    let files: Vec<&CorpusFile> = features.rows.iter().map(|&i| &dataset.files[i]).collect();
-    let raw = feature_matrix(&features, &spec.features.recipe, &files)?;
+    let (files, raw, failures) = usable_rows(prepared, &features)?;
 
     let label_column = |column: &Option<String>| -> Result<Option<Vec<String>>, RunsError> {
         let Some(column) = column else { return Ok(None) };
@@ -265,7 +260,7 @@ pub fn execute(
     let output = run_studies(&spec.studies, data, spec.seed.derive(1_000), |_| progress.advance())?;
 
     progress.stage("writing", 0);
-    write_outputs(folder, prepared, &files, &x, &split, &output, &features)?;
+    write_outputs(folder, prepared, &files, &x, &split, &output, &failures)?;
     let manifest = Manifest {
         run_id: prepared.run_id.0.clone(),
         name: spec.name.clone(),
@@ -281,35 +276,69 @@ pub fn execute(
             root: spec.data.corpus.display().to_string(),
             fingerprint: dataset.fingerprint.clone(),
             n_files: dataset.files.len(),
-            n_failed: features.failures.len(),
+            n_failed: failures.len(),
         },
         started: started_at,
         finished: now_rfc3339(),
         wall_seconds: clock.elapsed().as_secs_f64(),
         status: "complete".into(),
+        files: BTreeMap::new(),
     };
+    let report_manifest = serde_json::to_string_pretty(&manifest).map_err(|e| RunsError::io(folder, e))?;
+    write_report(folder, prepared, &report_manifest, &output)?;
+    // Last: the list of every other file, then the manifest that makes the folder a run.
+    let manifest = Manifest { files: digest_folder(folder).map_err(|e| RunsError::io(folder, e))?, ..manifest };
     let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| RunsError::io(folder, e))?;
-    write_report(folder, prepared, &manifest_json, &output)?;
     write_atomic(&folder.join("manifest.json"), manifest_json.as_bytes())?;
-    Ok(features.failures.len())
+    Ok(failures.len())
 }
 
-/// The matrix of the spec's recipe, rejecting non-finite values with the file named.
-fn feature_matrix(features: &CorpusFeatures, recipe: &str, files: &[&CorpusFile]) -> Result<Array2<f64>, RunsError> {
+/// The files whose rows the models see, their feature matrix, and every input that failed.
+type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, Vec<Failure>);
+
+/// The rows models can use: processed files whose features are finite and that have a value
+/// in every label column the spec reads. Every other input becomes a failure (listed in the
+/// run's `failures.csv`) while the rest go on; fewer than 3 usable rows is an error.
+fn usable_rows<'a>(prepared: &'a PreparedRun, features: &CorpusFeatures) -> Result<UsableRows<'a>, RunsError> {
+    let spec = &prepared.spec;
+    let dataset = &prepared.dataset;
+    let recipe = &spec.features.recipe;
     let matrix = features.matrix(recipe).ok_or_else(|| RunsError::Data(format!("recipe {recipe:?} has no matrix")))?;
-    if let Some(((row, col), value)) = matrix.indexed_iter().find(|(_, v)| !v.is_finite()) {
+    let columns = crate::features::recipe(recipe)?.columns;
+    let needed = spec.label_columns();
+    let mut failures: Vec<Failure> = dataset.failures.iter().chain(&features.failures).cloned().collect();
+    let (mut keep, mut files) = (Vec::new(), Vec::new());
+    for (row, &index) in features.rows.iter().enumerate() {
+        let file = &dataset.files[index];
+        let shown = display_path(&file.path);
+        let mut fail =
+            |reason: String| failures.push(Failure { file: shown.clone(), reason: format!("{shown}: {reason}") });
+        if let Some((col, value)) = matrix.row(row).iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            let name = columns.get(col).map_or("?", |c| c.as_str());
+            fail(format!("feature {name} of recipe {recipe} is {value}; models need finite features"));
+            continue;
+        }
+        let unlabelled = needed
+            .iter()
+            .find(|(_, column)| dataset.labels.as_ref().and_then(|l| l.get(&file.relative_path, column)).is_none());
+        if let Some((field, column)) = unlabelled {
+            fail(format!("no {column:?} value in labels.csv (the spec reads it for {field})"));
+            continue;
+        }
+        keep.push(row);
+        files.push(file);
+    }
+    failures.sort_by(|a, b| a.file.cmp(&b.file));
+    if keep.len() < 3 {
+        let n_inputs = dataset.files.len() + dataset.failures.len();
+        let reasons: Vec<&str> = failures.iter().take(5).map(|f| f.reason.as_str()).collect();
         return Err(RunsError::Data(format!(
-            "{}: feature column {col} of recipe {recipe} is {value}; models need finite features",
-            files[row].relative_path
+            "only {} of {n_inputs} input files could be used, and a split needs at least 3; first failures: {}",
+            keep.len(),
+            reasons.join("; ")
         )));
     }
-    if matrix.nrows() < 3 {
-        return Err(RunsError::Data(format!(
-            "only {} files could be processed; a split needs at least 3",
-            matrix.nrows()
-        )));
-    }
-    Ok(matrix)
+    Ok((files, matrix.select(ndarray::Axis(0), &keep), failures))
 }
 
 /// Writes `metrics.json` as a flat, sorted map of finite values (shortest round-trip floats).
@@ -325,7 +354,7 @@ fn write_outputs(
     x: &Array2<f64>,
     split: &SplitIndices,
     output: &StudyOutput,
-    features: &CorpusFeatures,
+    failures: &[Failure],
 ) -> Result<(), RunsError> {
     let io = |path: &Path, e: &dyn std::fmt::Display| RunsError::io(path, e);
     std::fs::write(folder.join("spec.json"), &prepared.canonical_spec).map_err(|e| io(folder, &e))?;
@@ -364,8 +393,8 @@ fn write_outputs(
         let path = assignments.join(format!("{}.csv", assignment.name));
         std::fs::write(&path, csv).map_err(|e| io(&path, &e))?;
     }
-    if !features.failures.is_empty() {
-        write_failures_csv(&folder.join("failures.csv"), &features.failures)?;
+    if !failures.is_empty() {
+        write_failures_csv(&folder.join("failures.csv"), failures)?;
     }
     Ok(())
 }

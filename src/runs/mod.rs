@@ -7,12 +7,14 @@
 
 mod error;
 mod execute;
+mod gc;
 mod manifest;
 mod reproduce;
 mod store;
 
 pub use error::RunsError;
-pub use execute::{execute, run, Dataset, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
+pub use execute::{execute, run, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
+pub use gc::{stale_temporaries_under, Garbage};
 pub use manifest::{DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
 pub use reproduce::{reproduce, MetricDiff, ReproduceReport};
 pub use store::{read_manifest, read_metrics, IndexEntry, RunLock, RunStore};

@@ -1,11 +1,12 @@
 //! `reproduce`: re-execute a run from its stored spec and diff every metric.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::spec::ExperimentSpec;
+use crate::spec::{ExperimentSpec, RunId, PIPELINE_VERSION};
 
 use super::execute::{execute, ExecuteOptions, PreparedRun, Progress};
+use super::manifest::{check_folder, Manifest};
 use super::store::{read_manifest, read_metrics, RunStore};
 use super::RunsError;
 
@@ -54,12 +55,20 @@ pub struct ReproduceReport {
     pub max_abs: f64,
     /// Largest relative difference over all metrics.
     pub max_rel: f64,
-    /// Whether the spec, data and pipeline version still hash to the stored run ID.
-    pub run_id_matches: bool,
+    /// `PIPELINE_VERSION` of the build that made the stored run (metrics may legitimately
+    /// differ when it is not this build's).
+    pub stored_pipeline_version: String,
+    /// Whether every file of the folder was checked against the manifest's checksums (false
+    /// for folders made before the manifest listed them).
+    pub artefacts_verified: bool,
 }
 
 /// Re-executes the run `query` names (folder or ID prefix) and compares every metric, exactly
 /// when `tolerance` is 0, else within that relative difference.
+///
+/// Before any work the folder is checked: every file against the manifest's checksums, and the
+/// stored spec against the run ID; a mismatch is [`RunsError::Tampered`]. A changed dataset is
+/// [`RunsError::DatasetChanged`].
 pub fn reproduce(
     store: &RunStore,
     query: &str,
@@ -69,10 +78,25 @@ pub fn reproduce(
 ) -> Result<ReproduceReport, RunsError> {
     let folder = store.find(query)?;
     let manifest = read_manifest(&folder)?;
+    let artefacts_verified = verify_folder(&folder, &manifest)?;
     let stored_metrics = read_metrics(&folder)?;
     let spec_path = folder.join("spec.json");
     let spec_text = std::fs::read_to_string(&spec_path).map_err(|e| RunsError::io(&spec_path, e))?;
     let spec: ExperimentSpec = serde_json::from_str(&spec_text).map_err(|e| RunsError::io(&spec_path, e))?;
+    // The stored spec must be the one the run ID was computed from (under the pipeline version
+    // that made it): otherwise the folder was edited, or names a run it is not.
+    let stored_id =
+        RunId::compute_for_pipeline(&spec.hashed_json(), &manifest.dataset.fingerprint, &manifest.pipeline_version);
+    if stored_id.0 != manifest.run_id {
+        return Err(RunsError::Tampered {
+            folder,
+            reason: format!(
+                "spec.json and the dataset fingerprint hash to run {}, but the manifest says {}",
+                stored_id.short(),
+                RunId(manifest.run_id.clone()).short()
+            ),
+        });
+    }
     let prepared = PreparedRun::prepare(spec)?;
     if prepared.dataset.fingerprint != manifest.dataset.fingerprint {
         return Err(RunsError::DatasetChanged {
@@ -84,7 +108,24 @@ pub fn reproduce(
     let scratch = tempfile::tempdir().map_err(|e| RunsError::io(&std::env::temp_dir(), e))?;
     execute(&prepared, scratch.path(), options, progress)?;
     let reproduced = read_metrics(scratch.path())?;
-    Ok(compare_metrics(folder, &stored_metrics, &reproduced, tolerance, prepared.run_id.0 == manifest.run_id))
+    let mut report = compare_metrics(folder, &stored_metrics, &reproduced, tolerance);
+    report.stored_pipeline_version = manifest.pipeline_version;
+    report.artefacts_verified = artefacts_verified;
+    Ok(report)
+}
+
+/// Checks every file of a run folder against the manifest's checksum list; false when the
+/// folder predates the list (schema 1) and so cannot be checked.
+fn verify_folder(folder: &Path, manifest: &Manifest) -> Result<bool, RunsError> {
+    if manifest.files.is_empty() {
+        return Ok(false);
+    }
+    let check = check_folder(folder, manifest, true).map_err(|e| RunsError::io(folder, e))?;
+    if check.is_intact() {
+        Ok(true)
+    } else {
+        Err(RunsError::Tampered { folder: folder.to_path_buf(), reason: check.describe() })
+    }
 }
 
 fn compare_metrics(
@@ -92,7 +133,6 @@ fn compare_metrics(
     stored: &BTreeMap<String, f64>,
     reproduced: &BTreeMap<String, f64>,
     tolerance: f64,
-    run_id_matches: bool,
 ) -> ReproduceReport {
     let keys: std::collections::BTreeSet<&String> = stored.keys().chain(reproduced.keys()).collect();
     let mut differences = Vec::new();
@@ -110,7 +150,15 @@ fn compare_metrics(
             differences.push(diff);
         }
     }
-    ReproduceReport { folder, n_metrics: keys.len(), differences, max_abs, max_rel, run_id_matches }
+    ReproduceReport {
+        folder,
+        n_metrics: keys.len(),
+        differences,
+        max_abs,
+        max_rel,
+        stored_pipeline_version: PIPELINE_VERSION.into(),
+        artefacts_verified: false,
+    }
 }
 
 #[cfg(test)]
@@ -124,7 +172,7 @@ mod tests {
     #[test]
     fn identical_metrics_have_no_differences() {
         let m = map(&[("a", 1.0), ("b", 0.5)]);
-        let r = compare_metrics(PathBuf::new(), &m, &m, 0.0, true);
+        let r = compare_metrics(PathBuf::new(), &m, &m, 0.0);
         assert!(r.differences.is_empty());
         assert_eq!((r.n_metrics, r.max_abs, r.max_rel), (2, 0.0, 0.0));
     }
@@ -133,15 +181,15 @@ mod tests {
     fn exact_comparison_flags_any_change_and_tolerance_relaxes_it() {
         let a = map(&[("a", 1.0), ("b", 0.5)]);
         let b = map(&[("a", 1.0 + 1e-12), ("b", 0.5)]);
-        assert_eq!(compare_metrics(PathBuf::new(), &a, &b, 0.0, true).differences.len(), 1);
-        assert!(compare_metrics(PathBuf::new(), &a, &b, 1e-9, true).differences.is_empty());
+        assert_eq!(compare_metrics(PathBuf::new(), &a, &b, 0.0).differences.len(), 1);
+        assert!(compare_metrics(PathBuf::new(), &a, &b, 1e-9).differences.is_empty());
     }
 
     #[test]
     fn a_missing_metric_always_differs() {
         let a = map(&[("a", 1.0)]);
         let b = map(&[("a", 1.0), ("new", 2.0)]);
-        let r = compare_metrics(PathBuf::new(), &a, &b, 0.5, true);
+        let r = compare_metrics(PathBuf::new(), &a, &b, 0.5);
         assert_eq!(r.differences.len(), 1);
         assert_eq!(r.differences[0].key, "new");
         assert!(r.max_abs.is_infinite());

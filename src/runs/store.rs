@@ -7,12 +7,13 @@
 //! added, entries whose folder is gone are dropped.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::manifest::Manifest;
+use crate::atomic::FileLock;
+
+use super::manifest::{check_folder, Manifest};
 use super::RunsError;
 
 /// Name of the index file in the store root.
@@ -44,7 +45,7 @@ pub struct IndexEntry {
 /// An exclusive lock on one run ID, released on drop.
 #[derive(Debug)]
 pub struct RunLock {
-    _file: File,
+    _lock: FileLock,
 }
 
 impl RunStore {
@@ -72,11 +73,34 @@ impl RunStore {
         format!("{name}-{}", &run_id[..12.min(run_id.len())])
     }
 
-    /// The complete folder of a run ID, if one exists (the first, not `--force` re-runs).
-    #[must_use]
-    pub fn existing(&self, name: &str, run_id: &str) -> Option<PathBuf> {
-        let folder = self.root.join(Self::folder_name(name, run_id));
-        read_manifest(&folder).ok().filter(|m| m.status == "complete" && m.run_id == run_id).map(|_| folder)
+    /// The complete folder of a run ID: `<name>-<id12>` or one of its `--force` re-runs
+    /// (`-r2`, `-r3` ...), the first that is complete and has every file its manifest lists.
+    ///
+    /// None when no folder of the ID exists. When folders exist but none is complete, the
+    /// base folder is reported ([`RunsError::Incomplete`]) rather than computed beside again
+    /// and again.
+    pub fn complete_folder(&self, name: &str, run_id: &str) -> Result<Option<PathBuf>, RunsError> {
+        let base = Self::folder_name(name, run_id);
+        let mut first_damaged: Option<(PathBuf, String)> = None;
+        for n in 1.. {
+            let folder = if n == 1 { self.root.join(&base) } else { self.root.join(format!("{base}-r{n}")) };
+            if !folder.exists() {
+                if n == 1 {
+                    continue; // a re-run may remain after the first folder was removed
+                }
+                break;
+            }
+            match completeness(&folder, run_id) {
+                Ok(()) => return Ok(Some(folder)),
+                Err(reason) => {
+                    first_damaged.get_or_insert((folder, reason));
+                }
+            }
+        }
+        match first_damaged {
+            None => Ok(None),
+            Some((folder, reason)) => Err(RunsError::Incomplete { folder, reason }),
+        }
     }
 
     /// A folder name for a new run of `run_id` that does not exist yet.
@@ -93,26 +117,16 @@ impl RunStore {
     }
 
     /// Takes the lock of `run_id`, waiting for another process that holds it.
-    /// `on_wait` is called once if the lock is busy.
+    /// `on_wait` is called once if the lock is busy. The lock file is removed on release.
     pub fn lock(&self, run_id: &str, on_wait: impl FnOnce()) -> Result<RunLock, RunsError> {
-        let dir = self.root.join(".locks");
-        std::fs::create_dir_all(&dir).map_err(|e| RunsError::io(&dir, e))?;
-        let path = dir.join(format!("{run_id}.lock"));
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| RunsError::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                on_wait();
-                file.lock().map_err(|e| RunsError::io(&path, e))?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(RunsError::io(&path, e)),
-        }
-        Ok(RunLock { _file: file })
+        let path = self.locks_dir().join(format!("{run_id}.lock"));
+        FileLock::acquire(&path, on_wait).map(|lock| RunLock { _lock: lock }).map_err(|e| RunsError::io(&path, e))
+    }
+
+    /// Where lock files live.
+    #[must_use]
+    pub fn locks_dir(&self) -> PathBuf {
+        self.root.join(".locks")
     }
 
     /// Every complete run, from the index (refreshed against the folders), sorted by folder.
@@ -201,6 +215,33 @@ impl RunStore {
     }
 }
 
+/// Why `folder` is not a complete run (of whatever ID its manifest names), if it is not.
+pub(super) fn completeness_of(folder: &Path) -> Result<(), String> {
+    let manifest = read_manifest(folder).map_err(|_| "manifest.json is missing or unreadable".to_string())?;
+    completeness(folder, &manifest.run_id)
+}
+
+/// Why `folder` is not a complete run of `run_id`, if it is not (a cheap check: the manifest,
+/// and that every file it lists exists with its recorded size).
+fn completeness(folder: &Path, run_id: &str) -> Result<(), String> {
+    if !folder.join("manifest.json").is_file() {
+        return Err("manifest.json is missing".into());
+    }
+    let manifest = read_manifest(folder).map_err(|e| e.to_string())?;
+    if manifest.status != "complete" {
+        return Err(format!("its status is {:?}", manifest.status));
+    }
+    if manifest.run_id != run_id {
+        return Err(format!("its manifest is of run {}", manifest.run_id));
+    }
+    let check = check_folder(folder, &manifest, false).map_err(|e| e.to_string())?;
+    if check.is_intact() {
+        Ok(())
+    } else {
+        Err(check.describe())
+    }
+}
+
 /// Reads a run folder's manifest.
 pub fn read_manifest(folder: &Path) -> Result<Manifest, RunsError> {
     let path = folder.join("manifest.json");
@@ -240,10 +281,5 @@ fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
 
 /// Writes a file through a temporary sibling and a rename.
 pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunsError> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder).map_err(|e| RunsError::io(folder, e))?;
-    let temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(folder).map_err(|e| RunsError::io(path, e))?;
-    std::fs::write(temp.path(), bytes).map_err(|e| RunsError::io(path, e))?;
-    temp.persist(path).map_err(|e| RunsError::io(path, e.error))?;
-    Ok(())
+    crate::atomic::write_file(path, bytes).map_err(|e| RunsError::io(path, e))
 }

@@ -23,7 +23,7 @@ pub use error::SpecError;
 pub use seed::Seed;
 pub use study::{
     AffinityName, AgglomerativeSettings, BootstrapSpec, ClusterModel, CompareSpec, ConsensusMethod, ConsensusSpec,
-    GridEvaluate, GridSpec, HoldoutRule, KChoice, KMeansInit, KMeansSettings, KRange, KSweepSpec, KmeansGrid,
+    GridEvaluate, GridSpec, HoldoutRule, KChoice, KDemand, KMeansInit, KMeansSettings, KRange, KSweepSpec, KmeansGrid,
     LinkageName, ModelSettings, NamedK, PcaSpec, RepeatSpec, SpectralSettings, SplitName, StudySpec,
 };
 
@@ -32,7 +32,7 @@ use crate::corpus::to_hex;
 use crate::features::FeatureParams;
 
 /// Bumped whenever numeric behaviour changes (CHANGELOG.md says why); part of every run ID.
-pub const PIPELINE_VERSION: &str = "1";
+pub const PIPELINE_VERSION: &str = "2";
 
 /// Domain separator of the run-ID hash.
 const RUN_ID_PREFIX: &str = "vlogmood-run-v1\n";
@@ -155,7 +155,8 @@ impl ExperimentSpec {
         let path =
             if path.extension().is_none() && !path.is_file() { path.with_extension("toml") } else { path.into() };
         let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io { path: path.clone(), source })?;
-        let spec = Self::parse(&path, &text)?;
+        let mut spec = Self::parse(&path, &text)?;
+        spec.normalise_paths();
         spec.validate()?;
         Ok((spec, path))
     }
@@ -218,11 +219,45 @@ impl ExperimentSpec {
         Ok(())
     }
 
-    /// The canonical JSON of this (resolved) spec: what is hashed and stored as `spec.json`.
+    /// Every `labels.csv` column the spec reads, with the field that names it.
+    #[must_use]
+    pub fn label_columns(&self) -> Vec<(&'static str, &str)> {
+        let single = [
+            ("split.group_by", self.split.group_by.as_deref()),
+            ("split.stratify_by", self.split.stratify_by.as_deref()),
+            ("features.scale_group_by", self.features.scale_group_by.as_deref()),
+        ];
+        let validation = self.validation.labels.iter().map(|c| ("validation.labels", Some(c.as_str())));
+        single.into_iter().chain(validation).filter_map(|(field, column)| Some((field, column?))).collect()
+    }
+
+    /// The canonical JSON of this (resolved) spec, stored as `spec.json`.
     #[must_use]
     pub fn canonical_json(&self) -> String {
         let value = serde_json::to_value(self).expect("a spec always serialises to JSON");
         canonical_json(&value)
+    }
+
+    /// The canonical JSON that the run ID hashes: [`Self::canonical_json`] without
+    /// `data.corpus`.
+    ///
+    /// Where the corpus lives is not what it is: the dataset fingerprint already identifies the
+    /// data (every file's relative path and bytes, and the labels), so `data/ravdess`,
+    /// `./data/ravdess/`, an absolute path or a copy elsewhere all give one run ID. The path is
+    /// kept in `spec.json` (so `reproduce` finds the data) and in the manifest.
+    #[must_use]
+    pub fn hashed_json(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("a spec always serialises to JSON");
+        if let Some(data) = value.get_mut("data").and_then(serde_json::Value::as_object_mut) {
+            data.remove("corpus");
+        }
+        canonical_json(&value)
+    }
+
+    /// Writes the corpus path without `.` components or a trailing `/`, so spellings of one
+    /// folder read the same in `spec.json` and the manifest.
+    pub fn normalise_paths(&mut self) {
+        self.data.corpus = normalise_path(&self.data.corpus);
     }
 }
 
@@ -232,17 +267,37 @@ impl ExperimentSpec {
 #[serde(transparent)]
 pub struct RunId(pub String);
 
+/// `path` without `.` components (and so without a trailing `/`); `..` is kept, since it
+/// cannot be removed without looking at the file system.
+#[must_use]
+pub fn normalise_path(path: &Path) -> PathBuf {
+    let normal: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    if normal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normal
+    }
+}
+
 impl RunId {
-    /// Hashes a canonical spec and a dataset fingerprint into a run ID.
+    /// Hashes a spec's [`ExperimentSpec::hashed_json`] and a dataset fingerprint into a run ID
+    /// under this build's [`PIPELINE_VERSION`].
     #[must_use]
-    pub fn compute(canonical_spec: &str, dataset_fingerprint: &str) -> Self {
+    pub fn compute(hashed_spec: &str, dataset_fingerprint: &str) -> Self {
+        Self::compute_for_pipeline(hashed_spec, dataset_fingerprint, PIPELINE_VERSION)
+    }
+
+    /// The run ID the same spec and data had under another pipeline version (to check a run
+    /// folder made by an older build).
+    #[must_use]
+    pub fn compute_for_pipeline(hashed_spec: &str, dataset_fingerprint: &str, pipeline_version: &str) -> Self {
         let mut hasher = Sha256::new();
         hasher.update(RUN_ID_PREFIX.as_bytes());
-        hasher.update(canonical_spec.as_bytes());
+        hasher.update(hashed_spec.as_bytes());
         hasher.update(b"\n");
         hasher.update(dataset_fingerprint.as_bytes());
         hasher.update(b"\n");
-        hasher.update(PIPELINE_VERSION.as_bytes());
+        hasher.update(pipeline_version.as_bytes());
         Self(to_hex(&hasher.finalize()))
     }
 

@@ -222,8 +222,24 @@ impl KRange {
     }
 }
 
+/// A number of clusters a study asks for (see [`StudySpec::k_demands`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KDemand {
+    /// The field, relative to the study (`k`, `k.to` ...).
+    pub field: &'static str,
+    /// Clusters asked for.
+    pub k: usize,
+    /// Rows the split must have.
+    pub min_rows: usize,
+    /// The split the model is fitted on.
+    pub split: SplitName,
+}
+
 /// A fixed k, or the k with the best silhouette in an earlier `k_sweep` study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Written as a whole number (`k = 4`) or `k = "best_from_sweep"`; anything else is refused
+/// with a message that says so (serde's untagged enums only say "did not match any variant").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum KChoice {
     /// This many clusters.
@@ -238,6 +254,44 @@ pub enum KChoice {
 pub enum NamedK {
     /// The best silhouette of the preceding `k_sweep` (the notebook's `optimal_clusters`).
     BestFromSweep,
+}
+
+impl<'de> Deserialize<'de> for KChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(KChoiceVisitor)
+    }
+}
+
+struct KChoiceVisitor;
+
+impl serde::de::Visitor<'_> for KChoiceVisitor {
+    type Value = KChoice;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number of clusters ≥ 2 (e.g. k = 4) or \"best_from_sweep\"")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<KChoice, E> {
+        usize::try_from(v).map(KChoice::Fixed).map_err(|_| E::custom(format!("k = {v} is far too large")))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<KChoice, E> {
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => {
+                Err(E::custom(format!("k = {v}: k is a number of clusters ≥ 2 (e.g. k = 4) or \"best_from_sweep\"")))
+            }
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<KChoice, E> {
+        match v {
+            "best_from_sweep" => Ok(KChoice::Named(NamedK::BestFromSweep)),
+            other => Err(E::custom(format!(
+                "k = {other:?}: k is a number of clusters ≥ 2 (e.g. k = 4) or \"best_from_sweep\""
+            ))),
+        }
+    }
 }
 
 impl Default for KChoice {
@@ -636,6 +690,31 @@ impl StudySpec {
             Self::Consensus(_) => "consensus",
             Self::Compare(_) => "compare",
             Self::Pca(_) => "pca",
+        }
+    }
+
+    /// The cluster counts this study will fit, each with the spec field that asks for it, the
+    /// split it is fitted on and the rows that needs: what can be checked against the corpus
+    /// size before any work.
+    #[must_use]
+    pub fn k_demands(&self) -> Vec<KDemand> {
+        // A fitted model needs k < rows (silhouette needs k ≤ n − 1); a sweep skips the
+        // undefined silhouette of k = n, so it needs only k ≤ rows.
+        let fixed = |field, k: KChoice, split| match k {
+            KChoice::Fixed(k) => vec![KDemand { field, k, min_rows: k + 1, split }],
+            KChoice::Named(_) => Vec::new(),
+        };
+        match self {
+            Self::KSweep(s) => vec![
+                KDemand { field: "k.to", k: s.k.to, min_rows: s.k.to, split: s.on },
+                KDemand { field: "elbow_k.to", k: s.elbow_k.to, min_rows: s.elbow_k.to, split: s.on },
+            ],
+            Self::Grid(s) => fixed("k", s.k, s.fit_on),
+            Self::Repeat(RepeatSpec { k, on, .. })
+            | Self::Bootstrap(BootstrapSpec { k, on, .. })
+            | Self::Consensus(ConsensusSpec { k, on, .. })
+            | Self::Compare(CompareSpec { k, on, .. }) => fixed("k", *k, *on),
+            Self::Pca(_) => Vec::new(),
         }
     }
 

@@ -201,3 +201,22 @@ proptest! {
         prop_assert_eq!(parse(&text).canonical_json(), parse(&canonical).canonical_json());
     }
 }
+
+#[test]
+fn the_run_id_ignores_how_the_corpus_path_is_spelled() {
+    let spellings = ["data/ravdess", "./data/ravdess", "data/ravdess/", "/abs/copy/of/ravdess"];
+    let hashed: Vec<String> = spellings
+        .iter()
+        .map(|corpus| {
+            let mut spec = parse(&MINIMAL.replace("\"data/ravdess\"", &format!("{corpus:?}")));
+            spec.normalise_paths();
+            spec.hashed_json()
+        })
+        .collect();
+    assert!(hashed.iter().all(|h| h == &hashed[0]), "{hashed:?}");
+    assert!(!hashed[0].contains("ravdess"));
+    let mut spec = parse(&MINIMAL.replace("\"data/ravdess\"", "\"./data/ravdess/\""));
+    spec.normalise_paths();
+    assert_eq!(spec.data.corpus, std::path::PathBuf::from("data/ravdess"));
+    assert!(spec.canonical_json().contains("\"corpus\":\"data/ravdess\""));
+}

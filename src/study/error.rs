@@ -21,7 +21,7 @@ pub enum StudyError {
         study: String,
     },
     /// The study asks for more clusters than a split has rows.
-    #[error("{study}: k = {k} needs more than {n_rows} rows in the {split} split")]
+    #[error("{study}: k = {k} is too many clusters for the {n_rows} rows of the {split} split (k must be below the row count)")]
     KTooLarge {
         /// The study label.
         study: String,

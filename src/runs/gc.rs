@@ -1,0 +1,111 @@
+//! What killed or failed processes leave in a run store, found so `vlogmood gc` can remove it.
+//!
+//! Nothing here is ever part of a complete run: a half-written run folder under `.partial/`
+//! whose run lock nobody holds, a lock file nobody holds, a run folder without a complete
+//! manifest, and temporary files whose writer is dead.
+
+use std::path::{Path, PathBuf};
+
+use crate::atomic::{lock_is_free, remove_path, stale_in, FileLock};
+
+use super::store::RunStore;
+
+/// One thing `gc` would remove, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Garbage {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// Why it is garbage.
+    pub reason: String,
+    /// A lock file: removed only while holding it, so no process can be left holding a lock
+    /// on a file that no longer exists.
+    pub is_lock: bool,
+}
+
+impl Garbage {
+    fn new(path: PathBuf, reason: impl Into<String>) -> Self {
+        Self { path, reason: reason.into(), is_lock: false }
+    }
+
+    /// Removes it (a lock only if it is still free).
+    pub fn remove(&self) -> std::io::Result<()> {
+        if self.is_lock {
+            drop(FileLock::try_acquire(&self.path)?);
+            return Ok(());
+        }
+        match remove_path(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl RunStore {
+    /// Everything in the store that no process is writing and that is not a complete run.
+    #[must_use]
+    pub fn garbage(&self) -> Vec<Garbage> {
+        let mut found = Vec::new();
+        let partial_root = self.partial_dir();
+        for path in entries(&partial_root) {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let run_id = name.split('-').next().unwrap_or_default();
+            if !self.is_locked(run_id) {
+                found.push(Garbage::new(path, "half-written run; no process is writing it"));
+            }
+        }
+        for path in entries(&self.locks_dir()) {
+            if lock_is_free(&path).unwrap_or(false) {
+                found.push(Garbage { path, reason: "lock file no process holds".into(), is_lock: true });
+            }
+        }
+        for leftover in stale_in(self.root()) {
+            let reason = format!("temporary file of dead process {}", leftover.writer.pid);
+            found.push(Garbage::new(leftover.path, reason));
+        }
+        for path in entries(self.root()) {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name.starts_with('.') || !path.is_dir() {
+                continue;
+            }
+            if let Err(reason) = super::store::completeness_of(&path) {
+                found.push(Garbage::new(path, format!("incomplete run folder: {reason}")));
+            }
+        }
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        found
+    }
+
+    fn is_locked(&self, run_id: &str) -> bool {
+        let path = self.locks_dir().join(format!("{run_id}.lock"));
+        !lock_is_free(&path).unwrap_or(true)
+    }
+}
+
+/// Temporary files of dead writers anywhere under `folder` (e.g. an `ingest` output folder).
+#[must_use]
+pub fn stale_temporaries_under(folder: &Path) -> Vec<Garbage> {
+    let mut found = Vec::new();
+    let mut folders = vec![folder.to_path_buf()];
+    folders.extend(
+        walkdir::WalkDir::new(folder)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_dir())
+            .map(|e| e.path().to_path_buf()),
+    );
+    folders.dedup();
+    for dir in folders {
+        for leftover in stale_in(&dir) {
+            let reason = format!("temporary file of dead process {}", leftover.writer.pid);
+            found.push(Garbage::new(leftover.path, reason));
+        }
+    }
+    found
+}
+
+fn entries(folder: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(folder) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = read.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    paths
+}

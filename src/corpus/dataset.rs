@@ -109,14 +109,26 @@ pub fn hash_files(files: &[CorpusFile]) -> Vec<Result<String, CorpusError>> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
-    fn failed_inputs_change_the_fingerprint_and_are_listed() {
+    fn refused_names_are_failures_that_enter_the_fingerprint() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("a.wav"), b"x").expect("write");
-        let one = Dataset::load(dir.path(), &[]).expect("load");
-        assert_eq!((one.files.len(), one.failures.len()), (1, 0));
-        // A dangling name is skipped, but a directory named like media is not a file either.
-        std::fs::create_dir_all(dir.path().join("b.wav")).expect("mkdir");
-        assert_eq!(Dataset::load(dir.path(), &[]).expect("load").fingerprint, one.fingerprint);
+        let clean = Dataset::load(dir.path(), &[]).expect("load");
+        assert_eq!((clean.files.len(), clean.failures.len()), (1, 0));
+        std::fs::write(dir.path().join("b\nc.wav"), b"y").expect("write");
+        let odd = Dataset::load(dir.path(), &[]).expect("load");
+        assert_eq!((odd.files.len(), odd.failures.len()), (1, 1));
+        assert_ne!(odd.fingerprint, clean.fingerprint);
+        assert_eq!(odd.failed_names(), ["b\\nc.wav"]);
+        assert_eq!(odd.nothing_found(), None);
+    }
+
+    #[test]
+    fn a_folder_without_media_is_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("notes.txt"), b"x").expect("write");
+        let message = Dataset::load(dir.path(), &[]).expect("load").nothing_found().expect("nothing");
+        assert!(message.contains("no media files"), "{message}");
     }
 }

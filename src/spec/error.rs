@@ -14,6 +14,14 @@ pub enum SpecError {
         #[source]
         source: std::io::Error,
     },
+    /// A folder was named where a spec file is expected.
+    #[error("{path} is a folder; name one spec in it{}", list_specs(path, specs))]
+    IsAFolder {
+        /// The folder.
+        path: PathBuf,
+        /// Spec names found in it (file stems of its `.toml` files).
+        specs: Vec<String>,
+    },
     /// The TOML is malformed, has an unknown field or a value of the wrong type.
     #[error("{path}: {message}")]
     Parse {
@@ -30,6 +38,14 @@ pub enum SpecError {
         /// What is allowed.
         message: String,
     },
+}
+
+/// `", e.g. experiments/kmeans_grid (specs there: a, b)"`, or nothing when the folder has none.
+fn list_specs(path: &std::path::Path, specs: &[String]) -> String {
+    match specs.first() {
+        None => String::new(),
+        Some(first) => format!(", e.g. {} (specs there: {})", path.join(first).display(), specs.join(", ")),
+    }
 }
 
 impl SpecError {

@@ -152,6 +152,20 @@ impl ExperimentSpec {
 
     /// Reads, parses and validates `experiments/<name>.toml` (the `.toml` may be left off).
     pub fn load(path: &Path) -> Result<(Self, PathBuf), SpecError> {
+        if path.is_dir() {
+            let mut specs: Vec<String> = std::fs::read_dir(path)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            specs.sort();
+            return Err(SpecError::IsAFolder { path: path.to_path_buf(), specs });
+        }
         let path =
             if path.extension().is_none() && !path.is_file() { path.with_extension("toml") } else { path.into() };
         let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io { path: path.clone(), source })?;

@@ -21,12 +21,14 @@ pub enum StudyError {
         study: String,
     },
     /// The study asks for more clusters than a split has rows.
-    #[error("{study}: k = {k} is too many clusters for the {n_rows} rows of the {split} split (k must be below the row count)")]
+    #[error("{study}: k = {k} needs {needed} rows in the {split} split, which has {n_rows}")]
     KTooLarge {
         /// The study label.
         study: String,
         /// Requested clusters.
         k: usize,
+        /// Rows the fit needs.
+        needed: usize,
         /// Rows available.
         n_rows: usize,
         /// The split.

@@ -12,7 +12,7 @@ use crate::spec::{GridEvaluate, GridSpec, KMeansSettings, KSweepSpec, Seed};
 use super::internal::InternalMetrics;
 use super::output::{Assignment, Column, Figure, StudyOutput, SummaryRow, Table};
 use super::validation::{agreements, insert_agreements};
-use super::{check_k, resolve_k, rows_of, StudyData, StudyError};
+use super::{check_k, check_rows, resolve_k, rows_of, StudyData, StudyError};
 
 const MODEL: &str = "kmeans";
 
@@ -41,7 +41,9 @@ pub(super) fn k_sweep(
     let mut ks: Vec<usize> = spec.k.values().chain(spec.elbow_k.values()).collect();
     ks.sort_unstable();
     ks.dedup();
-    check_k(study, *ks.last().expect("validated ranges are non-empty"), x.nrows() + 1, spec.on)?;
+    // The sweep skips the undefined silhouette of k = n, so it needs only k ≤ n rows.
+    let k_max = *ks.last().expect("validated ranges are non-empty");
+    check_rows(study, k_max, k_max, x.nrows(), spec.on)?;
     let fits: Vec<(usize, KMeansModel, Vec<usize>, InternalMetrics)> = ks
         .par_iter()
         .map(|&k| {

@@ -108,8 +108,13 @@ fn k_and_rows<'a>(
 
 /// Fitting k clusters needs more than k rows (silhouette needs k ≤ n − 1).
 fn check_k(study: &str, k: usize, n_rows: usize, split: SplitName) -> Result<(), StudyError> {
-    if k >= n_rows {
-        return Err(StudyError::KTooLarge { study: study.into(), k, n_rows, split: split.as_str() });
+    check_rows(study, k, k + 1, n_rows, split)
+}
+
+/// A fit of k clusters that needs `needed` rows, where `n_rows` are available.
+fn check_rows(study: &str, k: usize, needed: usize, n_rows: usize, split: SplitName) -> Result<(), StudyError> {
+    if needed > n_rows {
+        return Err(StudyError::KTooLarge { study: study.into(), k, needed, n_rows, split: split.as_str() });
     }
     Ok(())
 }

@@ -89,13 +89,23 @@ pub fn hostname() -> String {
 /// A temporary file beside `path`, named `.<name>-<pid>@<host>~<random>.partial`, created with
 /// mode 0666 before the umask (tempfile's own default is 0600).
 fn temp_file_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
+    with_temp_builder(path, 0o666, |builder, folder| builder.tempfile_in(folder))
+}
+
+/// Runs `make` with a tempfile builder set up for a temporary beside `path` (name, suffix,
+/// `mode` before the umask) and the folder to create it in (created first).
+fn with_temp_builder<T>(
+    path: &Path,
+    mode: u32,
+    make: impl FnOnce(&tempfile::Builder<'_, '_>, &Path) -> io::Result<T>,
+) -> io::Result<T> {
     let folder = parent_of(path);
     std::fs::create_dir_all(folder)?;
     let prefix = temp_prefix(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".partial");
-    set_mode(&mut builder, 0o666);
-    builder.tempfile_in(folder)
+    set_mode(&mut builder, mode);
+    make(&builder, folder)
 }
 
 /// `.<name>-<pid>@<host>~`: the start of every temporary's name made for `path`.
@@ -141,13 +151,7 @@ pub fn write_file_with(path: &Path, write: impl FnOnce(&mut File) -> io::Result<
 /// to be filled and then moved into place with [`replace_folder`]. It is *not* removed on drop:
 /// the caller removes it on failure (a kill leaves it for [`remove_stale_in`]).
 pub fn temp_folder_beside(path: &Path) -> io::Result<PathBuf> {
-    let folder = parent_of(path);
-    std::fs::create_dir_all(folder)?;
-    let prefix = temp_prefix(path);
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".partial");
-    set_mode(&mut builder, 0o777);
-    Ok(builder.tempdir_in(folder)?.keep())
+    with_temp_builder(path, 0o777, |builder, folder| Ok(builder.tempdir_in(folder)?.keep()))
 }
 
 /// Moves the finished folder `from` to `to`, replacing a folder already there: the old one is

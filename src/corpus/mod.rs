@@ -40,15 +40,16 @@ pub struct Failure {
     pub reason: String,
 }
 
-/// Writes `failures.csv` (`file,reason`; header only when nothing failed).
+/// Writes `failures.csv` (`file,reason`; header only when nothing failed), atomically.
 pub fn write_failures_csv(path: &Path, failures: &[Failure]) -> Result<(), CorpusError> {
     let io = |e: std::io::Error| CorpusError::Io { path: path.to_path_buf(), source: e };
-    let mut writer = csv::Writer::from_path(path).map_err(|e| io(e.into()))?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(["file", "reason"]).map_err(|e| io(e.into()))?;
     for failure in failures {
         writer.write_record([&failure.file, &failure.reason]).map_err(|e| io(e.into()))?;
     }
-    writer.flush().map_err(io)
+    let bytes = writer.into_inner().map_err(|e| io(e.into_error()))?;
+    crate::atomic::write_file(path, &bytes).map_err(io)
 }
 
 /// A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline — file names can.

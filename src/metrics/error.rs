@@ -89,6 +89,17 @@ pub enum MetricsError {
         /// Number of centroid rows.
         n_centroids: usize,
     },
+    /// A neighbourhood size outside `1 ≤ n_neighbors < n_samples / 2` (scikit-learn's rule for
+    /// trustworthiness).
+    #[error("{metric} needs 1 ≤ n_neighbors < n_samples / 2, got {n_neighbors} for {n_samples} samples")]
+    InvalidNeighbours {
+        /// The metric that was asked for.
+        metric: &'static str,
+        /// Neighbours asked for.
+        n_neighbors: usize,
+        /// Number of samples.
+        n_samples: usize,
+    },
     /// Binary ROC AUC needs exactly two classes in `y_true`.
     #[error("roc_auc_score needs exactly 2 classes in y_true, got {n_classes}")]
     NotBinary {

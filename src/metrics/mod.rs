@@ -25,6 +25,7 @@ mod clustering;
 mod comparison;
 mod error;
 mod input;
+mod projection;
 
 pub use classification::{accuracy, confusion_matrix, f1_score, roc_auc_score, Average, ConfusionMatrix};
 pub use clustering::{
@@ -32,3 +33,4 @@ pub use clustering::{
 };
 pub use comparison::{adjusted_rand_score, normalized_mutual_info_score};
 pub use error::MetricsError;
+pub use projection::trustworthiness;

@@ -60,6 +60,12 @@ pub(crate) struct StreamSummary {
     pub n_frames: u64,
 }
 
+/// Sees a track's declared length before decoding starts; an error refuses the file.
+pub(crate) type HeaderCheck<'a> = dyn FnMut(&TrackHeader) -> Result<(), AudioError> + 'a;
+
+/// Takes `(sample_rate_hz, mono)` for each decoded packet; an error stops decoding.
+pub(crate) type SampleSink<'a> = dyn FnMut(u32, &[f32]) -> Result<(), AudioError> + 'a;
+
 /// Decodes the first audio track of a media file held in memory.
 ///
 /// `path` is used for the error messages and as an extension hint for the container probe.
@@ -100,8 +106,8 @@ pub(crate) fn decode_stream(
     path: &Path,
     source: Box<dyn MediaSource>,
     edit: Option<mp4::AudioEdit>,
-    on_header: &mut dyn FnMut(&TrackHeader) -> Result<(), AudioError>,
-    on_samples: &mut dyn FnMut(u32, &[f32]) -> Result<(), AudioError>,
+    on_header: &mut HeaderCheck<'_>,
+    on_samples: &mut SampleSink<'_>,
 ) -> Result<StreamSummary, AudioError> {
     // AssertUnwindSafe: after a panic nothing decoded is used (the error is returned), and the
     // callbacks' state belongs to this one file, which the caller then drops as failed.
@@ -122,8 +128,8 @@ fn decode_stream_inner(
     path: &Path,
     source: Box<dyn MediaSource>,
     edit: Option<mp4::AudioEdit>,
-    on_header: &mut dyn FnMut(&TrackHeader) -> Result<(), AudioError>,
-    on_samples: &mut dyn FnMut(u32, &[f32]) -> Result<(), AudioError>,
+    on_header: &mut HeaderCheck<'_>,
+    on_samples: &mut SampleSink<'_>,
 ) -> Result<StreamSummary, AudioError> {
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {

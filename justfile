@@ -51,3 +51,7 @@ bench-features:
 bench-run:
     cargo build --release
     scripts/bench_run.sh
+
+# Fuzz the decoders with mutated fixture files for FUZZ_SECONDS (default 120); crashes go to target/fuzz-crashes/.
+fuzz:
+    cargo test --release --locked --test decode_fuzz -- --ignored --nocapture

@@ -15,7 +15,7 @@ use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 
 use super::error::AudioError;
@@ -40,19 +40,102 @@ impl DecodedAudio {
     }
 }
 
+/// What a track declares before its first packet is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TrackHeader {
+    /// Frames the container declares (None when it does not say, as for some MP3 and Ogg).
+    pub declared_frames: Option<u64>,
+    /// The declared sample rate in Hz, if any.
+    pub sample_rate_hz: Option<u32>,
+}
+
+/// What decoding a whole stream found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StreamSummary {
+    /// The track's sample rate in Hz.
+    pub sample_rate_hz: u32,
+    /// How many channels the track had before mixdown (of its last packet).
+    pub n_channels: usize,
+    /// Mono frames handed to the sample callback (after the AAC priming skip).
+    pub n_frames: u64,
+}
+
+/// Sees a track's declared length before decoding starts; an error refuses the file.
+pub(crate) type HeaderCheck<'a> = dyn FnMut(&TrackHeader) -> Result<(), AudioError> + 'a;
+
+/// Takes `(sample_rate_hz, mono)` for each decoded packet; an error stops decoding.
+pub(crate) type SampleSink<'a> = dyn FnMut(u32, &[f32]) -> Result<(), AudioError> + 'a;
+
 /// Decodes the first audio track of a media file held in memory.
 ///
 /// `path` is used for the error messages and as an extension hint for the container probe.
+/// Holds the whole mono signal; [`decode_stream`] hands it over packet by packet instead.
 pub fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<DecodedAudio, AudioError> {
     if bytes.is_empty() {
         return Err(AudioError::Empty { path: path.to_path_buf() });
     }
     let edit = mp4::audio_edit(&bytes);
+    let mut samples: Vec<f32> = Vec::new();
+    let summary = decode_stream(path, Box::new(Cursor::new(bytes)), edit, &mut |_| Ok(()), &mut |_, chunk| {
+        samples.try_reserve(chunk.len()).map_err(|_| AudioError::OutOfMemory {
+            path: path.to_path_buf(),
+            what: "the decoded signal",
+            bytes: (samples.len() as u64 + chunk.len() as u64) * 4,
+        })?;
+        samples.extend_from_slice(chunk);
+        Ok(())
+    })?;
+    Ok(DecodedAudio { samples, sample_rate_hz: summary.sample_rate_hz, n_channels: summary.n_channels })
+}
+
+/// Decodes the first audio track of `source`, handing mono samples to `on_samples` packet by
+/// packet, so the signal is never held whole here.
+///
+/// `on_header` sees what the track declares before any packet is decoded (a chance to refuse
+/// a file too long for memory); `on_samples` gets `(sample_rate_hz, mono)` for each decoded
+/// packet, after the AAC priming skip of `edit` (see [`mp4`]). An error from either callback
+/// stops decoding and is returned. The checks of a whole-file decode all hold: NaN/Inf samples
+/// are rejected with their index, damaged packets are skipped, a stream shorter than its
+/// declared frame count is an error, and so is one that yields no samples. Differs from
+/// collecting everything first: a sample rate that changes mid-stream is an error
+/// ([`AudioError::RateChange`]) where it used to relabel the whole signal with the last rate.
+///
+/// A panic inside symphonia (or a callback) becomes [`AudioError::DecoderPanic`]: one broken
+/// file must not take a batch down, and the partial output is discarded with the error.
+pub(crate) fn decode_stream(
+    path: &Path,
+    source: Box<dyn MediaSource>,
+    edit: Option<mp4::AudioEdit>,
+    on_header: &mut HeaderCheck<'_>,
+    on_samples: &mut SampleSink<'_>,
+) -> Result<StreamSummary, AudioError> {
+    // AssertUnwindSafe: after a panic nothing decoded is used (the error is returned), and the
+    // callbacks' state belongs to this one file, which the caller then drops as failed.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_stream_inner(path, source, edit, on_header, on_samples)
+    }))
+    .unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic without a message".into());
+        Err(AudioError::DecoderPanic { path: path.to_path_buf(), message })
+    })
+}
+
+fn decode_stream_inner(
+    path: &Path,
+    source: Box<dyn MediaSource>,
+    edit: Option<mp4::AudioEdit>,
+    on_header: &mut HeaderCheck<'_>,
+    on_samples: &mut SampleSink<'_>,
+) -> Result<StreamSummary, AudioError> {
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(&ext.to_ascii_lowercase());
     }
-    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes)), MediaSourceStreamOptions::default());
+    let source = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
     let mut format = symphonia::default::get_probe()
         .probe(&hint, source, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| AudioError::UnknownFormat { path: path.to_path_buf(), reason: e.to_string() })?;
@@ -70,12 +153,20 @@ pub fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<DecodedAudio, AudioEr
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| AudioError::UnsupportedCodec { path: path.to_path_buf(), reason: e.to_string() })?;
+    on_header(&TrackHeader { declared_frames, sample_rate_hz: params.sample_rate.filter(|&r| r > 0) })?;
 
+    // AAC carries encoder priming at the start; ffmpeg and librosa drop it (per the MP4 edit
+    // list, or 1024 frames by convention when there is none) and keep the rest, including the
+    // padded last frame. symphonia does neither, so it is done here, as the samples stream by.
+    let mut n_skip = mp4_skip(is_aac, edit);
     let mut mono: Vec<f32> = Vec::new();
     let mut planes: Vec<Vec<f32>> = Vec::new();
-    let mut sample_rate_hz = params.sample_rate.unwrap_or(0);
+    let mut stream_rate_hz: Option<u32> = None;
     let mut n_channels = params.channels.as_ref().map_or(0, |c| c.count());
+    let mut n_decoded = 0u64;
+    let mut n_kept = 0u64;
     let mut n_decode_errors = 0usize;
+    let mut rate_missing = false;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(packet)) => packet,
@@ -91,20 +182,45 @@ pub fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<DecodedAudio, AudioEr
         if packet.track_id != track_id {
             continue;
         }
-        match decoder.decode(&packet) {
+        let sample_rate_hz = match decoder.decode(&packet) {
             Ok(buffer) => {
-                sample_rate_hz = buffer.spec().rate();
                 n_channels = buffer.spec().channels().count();
                 buffer.copy_to_vecs_planar::<f32>(&mut planes);
-                append_mixdown(path, &planes, &mut mono)?;
+                mixdown(path, &planes, n_decoded, &mut mono)?;
+                buffer.spec().rate()
             }
             // A damaged packet is skipped, as ffmpeg and symphonia's own player do.
-            Err(SymphoniaError::DecodeError(_)) => n_decode_errors += 1,
+            Err(SymphoniaError::DecodeError(_)) => {
+                n_decode_errors += 1;
+                continue;
+            }
             Err(e) => return Err(corrupt_or_unsupported(path, e)),
+        };
+        n_decoded += mono.len() as u64;
+        let n_drop = n_skip.min(mono.len() as u64) as usize;
+        n_skip -= n_drop as u64;
+        let kept = &mono[n_drop..];
+        if kept.is_empty() {
+            continue;
         }
+        if sample_rate_hz == 0 {
+            // Reported at the end, after the other checks, in the order a whole-file decode
+            // reported them.
+            rate_missing = true;
+            continue;
+        }
+        match stream_rate_hz {
+            None => stream_rate_hz = Some(sample_rate_hz),
+            Some(first) if first != sample_rate_hz => {
+                return Err(AudioError::RateChange { path: path.to_path_buf(), from_hz: first, to_hz: sample_rate_hz })
+            }
+            Some(_) => {}
+        }
+        on_samples(sample_rate_hz, kept)?;
+        n_kept += kept.len() as u64;
     }
 
-    if mono.is_empty() {
+    if n_decoded == 0 {
         return Err(if n_decode_errors > 0 {
             AudioError::Corrupt {
                 path: path.to_path_buf(),
@@ -117,34 +233,40 @@ pub fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<DecodedAudio, AudioEr
     if let Some(declared) = declared_frames {
         // Frames the header promised but the file does not hold: the file was cut short.
         // (This is checked on the raw decode, before edit-list trimming.)
-        if (mono.len() as u64) < declared {
+        if n_decoded < declared {
             return Err(AudioError::Corrupt {
                 path: path.to_path_buf(),
-                reason: format!("header declares {declared} frames but only {} could be read (truncated)", mono.len()),
+                reason: format!("header declares {declared} frames but only {n_decoded} could be read (truncated)"),
             });
         }
     }
-    if is_aac {
-        // AAC carries encoder priming at the start; ffmpeg and librosa drop it (per the MP4 edit
-        // list, or 1024 frames by convention when there is none) and keep the rest, including
-        // the padded last frame. symphonia does neither, so it is done here.
-        let skip = edit.map_or(mp4::AAC_PRIMING_FRAMES, |e| e.skip_frames) as usize;
-        mono.drain(..skip.min(mono.len()));
-        if mono.is_empty() {
-            return Err(AudioError::NoSamples { path: path.to_path_buf() });
+    if is_aac && n_decoded <= mp4_skip(is_aac, edit) {
+        return Err(AudioError::NoSamples { path: path.to_path_buf() });
+    }
+    match stream_rate_hz {
+        Some(rate) if !rate_missing && n_kept > 0 => {
+            Ok(StreamSummary { sample_rate_hz: rate, n_channels, n_frames: n_kept })
         }
+        _ => Err(AudioError::Corrupt { path: path.to_path_buf(), reason: "no sample rate".into() }),
     }
-    if sample_rate_hz == 0 {
-        return Err(AudioError::Corrupt { path: path.to_path_buf(), reason: "no sample rate".into() });
-    }
-    Ok(DecodedAudio { samples: mono, sample_rate_hz, n_channels })
 }
 
-/// Averages the channels of one decoded packet into `mono`, rejecting NaN and infinities.
-fn append_mixdown(path: &Path, planes: &[Vec<f32>], mono: &mut Vec<f32>) -> Result<(), AudioError> {
+/// Frames the AAC priming skip drops (0 for other codecs).
+fn mp4_skip(is_aac: bool, edit: Option<mp4::AudioEdit>) -> u64 {
+    if is_aac {
+        edit.map_or(mp4::AAC_PRIMING_FRAMES, |e| e.skip_frames)
+    } else {
+        0
+    }
+}
+
+/// Averages the channels of one decoded packet into `mono` (cleared first), rejecting NaN and
+/// infinities; `offset` is the packet's first frame index in the stream, for the error.
+fn mixdown(path: &Path, planes: &[Vec<f32>], offset: u64, mono: &mut Vec<f32>) -> Result<(), AudioError> {
+    mono.clear();
     let Some(first) = planes.first() else { return Ok(()) };
     let n_channels = planes.len() as f32;
-    let offset = mono.len();
+    mono.reserve(first.len());
     for (i, &s0) in first.iter().enumerate() {
         // Summed in channel order then divided, as numpy's mean over the channel axis.
         let mut sum = s0;
@@ -153,7 +275,8 @@ fn append_mixdown(path: &Path, planes: &[Vec<f32>], mono: &mut Vec<f32>) -> Resu
         }
         if !sum.is_finite() {
             let value = planes.iter().map(|p| p[i]).find(|v| !v.is_finite()).unwrap_or(sum);
-            return Err(AudioError::NonFiniteSample { path: path.to_path_buf(), index: offset + i, value });
+            let index = usize::try_from(offset).unwrap_or(usize::MAX).saturating_add(i);
+            return Err(AudioError::NonFiniteSample { path: path.to_path_buf(), index, value });
         }
         mono.push(sum / n_channels);
     }

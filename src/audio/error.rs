@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::memory::{Bytes, Duration};
+
 /// Why a media file could not be decoded or preprocessed.
 ///
 /// Every variant names the file, so a batch can list failures without losing which input
@@ -86,6 +88,70 @@ pub enum AudioError {
         to_hz: u32,
         /// What libsoxr said.
         reason: String,
+    },
+    /// The sample rate changed in the middle of the stream (one resampler serves one rate).
+    #[error("{path}: the sample rate changes mid-stream ({from_hz} Hz -> {to_hz} Hz)")]
+    RateChange {
+        /// The input file.
+        path: PathBuf,
+        /// The rate of the stream's first samples.
+        from_hz: u32,
+        /// The new rate.
+        to_hz: u32,
+    },
+    /// A buffer for this file could not be allocated (the machine or the address-space limit
+    /// is out of room); the batch goes on without it.
+    #[error("{path}: needs {} for {what}; allocation failed", Bytes(*bytes))]
+    OutOfMemory {
+        /// The input file.
+        path: PathBuf,
+        /// What the buffer was for ("the resampled signal").
+        what: &'static str,
+        /// Size of the allocation that failed, in bytes.
+        bytes: u64,
+    },
+    /// The file's declared length needs more memory than one file may use.
+    #[error(
+        "{path}: {} of audio needs about {}; the budget per file is {} ({origin})",
+        Duration(*duration_s), Bytes(*need_bytes), Bytes(*budget_bytes)
+    )]
+    OverBudget {
+        /// The input file.
+        path: PathBuf,
+        /// Declared length in seconds.
+        duration_s: f64,
+        /// Estimated peak need in bytes.
+        need_bytes: u64,
+        /// The per-file budget in bytes.
+        budget_bytes: u64,
+        /// Where the budget came from.
+        origin: String,
+    },
+    /// Decoding was stopped because the signal outgrew the budget (the header did not declare
+    /// the length, or understated it).
+    #[error(
+        "{path}: stopped decoding after {} of audio, which already needs about {}; the budget per file is {} ({origin})",
+        Duration(*duration_s), Bytes(*need_bytes), Bytes(*budget_bytes)
+    )]
+    OverBudgetWhileDecoding {
+        /// The input file.
+        path: PathBuf,
+        /// Audio decoded so far, in seconds.
+        duration_s: f64,
+        /// Estimated peak need of what was decoded so far, in bytes.
+        need_bytes: u64,
+        /// The per-file budget in bytes.
+        budget_bytes: u64,
+        /// Where the budget came from.
+        origin: String,
+    },
+    /// The decoder panicked on this file's data (a bug in it, caught so the batch goes on).
+    #[error("{path}: the decoder crashed on this file ({message})")]
+    DecoderPanic {
+        /// The input file.
+        path: PathBuf,
+        /// The panic's message.
+        message: String,
     },
     /// Writing the processed WAV failed.
     #[error("{path}: cannot write processed audio: {reason}")]

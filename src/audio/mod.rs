@@ -9,18 +9,22 @@
 
 pub mod decode;
 mod error;
+pub mod memory;
 pub mod mp4;
 pub mod pcm16;
 pub mod resample;
 pub mod trim;
 
+use std::io::{Cursor, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use decode::TrackHeader;
 pub use decode::{decode_bytes, DecodedAudio};
 pub use error::{AudioError, PreprocessParamsError};
-pub use pcm16::{quantize_pcm16, write_pcm16_wav};
+pub use memory::{MemoryBudget, BUDGET_ENV};
+pub use pcm16::{from_pcm16, quantize_pcm16, to_pcm16, write_pcm16_wav};
 pub use trim::{trim_bounds, trim_silence, TrimBounds};
 
 /// File extensions (lower case) that are treated as media inputs; anything else is ignored.
@@ -84,38 +88,170 @@ impl ProcessedAudio {
     }
 }
 
+/// Bytes the audio stage itself holds per output sample at its peak: the resampled signal as
+/// f32, which is then trimmed and quantised in place (no second copy).
+pub const AUDIO_BYTES_PER_SAMPLE: u64 = 4;
+
+/// Memory a file needs whatever its length: decoder and resampler state, packet buffers,
+/// an MP4 `moov` box, and allocator slack.
+pub const FIXED_BYTES_PER_FILE: u64 = 64 << 20;
+
+/// The estimated peak memory of preprocessing `n_out` output samples, for a caller that then
+/// needs `downstream_bytes_per_sample` more per sample (the features stage), in bytes.
+#[must_use]
+pub fn estimated_peak_bytes(n_out: u64, downstream_bytes_per_sample: u64) -> u64 {
+    n_out
+        .saturating_mul(AUDIO_BYTES_PER_SAMPLE.saturating_add(downstream_bytes_per_sample))
+        .saturating_add(FIXED_BYTES_PER_FILE)
+}
+
 /// Decodes and preprocesses one media file held in memory (`path` names it in errors).
 ///
 /// Steps, as `ref_features.py`: decode → average channels → resample (soxr HQ) → trim
 /// (`top_db`) → PCM16 quantisation. Audio that is entirely zero is rejected: it has no
-/// non-silent part to analyse.
+/// non-silent part to analyse. Same result as [`preprocess_file`]; the memory budget is the
+/// default one ([`MemoryBudget::from_system`] over rayon's thread count).
 pub fn preprocess(path: &Path, bytes: Vec<u8>, params: &PreprocessParams) -> Result<ProcessedAudio, AudioError> {
-    let decoded = decode_bytes(path, bytes)?;
-    let resampled =
-        resample::resample(&decoded.samples, decoded.sample_rate_hz, params.sample_rate_hz).map_err(|reason| {
-            AudioError::Resample {
+    if bytes.is_empty() {
+        return Err(AudioError::Empty { path: path.to_path_buf() });
+    }
+    let edit = mp4::audio_edit(&bytes);
+    let budget = MemoryBudget::from_system(rayon::current_num_threads());
+    preprocess_source(path, Box::new(Cursor::new(bytes)), edit, params, &budget, 0)
+}
+
+/// Decodes and preprocesses one media file, streaming it from disk, within a memory budget.
+///
+/// Same steps and same samples, bit for bit, as [`preprocess`], but the file is read through
+/// a buffered stream and each decoded packet is mixed down and resampled at once, so neither
+/// the file nor its full-rate signal is ever held whole: the peak is the resampled signal
+/// (see [`estimated_peak_bytes`]). `downstream_bytes_per_sample` is what the caller will need
+/// per output sample afterwards (the features stage); it enters the budget check, which
+/// refuses a file whose declared length would not fit ([`AudioError::OverBudget`]) before
+/// decoding it, and stops one whose signal outgrows the budget while decoding
+/// ([`AudioError::OverBudgetWhileDecoding`]).
+pub fn preprocess_file(
+    path: &Path,
+    params: &PreprocessParams,
+    budget: &MemoryBudget,
+    downstream_bytes_per_sample: u64,
+) -> Result<ProcessedAudio, AudioError> {
+    let io_error = |source| AudioError::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    if file.metadata().map_err(io_error)?.len() == 0 {
+        return Err(AudioError::Empty { path: path.to_path_buf() });
+    }
+    let edit = mp4::audio_edit_from_reader(&mut file).map_err(io_error)?;
+    file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    preprocess_source(path, Box::new(file), edit, params, budget, downstream_bytes_per_sample)
+}
+
+/// The shared body of [`preprocess`] and [`preprocess_file`].
+fn preprocess_source(
+    path: &Path,
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    edit: Option<mp4::AudioEdit>,
+    params: &PreprocessParams,
+    budget: &MemoryBudget,
+    downstream_bytes_per_sample: u64,
+) -> Result<ProcessedAudio, AudioError> {
+    let to_hz = params.sample_rate_hz;
+    let oom = |bytes: u64| AudioError::OutOfMemory { path: path.to_path_buf(), what: "the resampled signal", bytes };
+    let need = |n_out: u64| estimated_peak_bytes(n_out, downstream_bytes_per_sample);
+    let mut out: Vec<f32> = Vec::new();
+    let mut resampler: Option<(u32, resample::StreamResampler)> = None;
+    let resample_error =
+        |from_hz: u32, reason: String| AudioError::Resample { path: path.to_path_buf(), from_hz, to_hz, reason };
+
+    // The declared length, in output samples, to reserve before the first chunk.
+    let declared_out = std::cell::Cell::new(0usize);
+    let mut on_header = |header: &TrackHeader| {
+        let (Some(frames), Some(from_hz)) = (header.declared_frames, header.sample_rate_hz) else {
+            return Ok(()); // Unknown length: checked as the signal grows.
+        };
+        let n_out = resample::resampled_len(frames, from_hz, to_hz);
+        if need(n_out) > budget.per_file_bytes {
+            return Err(AudioError::OverBudget {
                 path: path.to_path_buf(),
-                from_hz: decoded.sample_rate_hz,
-                to_hz: params.sample_rate_hz,
-                reason,
+                duration_s: frames as f64 / f64::from(from_hz),
+                need_bytes: need(n_out),
+                budget_bytes: budget.per_file_bytes,
+                origin: budget.origin.clone(),
+            });
+        }
+        declared_out.set(usize::try_from(n_out).map_err(|_| oom(n_out.saturating_mul(4)))?);
+        Ok(())
+    };
+    let append = |out: &mut Vec<f32>, chunk: &[f32]| -> Result<(), AudioError> {
+        if out.capacity() - out.len() < chunk.len() {
+            // Grow by an eighth at least: few reallocations, little overshoot past the need.
+            let extra = chunk.len().max(out.len() / 8);
+            let wanted = (out.len() + extra) as u64;
+            if need(wanted) > budget.per_file_bytes {
+                return Err(AudioError::OverBudgetWhileDecoding {
+                    path: path.to_path_buf(),
+                    duration_s: out.len() as f64 / f64::from(to_hz),
+                    need_bytes: need(wanted),
+                    budget_bytes: budget.per_file_bytes,
+                    origin: budget.origin.clone(),
+                });
             }
-        })?;
-    if resampled.iter().all(|&x| x == 0.0) {
+            out.try_reserve_exact(extra).map_err(|_| oom(wanted * 4))?;
+        }
+        out.extend_from_slice(chunk);
+        Ok(())
+    };
+    let mut on_samples = |from_hz: u32, chunk: &[f32]| {
+        if out.capacity() == 0 && declared_out.get() > 0 {
+            let n = declared_out.get();
+            out.try_reserve_exact(n).map_err(|_| oom(n as u64 * 4))?;
+        }
+        let r = match &mut resampler {
+            Some((_, r)) => r,
+            None => {
+                let r = resample::StreamResampler::new(from_hz, to_hz).map_err(|e| resample_error(from_hz, e))?;
+                &mut resampler.insert((from_hz, r)).1
+            }
+        };
+        let produced = r.process(chunk).map_err(|e| resample_error(from_hz, e))?;
+        append(&mut out, produced)
+    };
+    let summary = decode::decode_stream(path, source, edit, &mut on_header, &mut on_samples)?;
+    if let Some((from_hz, r)) = &mut resampler {
+        let from_hz = *from_hz;
+        let tail = r.finish().map_err(|e| resample_error(from_hz, e))?;
+        append(&mut out, tail)?;
+    }
+    drop(resampler);
+    // librosa's fix_length: cut or zero-pad libsoxr's output to ceil(len · to / from).
+    let n_out = resample::resampled_len(summary.n_frames, summary.sample_rate_hz, to_hz);
+    let n_out_usize = usize::try_from(n_out).map_err(|_| oom(n_out.saturating_mul(4)))?;
+    if n_out_usize > out.len() {
+        out.try_reserve_exact(n_out_usize - out.len()).map_err(|_| oom(n_out * 4))?;
+    }
+    out.resize(n_out_usize, 0.0);
+
+    if out.iter().all(|&x| x == 0.0) {
         return Err(AudioError::AllSilent { path: path.to_path_buf() });
     }
-    let trim = if params.trim {
-        trim_bounds(&resampled, params.trim_top_db)
-    } else {
-        TrimBounds { start: 0, end: resampled.len() }
-    };
-    let kept = &resampled[trim.start..trim.end];
-    let samples = if params.pcm16 { quantize_pcm16(kept) } else { kept.to_vec() };
+    let raw_duration_s = out.len() as f64 / f64::from(to_hz);
+    let trim =
+        if params.trim { trim_bounds(&out, params.trim_top_db) } else { TrimBounds { start: 0, end: out.len() } };
+    // Trimmed and quantised in place: a long file's signal exists once.
+    out.truncate(trim.end);
+    out.drain(..trim.start);
+    if params.pcm16 {
+        for x in &mut out {
+            *x = from_pcm16(to_pcm16(*x));
+        }
+    }
+    out.shrink_to_fit();
     Ok(ProcessedAudio {
-        samples,
-        sample_rate_hz: params.sample_rate_hz,
-        source_sample_rate_hz: decoded.sample_rate_hz,
-        source_channels: decoded.n_channels,
-        raw_duration_s: resampled.len() as f64 / f64::from(params.sample_rate_hz),
+        samples: out,
+        sample_rate_hz: to_hz,
+        source_sample_rate_hz: summary.sample_rate_hz,
+        source_channels: summary.n_channels,
+        raw_duration_s,
         trim,
     })
 }
@@ -123,10 +259,12 @@ pub fn preprocess(path: &Path, bytes: Vec<u8>, params: &PreprocessParams) -> Res
 /// Reads, preprocesses and writes one file as 16-bit WAV at `output`.
 ///
 /// The WAV is written to a temporary file beside `output` and renamed into place only when
-/// complete, so a failed or interrupted input never leaves a partial output behind.
+/// complete, so a failed or interrupted input never leaves a partial output behind. The input
+/// is streamed from disk ([`preprocess_file`]) within the default memory budget
+/// ([`MemoryBudget::from_system`] over rayon's thread count).
 pub fn ingest_file(input: &Path, output: &Path, params: &PreprocessParams) -> Result<ProcessedAudio, AudioError> {
-    let bytes = std::fs::read(input).map_err(|source| AudioError::Io { path: input.to_path_buf(), source })?;
-    let processed = preprocess(input, bytes, params)?;
+    let budget = MemoryBudget::from_system(rayon::current_num_threads());
+    let processed = preprocess_file(input, params, &budget, 0)?;
     let write = |file: &mut std::fs::File| {
         write_pcm16_wav(std::io::BufWriter::new(file), &processed.samples, processed.sample_rate_hz)
             .map_err(std::io::Error::other)
@@ -164,6 +302,82 @@ mod tests {
         for top_db in [0.0, -5.0, f64::NAN] {
             let p = PreprocessParams { trim_top_db: top_db, ..Default::default() };
             assert!(p.validate().is_err(), "{top_db}");
+        }
+    }
+
+    /// Writes `seconds` of a 22 050 Hz mono 16-bit tone; with `streaming`, the RIFF and data
+    /// chunk sizes are u32::MAX, which WAV writers use for "length unknown" (nothing declared).
+    fn tone_wav(dir: &Path, seconds: u32, streaming: bool) -> std::path::PathBuf {
+        let path = dir.join(if streaming { "streaming.wav" } else { "tone.wav" });
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 22_050,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(&path, spec).expect("create");
+        for i in 0..22_050 * seconds {
+            w.write_sample(((i as f32 * 0.06).sin() * 8000.0) as i16).expect("sample");
+        }
+        w.finalize().expect("finalize");
+        if streaming {
+            let mut bytes = std::fs::read(&path).expect("read");
+            bytes[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+            bytes[40..44].copy_from_slice(&u32::MAX.to_le_bytes());
+            std::fs::write(&path, bytes).expect("write");
+        }
+        path
+    }
+
+    fn budget(bytes: u64) -> MemoryBudget {
+        MemoryBudget { per_file_bytes: bytes, origin: "test".into() }
+    }
+
+    #[test]
+    fn a_file_whose_declared_length_is_over_budget_is_refused_up_front() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = tone_wav(dir.path(), 60, false);
+        let need = estimated_peak_bytes(60 * 22_050, 24);
+        let err = preprocess_file(&path, &PreprocessParams::default(), &budget(need - 1), 24).expect_err("over");
+        assert!(matches!(err, AudioError::OverBudget { need_bytes, .. } if need_bytes == need), "{err}");
+        assert!(
+            err.to_string().contains("1 min 0 s of audio needs about 104 MB; the budget per file is 104 MB (test)"),
+            "{err}"
+        );
+        let ok = preprocess_file(&path, &PreprocessParams::default(), &budget(need), 24).expect("fits");
+        assert_eq!(ok.raw_duration_s, 60.0);
+    }
+
+    #[test]
+    fn a_file_of_unknown_length_is_stopped_when_it_outgrows_the_budget() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = tone_wav(dir.path(), 60, true);
+        // Room for about 30 s: the header says nothing, so decoding starts and is then stopped.
+        let err =
+            preprocess_file(&path, &PreprocessParams::default(), &budget(estimated_peak_bytes(30 * 22_050, 24)), 24)
+                .expect_err("over");
+        assert!(
+            matches!(err, AudioError::OverBudgetWhileDecoding { duration_s, .. } if duration_s > 20.0 && duration_s <= 30.0),
+            "{err}"
+        );
+        assert!(err.to_string().contains("stopped decoding after"), "{err}");
+        // With room, decoding runs to the end of the file (where symphonia's reader of a WAV of
+        // unknown length hits end-of-file, which this decoder has always reported as cut short).
+        let err = preprocess_file(&path, &PreprocessParams::default(), &MemoryBudget::unlimited(), 24)
+            .expect_err("no declared end");
+        assert!(matches!(err, AudioError::Corrupt { .. }), "{err}");
+    }
+
+    #[test]
+    fn streaming_from_disk_gives_what_preprocess_of_bytes_gives() {
+        let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/good");
+        for name in ["speech_48000_s16.wav", "speech_44100_aac.m4a", "speech_video.mp4", "sub/speech_44100_mp3.mp3"] {
+            let path = good.join(name);
+            let bytes = std::fs::read(&path).expect("fixture");
+            let from_bytes = preprocess(&path, bytes, &PreprocessParams::default()).expect("bytes");
+            let from_file =
+                preprocess_file(&path, &PreprocessParams::default(), &MemoryBudget::unlimited(), 0).expect("file");
+            assert_eq!(from_bytes, from_file, "{name}");
         }
     }
 

@@ -5,6 +5,8 @@
 //! librosa, which decodes video through ffmpeg) skips them. This module reads just enough of the
 //! ISO-BMFF box tree (`moov/trak/{edts/elst, mdia/hdlr}`) to find that offset.
 
+use std::io::{Read, Seek, SeekFrom};
+
 /// ffmpeg's priming convention for AAC when a file carries no edit list.
 pub const AAC_PRIMING_FRAMES: u64 = 1024;
 
@@ -15,10 +17,66 @@ pub struct AudioEdit {
     pub skip_frames: u64,
 }
 
+/// Largest `moov` box [`audio_edit_from_reader`] reads. A 2-hour video's `moov` (sample
+/// tables) is a few MB; anything beyond this is not worth holding in memory for one offset.
+pub const MAX_MOOV_BYTES: u64 = 256 << 20;
+
 /// Reads the first audio track's edit list, if the bytes are an MP4/MOV file that has one.
 #[must_use]
 pub fn audio_edit(bytes: &[u8]) -> Option<AudioEdit> {
     let moov = boxes(bytes).find(|(kind, _)| kind == b"moov")?.1;
+    audio_edit_in_moov(moov)
+}
+
+/// As [`audio_edit`], reading only the top-level box headers and the `moov` box from `reader`
+/// (from its start) instead of the whole file. The reader's position is left anywhere.
+///
+/// Walks the same boxes as [`audio_edit`] and stops where it stops (a box whose size is
+/// smaller than its header or runs past the end of the file). A `moov` larger than
+/// [`MAX_MOOV_BYTES`] is treated as absent. I/O errors are returned.
+pub fn audio_edit_from_reader<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<AudioEdit>> {
+    let file_len = reader.seek(SeekFrom::End(0))?;
+    let mut offset = 0u64;
+    loop {
+        let mut header = [0u8; 16];
+        if file_len.saturating_sub(offset) < 8 {
+            return Ok(None);
+        }
+        reader.seek(SeekFrom::Start(offset))?;
+        reader.read_exact(&mut header[..8])?;
+        let kind: [u8; 4] = [header[4], header[5], header[6], header[7]];
+        let (size, header_len) = match be_u32(&header[0..4]) {
+            0 => (file_len - offset, 8),
+            1 => {
+                if file_len - offset < 16 {
+                    return Ok(None);
+                }
+                reader.read_exact(&mut header[8..16])?;
+                let mut large = [0u8; 8];
+                large.copy_from_slice(&header[8..16]);
+                (u64::from_be_bytes(large), 16)
+            }
+            n => (u64::from(n), 8),
+        };
+        if size < header_len || size > file_len - offset {
+            return Ok(None);
+        }
+        if &kind == b"moov" {
+            let body_len = size - header_len;
+            if body_len > MAX_MOOV_BYTES {
+                return Ok(None);
+            }
+            let mut body = Vec::new();
+            body.try_reserve_exact(body_len as usize).map_err(std::io::Error::other)?;
+            reader.take(body_len).read_to_end(&mut body)?;
+            return Ok(audio_edit_in_moov(&body));
+        }
+        offset += size;
+    }
+}
+
+/// The first audio track's edit in the body of a `moov` box.
+fn audio_edit_in_moov(moov: &[u8]) -> Option<AudioEdit> {
     boxes(moov).filter(|(kind, _)| kind == b"trak").find_map(|(_, trak)| {
         let mdia = child(trak, b"mdia")?;
         let hdlr = child(mdia, b"hdlr")?;
@@ -119,5 +177,30 @@ mod tests {
         assert_eq!(audio_edit(b"RIFF\x24\0\0\0WAVEfmt "), None);
         assert_eq!(audio_edit(&[0xff; 64]), None);
         assert_eq!(audio_edit(&[]), None);
+    }
+    /// The reader sees the same edit as the byte parser, for whole files and cut ones.
+    fn both(file: &[u8]) -> (Option<AudioEdit>, Option<AudioEdit>) {
+        let from_reader = audio_edit_from_reader(&mut std::io::Cursor::new(file)).expect("in-memory read");
+        (audio_edit(file), from_reader)
+    }
+
+    #[test]
+    fn reader_agrees_with_bytes() {
+        let moov = mp4_box(b"moov", &[track(b"vide", &[(2272, 2002)]), track(b"soun", &[(2272, 1024)])].concat());
+        let file = [mp4_box(b"ftyp", b"isom"), mp4_box(b"mdat", &[0; 100]), moov].concat();
+        let (a, b) = both(&file);
+        assert_eq!(a, Some(AudioEdit { skip_frames: 1024 }));
+        assert_eq!(a, b);
+        for cut in 0..file.len() {
+            let (a, b) = both(&file[..cut]);
+            assert_eq!(a, b, "cut at {cut}");
+        }
+        let mut large = 1u32.to_be_bytes().to_vec();
+        large.extend_from_slice(b"free");
+        large.extend_from_slice(&24u64.to_be_bytes());
+        large.extend_from_slice(&[0; 8]);
+        let file = [large, file].concat();
+        assert_eq!(both(&file), (Some(AudioEdit { skip_frames: 1024 }), Some(AudioEdit { skip_frames: 1024 })));
+        assert_eq!(both(b"RIFF\x24\0\0\0WAVEfmt "), (None, None));
     }
 }

@@ -8,7 +8,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::audio::{preprocess, PreprocessParams, ProcessedAudio};
+use crate::audio::{preprocess_file, MemoryBudget, PreprocessParams, ProcessedAudio};
 use crate::corpus::{to_hex, CacheKey, CorpusFile, Failure, FeatureCache};
 
 use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
@@ -16,6 +16,15 @@ use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
 /// Version of the cached payload layout and of the numbers in it; part of every cache key,
 /// with the crate version, so a change to either never reads stale entries.
 const CACHE_FORMAT: &str = "vlogmood-features-v1";
+
+/// Peak bytes the features stage holds per sample of the preprocessed signal (beyond the
+/// signal itself), for the per-file memory budget. Measured, not derived: the peak RSS of
+/// `vlogmood --threads 1 features` on 48 kHz stereo recordings (`scripts/make_long_wav.py`)
+/// was 0.37 GB for 10 min, 2.21 GB for 60 min and 4.41 GB for 120 min, 27.7 bytes per
+/// 22 050 Hz sample, of which 4 are the signal; the rest is dominated by the magnitude and
+/// power spectrograms (2 × 1025 f32 per 512-sample hop = 16 B) plus mel, dB and per-frame
+/// features. 28 leaves a margin of about 15 % over the measured 23.7.
+pub const FEATURES_BYTES_PER_SAMPLE: u64 = 28;
 
 /// What preprocessing did to a file (kept beside its features).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,6 +104,8 @@ pub fn extract_corpus(
     on_file_done: &(dyn Fn() + Sync),
 ) -> Result<CorpusFeatures, FeaturesError> {
     let extractor = Extractor::new(params.clone())?;
+    // Each worker thread holds one file at a time.
+    let budget = MemoryBudget::from_system(rayon::current_num_threads());
     let params_hash = params_hash(preprocess_params, params);
     let results: Vec<Result<(FileFeatures, AudioSummary, bool), String>> = files
         .par_iter()
@@ -105,7 +116,7 @@ pub fn extract_corpus(
                 let key = CacheKey { file_sha256: hash.clone(), params_hash: params_hash.clone() };
                 let result = match cache.and_then(|c| c.get(&key)).and_then(|bytes| decode_entry(&bytes)) {
                     Some((features, audio)) => Ok((features, audio, true)),
-                    None => compute(file, preprocess_params, extractor).map(|(features, audio)| {
+                    None => compute(file, preprocess_params, &budget, extractor).map(|(features, audio)| {
                         if let Some(cache) = cache {
                             // The cache only saves time; a failed write costs a recomputation later.
                             let _ = cache.put(&key, &encode_entry(&features, &audio));
@@ -134,16 +145,20 @@ pub fn extract_corpus(
     Ok(out)
 }
 
+/// Preprocesses (streaming from disk, within `budget`) and extracts one file.
 fn compute(
     file: &CorpusFile,
     preprocess_params: &PreprocessParams,
+    budget: &MemoryBudget,
     extractor: &mut Extractor,
 ) -> Result<(FileFeatures, AudioSummary), String> {
-    let bytes = std::fs::read(&file.path).map_err(|e| format!("{}: cannot read file: {e}", file.path.display()))?;
-    let processed = preprocess(&file.path, bytes, preprocess_params).map_err(|e| e.to_string())?;
-    let features = extractor
-        .extract(&processed.samples, processed.sample_rate_hz)
-        .map_err(|e| format!("{}: {e}", file.path.display()))?;
+    let processed =
+        preprocess_file(&file.path, preprocess_params, budget, FEATURES_BYTES_PER_SAMPLE).map_err(|e| e.to_string())?;
+    let features = extractor.extract(&processed.samples, processed.sample_rate_hz);
+    // The spectrograms of a long file are the biggest buffers of all: free them now rather
+    // than hold them while this worker decodes its next file.
+    extractor.release_buffers();
+    let features = features.map_err(|e| format!("{}: {e}", file.path.display()))?;
     Ok((features, AudioSummary::from(&processed)))
 }
 

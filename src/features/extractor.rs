@@ -150,6 +150,12 @@ impl Extractor {
         &self.spectrogram
     }
 
+    /// Frees the per-file buffers (the spectrograms of the last file), which are otherwise
+    /// kept until the next file; for a long recording they are the largest allocation.
+    pub fn release_buffers(&mut self) {
+        self.spectrogram = Spectrogram::default();
+    }
+
     fn check_input(&self, samples: &[f32], sample_rate_hz: u32) -> Result<(), FeaturesError> {
         if sample_rate_hz != self.params.sample_rate_hz {
             return Err(FeaturesError::SampleRateMismatch {

@@ -10,6 +10,7 @@ mod error;
 pub mod kmeans;
 pub mod pca;
 pub mod spectral;
+pub mod tsne;
 
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
 pub use centroids::{cluster_means, nearest_centroid};
@@ -17,3 +18,4 @@ pub use error::ModelError;
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use pca::{pca, PcaProjection};
 pub use spectral::{Affinity, SpectralModel, SpectralParams};
+pub use tsne::{TsneEmbedding, TsneInit, TsneLearningRate, TsneParams};

@@ -6,6 +6,7 @@
 
 pub mod agglomerative;
 pub(crate) mod centroids;
+pub mod dbscan;
 mod error;
 pub mod kmeans;
 pub mod pca;
@@ -14,6 +15,7 @@ pub mod tsne;
 
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
 pub use centroids::{cluster_means, nearest_centroid};
+pub use dbscan::{DbscanModel, DbscanParams};
 pub use error::ModelError;
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use pca::{pca, PcaProjection};

@@ -24,7 +24,8 @@ struct Case {
 fn labels_and_noise_equal_scikit_learns() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let fixture: Fixture =
-        serde_json::from_str(&std::fs::read_to_string(fixtures.join("dbscan/cases.json")).expect("read")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("dbscan/cases.json")).expect("read"))
+            .expect("json");
     let (mut n_noise, mut n_clusters) = (0, 0);
     for case in &fixture.cases {
         let x: Array2<f64> = ndarray_npy::read_npy(fixtures.join(format!("models/X_{}.npy", case.case))).expect("npy");

@@ -8,6 +8,7 @@ pub mod agglomerative;
 pub(crate) mod centroids;
 pub mod dbscan;
 mod error;
+pub mod gaussian_mixture;
 pub mod kmeans;
 pub mod pca;
 pub mod spectral;
@@ -17,6 +18,7 @@ pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayou
 pub use centroids::{cluster_means, nearest_centroid};
 pub use dbscan::{DbscanModel, DbscanParams};
 pub use error::ModelError;
+pub use gaussian_mixture::{CovarianceType, GaussianMixtureModel, GaussianMixtureParams, MixtureInit};
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use pca::{pca, PcaProjection};
 pub use spectral::{Affinity, SpectralModel, SpectralParams};

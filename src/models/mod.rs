@@ -5,6 +5,7 @@
 //! `usize` cluster ids and our own types.
 
 pub mod agglomerative;
+pub mod birch;
 pub(crate) mod centroids;
 mod error;
 pub mod kmeans;
@@ -12,6 +13,7 @@ pub mod pca;
 pub mod spectral;
 
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
+pub use birch::{BirchModel, BirchParams};
 pub use centroids::{cluster_means, nearest_centroid};
 pub use error::ModelError;
 pub use kmeans::{KMeansModel, KMeansParams};

@@ -10,6 +10,7 @@ pub(crate) mod centroids;
 mod error;
 pub mod kmeans;
 pub mod pca;
+pub mod som;
 pub mod spectral;
 
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
@@ -18,4 +19,5 @@ pub use centroids::{cluster_means, nearest_centroid};
 pub use error::ModelError;
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use pca::{pca, PcaProjection};
+pub use som::{pca_weights, Decay, Neighborhood, SomInit, SomModel, SomParams, SomTrain};
 pub use spectral::{Affinity, SpectralModel, SpectralParams};

@@ -263,3 +263,126 @@ fn sift_up(heap: &mut [i64], mut pos: usize) {
     heap[pos] = item;
     sift_down(heap, start, pos);
 }
+
+#[cfg(test)]
+mod tests {
+    use ndarray::array;
+    use rand::SeedableRng;
+
+    use super::*;
+
+    fn rng() -> ChaCha8Rng {
+        ChaCha8Rng::seed_from_u64(0)
+    }
+
+    fn blobs() -> Array2<f64> {
+        array![[10.0, 10.0], [0.0, 0.0], [0.1, 0.0], [10.1, 10.0], [0.0, 0.2], [10.0, 10.3], [5.0, -9.0]]
+    }
+
+    #[test]
+    fn separates_obvious_blobs() {
+        let model = BirchParams::default().fit(blobs().view(), &mut rng()).expect("fit");
+        let labels: Vec<usize> = model.labels().iter().map(|l| l.expect("labelled")).collect();
+        assert_eq!(labels[0], labels[3]);
+        assert_eq!(labels[1], labels[2]);
+        assert_eq!(labels[1], labels[4]);
+        assert_ne!(labels[0], labels[1]);
+        assert_ne!(labels[6], labels[0]);
+        assert_ne!(labels[6], labels[1]);
+        assert_eq!(model.n_clusters(), 3);
+        assert!(!model.too_few_subclusters());
+    }
+
+    #[test]
+    fn fewer_subclusters_than_n_clusters_keeps_each_subcluster() {
+        let params = BirchParams { threshold: 100.0, n_clusters: Some(3), ..BirchParams::default() };
+        let model = params.fit(blobs().view(), &mut rng()).expect("fit");
+        assert!(model.too_few_subclusters());
+        assert_eq!(model.n_clusters(), 1);
+        assert_eq!(model.subcluster_labels(), &[0]);
+        assert!(model.labels().iter().all(|&l| l == Some(0)));
+    }
+
+    #[test]
+    fn one_subcluster_and_one_cluster_labels_everything_zero() {
+        // scikit-learn raises here (AgglomerativeClustering needs 2 samples); see the module doc.
+        let params = BirchParams { threshold: 100.0, n_clusters: Some(1), ..BirchParams::default() };
+        let model = params.fit(blobs().view(), &mut rng()).expect("fit");
+        assert!(!model.too_few_subclusters());
+        assert!(model.labels().iter().all(|&l| l == Some(0)));
+    }
+
+    #[test]
+    fn without_global_step_subclusters_are_clusters() {
+        let params = BirchParams { threshold: 0.01, n_clusters: None, ..BirchParams::default() };
+        let model = params.fit(blobs().view(), &mut rng()).expect("fit");
+        assert_eq!(model.n_clusters(), 7);
+        assert_eq!(model.centroids(), model.subcluster_centers());
+        assert_eq!(model.labels().iter().map(|l| l.expect("labelled")).collect::<Vec<_>>(), (0..7).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn sklearn_cut_numbers_clusters_by_heap_position() {
+        // 4 leaves: merges (0, 1) → 4, (2, 3) → 5, (4, 5) → 6. Cutting into 2: the heap
+        // [-6] becomes [-5, -4] (push −4, pushpop −5): cluster 0 is node 5 = {2, 3}.
+        let merges = [
+            Merge { a: 0, b: 1, distance: 1.0, size: 2 },
+            Merge { a: 2, b: 3, distance: 2.0, size: 2 },
+            Merge { a: 4, b: 5, distance: 9.0, size: 4 },
+        ];
+        assert_eq!(sklearn_cut(&merges, 4, 2), vec![1, 1, 0, 0]);
+        assert_eq!(sklearn_cut(&merges, 4, 1), vec![0, 0, 0, 0]);
+        // 3 clusters: node 5 splits next; heap [-5, -4] → push −2 → [-5, -4, -2] → pushpop −3
+        // pops −5 and sifts: [-4, -3, -2].
+        assert_eq!(sklearn_cut(&merges, 4, 3), vec![0, 0, 2, 1]);
+    }
+
+    #[test]
+    fn python_heap_operations() {
+        let mut heap = vec![-9];
+        heap_push(&mut heap, -4);
+        assert_eq!(heap, vec![-9, -4]);
+        assert_eq!(heap_push_pop(&mut heap, -7), -9);
+        assert_eq!(heap, vec![-7, -4]);
+        assert_eq!(heap_push_pop(&mut heap, -8), -8);
+    }
+
+    #[test]
+    fn empty_input_is_rejected() {
+        let x = Array2::<f64>::zeros((0, 2));
+        assert!(matches!(BirchParams::default().fit(x.view(), &mut rng()), Err(ModelError::TooFewRows { .. })));
+    }
+
+    #[test]
+    fn no_columns_is_rejected() {
+        let x = Array2::<f64>::zeros((3, 0));
+        assert!(matches!(
+            BirchParams::default().fit(x.view(), &mut rng()),
+            Err(ModelError::InvalidParam { param: "x", .. })
+        ));
+    }
+
+    #[test]
+    fn non_finite_input_is_rejected() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut x = blobs();
+            x[[2, 1]] = bad;
+            assert_eq!(BirchParams::default().fit(x.view(), &mut rng()), Err(ModelError::NonFinite));
+        }
+    }
+
+    #[test]
+    fn overflowing_norms_are_rejected() {
+        let x = array![[1e200, 0.0], [0.0, 1.0]];
+        assert!(matches!(BirchParams::default().fit(x.view(), &mut rng()), Err(ModelError::Fit { .. })));
+    }
+
+    #[test]
+    fn invalid_params_are_rejected_before_any_work() {
+        let params = BirchParams { threshold: 0.0, ..BirchParams::default() };
+        assert!(matches!(
+            params.fit(blobs().view(), &mut rng()),
+            Err(ModelError::InvalidParam { param: "threshold", .. })
+        ));
+    }
+}

@@ -5,21 +5,25 @@
 //! `usize` cluster ids and our own types.
 
 pub mod agglomerative;
+pub mod birch;
 pub(crate) mod centroids;
 pub mod dbscan;
 mod error;
 pub mod gaussian_mixture;
 pub mod kmeans;
 pub mod pca;
+pub mod som;
 pub mod spectral;
 pub mod tsne;
 
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
+pub use birch::{BirchModel, BirchParams};
 pub use centroids::{cluster_means, nearest_centroid};
 pub use dbscan::{DbscanModel, DbscanParams};
 pub use error::ModelError;
 pub use gaussian_mixture::{CovarianceType, GaussianMixtureModel, GaussianMixtureParams, MixtureInit};
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use pca::{pca, PcaProjection};
+pub use som::{pca_weights, Decay, Neighborhood, SomInit, SomModel, SomParams, SomTrain};
 pub use spectral::{Affinity, SpectralModel, SpectralParams};
 pub use tsne::{TsneEmbedding, TsneInit, TsneLearningRate, TsneParams};

@@ -7,7 +7,9 @@
 pub mod agglomerative;
 pub(crate) mod centroids;
 mod error;
+mod input;
 pub mod kmeans;
+pub mod mean_shift;
 pub mod pca;
 pub mod spectral;
 
@@ -15,5 +17,6 @@ pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayou
 pub use centroids::{cluster_means, nearest_centroid};
 pub use error::ModelError;
 pub use kmeans::{KMeansModel, KMeansParams};
+pub use mean_shift::{estimate_bandwidth, MeanShiftModel, MeanShiftParams};
 pub use pca::{pca, PcaProjection};
 pub use spectral::{Affinity, SpectralModel, SpectralParams};

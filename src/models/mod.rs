@@ -4,6 +4,7 @@
 //! Foreign model crates (linfa, kodama) stay inside this module; callers see ndarray views,
 //! `usize` cluster ids and our own types.
 
+pub mod affinity_propagation;
 pub mod agglomerative;
 pub(crate) mod centroids;
 mod error;
@@ -13,6 +14,7 @@ pub mod mean_shift;
 pub mod pca;
 pub mod spectral;
 
+pub use affinity_propagation::{AffinityPropagationModel, AffinityPropagationParams, ApAffinity};
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
 pub use centroids::{cluster_means, nearest_centroid};
 pub use error::ModelError;

@@ -21,6 +21,12 @@ pub enum ModelError {
         /// Rows available.
         n_rows: usize,
     },
+    /// The feature matrix has rows but no columns (scikit-learn requires at least one feature).
+    #[error("the feature matrix has {n_rows} rows but no columns")]
+    NoFeatures {
+        /// Rows present.
+        n_rows: usize,
+    },
     /// The data holds NaN or infinite values.
     #[error("the feature matrix holds non-finite values")]
     NonFinite,

@@ -3,19 +3,29 @@
 //!
 //! Foreign model crates (linfa, kodama) stay inside this module; callers see ndarray views,
 //! `usize` cluster ids and our own types.
+//!
+//! The clusterers of the notebook's "future work" (DBSCAN, Gaussian mixtures, mean shift,
+//! affinity propagation, BIRCH, self-organising maps) and t-SNE are here as tested library
+//! modules with scikit-learn's (or MiniSom's) parameters; their fitted models report
+//! `labels() -> &[Option<usize>]` (`None` = noise). They are not yet selectable in specs: the
+//! `Clusterer` seam of DESIGN §10 will wire them into studies.
 
+pub mod affinity_propagation;
 pub mod agglomerative;
 pub mod birch;
 pub(crate) mod centroids;
 pub mod dbscan;
 mod error;
 pub mod gaussian_mixture;
+mod input;
 pub mod kmeans;
+pub mod mean_shift;
 pub mod pca;
 pub mod som;
 pub mod spectral;
 pub mod tsne;
 
+pub use affinity_propagation::{AffinityPropagationModel, AffinityPropagationParams, ApAffinity};
 pub use agglomerative::{AgglomerativeModel, AgglomerativeParams, DendrogramLayout, Linkage, Merge};
 pub use birch::{BirchModel, BirchParams};
 pub use centroids::{cluster_means, nearest_centroid};
@@ -23,6 +33,7 @@ pub use dbscan::{DbscanModel, DbscanParams};
 pub use error::ModelError;
 pub use gaussian_mixture::{CovarianceType, GaussianMixtureModel, GaussianMixtureParams, MixtureInit};
 pub use kmeans::{KMeansModel, KMeansParams};
+pub use mean_shift::{estimate_bandwidth, MeanShiftModel, MeanShiftParams};
 pub use pca::{pca, PcaProjection};
 pub use som::{pca_weights, Decay, Neighborhood, SomInit, SomModel, SomParams, SomTrain};
 pub use spectral::{Affinity, SpectralModel, SpectralParams};

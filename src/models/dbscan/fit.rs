@@ -19,12 +19,7 @@ impl DbscanParams {
     /// Clusters the rows of `x` (`(n_rows, n_features)`). Deterministic: no random stream.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<DbscanModel, ModelError> {
         self.validate()?;
-        if x.nrows() == 0 || x.ncols() == 0 {
-            return Err(ModelError::TooFewRows { n_clusters: 1, n_rows: x.nrows() });
-        }
-        if x.iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite);
-        }
+        crate::models::input::check_finite_rows(x)?;
         // linfa's k-d tree needs contiguous rows.
         let owned: Array2<f64> = x.as_standard_layout().into_owned();
         let params = Dbscan::params(self.min_samples)

@@ -91,10 +91,8 @@ impl GaussianMixtureParams {
 
     fn check_data(&self, x: ArrayView2<f64>) -> Result<(), ModelError> {
         self.validate()?;
-        if x.iter().any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite);
-        }
-        if x.nrows() < self.n_components.max(2) || x.ncols() == 0 {
+        crate::models::input::check_finite_rows(x)?;
+        if x.nrows() < self.n_components.max(2) {
             return Err(ModelError::TooFewRows { n_clusters: self.n_components, n_rows: x.nrows() });
         }
         Ok(())

@@ -64,7 +64,8 @@ impl RunStore {
         }
         for path in entries(self.root()) {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if name.starts_with('.') || !path.is_dir() {
+            // Only folders named like runs: anything else under runs/ is not ours to remove.
+            if name.starts_with('.') || !path.is_dir() || !is_run_folder_name(&name) {
                 continue;
             }
             if let Err(reason) = super::store::completeness_of(&path) {
@@ -103,9 +104,44 @@ pub fn stale_temporaries_under(folder: &Path) -> Vec<Garbage> {
     found
 }
 
+/// Whether `name` has the shape of a run folder: `<name>-<12 hex digits>`, optionally `-r<N>`.
+fn is_run_folder_name(name: &str) -> bool {
+    let base = match name.rsplit_once("-r") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => name,
+    };
+    base.rsplit_once('-').is_some_and(|(experiment, id)| {
+        !experiment.is_empty() && id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 fn entries(folder: &Path) -> Vec<PathBuf> {
     let Ok(read) = std::fs::read_dir(folder) else { return Vec::new() };
     let mut paths: Vec<PathBuf> = read.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
     paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_run_shaped_folders_can_be_incomplete_runs() {
+        assert!(is_run_folder_name("kmeans_grid-0b269b3622cc"));
+        assert!(is_run_folder_name("kmeans_grid-0b269b3622cc-r2"));
+        assert!(!is_run_folder_name("sweeps"));
+        assert!(!is_run_folder_name("my-notes"));
+        assert!(!is_run_folder_name("x-0b269b3622cz"));
+    }
+
+    #[test]
+    fn gc_leaves_folders_that_are_not_runs_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("sweeps/a")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("broken-0123456789ab")).expect("mkdir");
+        let garbage = RunStore::new(dir.path()).garbage();
+        let paths: Vec<&Path> = garbage.iter().map(|g| g.path.as_path()).collect();
+        assert_eq!(paths, [dir.path().join("broken-0123456789ab").as_path()]);
+    }
 }

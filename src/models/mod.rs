@@ -4,7 +4,7 @@
 //! Foreign model crates (linfa, kodama) stay inside this module; callers see ndarray views,
 //! `usize` cluster ids and our own types.
 //!
-//! The clusterers of the notebook's "future work" (DBSCAN, Gaussian mixtures, mean shift,
+//! The clusterers of the notebook's "future work" (DBSCAN, OPTICS, Gaussian mixtures, mean shift,
 //! affinity propagation, BIRCH, self-organising maps) and t-SNE are here as tested library
 //! modules with scikit-learn's (or MiniSom's) parameters; their fitted models report
 //! `labels() -> &[Option<usize>]` (`None` = noise). They are not yet selectable in specs: the
@@ -20,6 +20,7 @@ pub mod gaussian_mixture;
 mod input;
 pub mod kmeans;
 pub mod mean_shift;
+pub mod optics;
 pub mod pca;
 pub mod som;
 pub mod spectral;
@@ -34,6 +35,7 @@ pub use error::ModelError;
 pub use gaussian_mixture::{CovarianceType, GaussianMixtureModel, GaussianMixtureParams, MixtureInit};
 pub use kmeans::{KMeansModel, KMeansParams};
 pub use mean_shift::{estimate_bandwidth, MeanShiftModel, MeanShiftParams};
+pub use optics::{OpticsExtraction, OpticsModel, OpticsParams};
 pub use pca::{pca, PcaProjection};
 pub use som::{pca_weights, Decay, Neighborhood, SomInit, SomModel, SomParams, SomTrain};
 pub use spectral::{Affinity, SpectralModel, SpectralParams};

@@ -68,7 +68,7 @@ impl OpticsParams {
             return invalid("min_samples", "must be ≥ 2", self.min_samples.to_string());
         }
         if let Some(max_eps) = self.max_eps {
-            if !(max_eps >= 0.0 && !max_eps.is_nan()) {
+            if max_eps < 0.0 || max_eps.is_nan() {
                 return invalid("max_eps", "must be ≥ 0", max_eps.to_string());
             }
         }

@@ -8,7 +8,8 @@
 //! splits, [`models`] fits clusterings, [`metrics`] scores them as scikit-learn does,
 //! [`study`] runs sweeps, grids and stability studies, [`report`] renders tables and figures,
 //! and [`runs`] writes atomic run folders and compares and reproduces them. A module only uses
-//! stages to its left; `tests/layering.rs` checks it.
+//! stages to its left; `tests/layering.rs` checks it (`spec` comes after `split` and `models`,
+//! whose parameter types it embeds).
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]

@@ -1,13 +1,14 @@
 //! The stage order of DESIGN §1, checked: a module may use `crate::x` only for a stage `x` to its
-//! left. `spec` sits after `features` (as in DESIGN's table) because a spec embeds the
-//! preprocessing and feature parameters those stages own and validate; `report` sits before
+//! left. `atomic` (how every stage writes files) comes first. `spec` sits after `split` and
+//! `models` because a spec embeds the parameter types those stages own and validate (the
+//! preprocessing and feature parameters, the seed, the models' settings); `report` sits before
 //! `runs` because a run renders its tables and figures before its folder is renamed into place.
 
 use std::path::Path;
 
 /// Pipeline order; a module may depend on those before it.
 const ORDER: [&str; 11] =
-    ["atomic", "audio", "corpus", "features", "spec", "split", "models", "metrics", "study", "report", "runs"];
+    ["atomic", "audio", "corpus", "features", "split", "models", "spec", "metrics", "study", "report", "runs"];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read_dir") {

@@ -33,7 +33,7 @@ pub use centroids::{cluster_means, nearest_centroid};
 pub use dbscan::{DbscanModel, DbscanParams};
 pub use error::ModelError;
 pub use gaussian_mixture::{CovarianceType, GaussianMixtureModel, GaussianMixtureParams, MixtureInit};
-pub use kmeans::{KMeansModel, KMeansParams};
+pub use kmeans::{KMeansInit, KMeansModel, KMeansParams, KMeansSettings};
 pub use mean_shift::{estimate_bandwidth, MeanShiftModel, MeanShiftParams};
 pub use optics::{OpticsExtraction, OpticsModel, OpticsParams};
 pub use pca::{pca, PcaProjection};

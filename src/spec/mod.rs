@@ -5,12 +5,13 @@
 //! — every default spelled out, keys sorted, no whitespace, floats in shortest round-trip form —
 //! is what gets hashed, so comments, key order and spelled-out defaults never change a run ID.
 //!
-//! `spec` sits after `audio`, `corpus` and `features` in the stage order: a spec embeds their
-//! parameter structs ([`PreprocessParams`], [`FeatureParams`]) and calls their `validate()`.
+//! `spec` sits after `audio`, `corpus`, `features`, `split` and `models` in the stage order: a
+//! spec embeds their parameter types ([`PreprocessParams`], [`FeatureParams`], the seed and
+//! split names, the models' settings) and calls their own `validate()`, prefixing the field path,
+//! so each rule is written once, where the parameter lives.
 
 mod canonical;
 mod error;
-mod seed;
 mod study;
 
 use std::path::{Path, PathBuf};
@@ -18,13 +19,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::models::{KMeansInit, KMeansSettings};
+pub use crate::split::{Seed, SplitName};
 pub use canonical::canonical_json;
 pub use error::SpecError;
-pub use seed::Seed;
 pub use study::{
     AffinityName, AgglomerativeSettings, BootstrapSpec, ClusterModel, CompareSpec, ConsensusMethod, ConsensusSpec,
-    GridEvaluate, GridSpec, HoldoutRule, KChoice, KDemand, KMeansInit, KMeansSettings, KRange, KSweepSpec, KmeansGrid,
-    LinkageName, ModelSettings, NamedK, PcaSpec, RepeatSpec, SpectralSettings, SplitName, StudySpec,
+    GridEvaluate, GridSpec, HoldoutRule, KChoice, KDemand, KRange, KSweepSpec, KmeansGrid, LinkageName, ModelSettings,
+    NamedK, PcaSpec, RepeatSpec, SpectralSettings, StudySpec,
 };
 
 use crate::audio::PreprocessParams;

@@ -2,7 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::SpecError;
+use super::{KMeansInit, KMeansSettings, SpecError, SplitName};
+use crate::models::ModelError;
+
+/// A model's own parameter error, as a spec error at `field` (`study[1].kmeans` + `n_init`).
+fn at_field(field: &str, error: ModelError) -> SpecError {
+    match error {
+        ModelError::InvalidParam { param, rule, value } => {
+            SpecError::invalid(format!("{field}.{param}"), format!("{rule}, got {value}"))
+        }
+        other => SpecError::invalid(field, other.to_string()),
+    }
+}
 
 /// One study of an experiment, selected by `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,7 +159,7 @@ pub struct ModelSettings {
 
 impl ModelSettings {
     fn validate(&self, field: &str) -> Result<(), SpecError> {
-        self.kmeans.validate(&format!("{field}.kmeans"))?;
+        self.kmeans.validate().map_err(|e| at_field(&format!("{field}.kmeans"), e))?;
         self.spectral.validate(&format!("{field}.spectral"))
     }
 
@@ -167,30 +178,6 @@ impl ModelSettings {
                     AffinityName::Rbf => format!("affinity=rbf;gamma={}", s.gamma),
                 }
             }
-        }
-    }
-}
-
-/// One of the three parts of the split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SplitName {
-    /// Training rows.
-    Train,
-    /// Validation rows.
-    Val,
-    /// Test rows.
-    Test,
-}
-
-impl SplitName {
-    /// The name used in files and metric keys.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Train => "train",
-            Self::Val => "val",
-            Self::Test => "test",
         }
     }
 }
@@ -309,69 +296,6 @@ impl KChoice {
             }
             _ => Ok(()),
         }
-    }
-}
-
-/// k-means initialisation, named as scikit-learn names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum KMeansInit {
-    /// k-means++ seeding.
-    #[serde(rename = "k-means++")]
-    KMeansPlusPlus,
-    /// k rows drawn at random.
-    #[serde(rename = "random")]
-    Random,
-}
-
-impl KMeansInit {
-    /// scikit-learn's name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::KMeansPlusPlus => "k-means++",
-            Self::Random => "random",
-        }
-    }
-}
-
-/// Settings of one k-means fit, in scikit-learn's terms (mapped onto linfa in `models`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct KMeansSettings {
-    /// Initialisation. Default: `"k-means++"`.
-    pub init: KMeansInit,
-    /// Initialisations tried; the lowest inertia wins. Default: 10 (scikit-learn < 1.4).
-    pub n_init: usize,
-    /// Iteration cap per initialisation. Default: 300.
-    pub max_iter: usize,
-    /// Relative tolerance (scikit-learn's `tol`, scaled by the mean feature variance). Default: 1e-4.
-    pub tol: f64,
-}
-
-impl Default for KMeansSettings {
-    fn default() -> Self {
-        Self { init: KMeansInit::KMeansPlusPlus, n_init: 10, max_iter: 300, tol: 1e-4 }
-    }
-}
-
-impl KMeansSettings {
-    /// `init=...;n_init=...;max_iter=...;tol=...`, as tables and summaries show settings.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        format!("init={};n_init={};max_iter={};tol={}", self.init.as_str(), self.n_init, self.max_iter, self.tol)
-    }
-
-    fn validate(&self, field: &str) -> Result<(), SpecError> {
-        if self.n_init == 0 {
-            return Err(SpecError::invalid(format!("{field}.n_init"), "must be ≥ 1"));
-        }
-        if self.max_iter == 0 {
-            return Err(SpecError::invalid(format!("{field}.max_iter"), "must be ≥ 1"));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(SpecError::invalid(format!("{field}.tol"), format!("must be > 0, got {}", self.tol)));
-        }
-        Ok(())
     }
 }
 
@@ -724,7 +648,7 @@ impl StudySpec {
             Self::KSweep(s) => {
                 s.k.validate(&format!("{field}.k"), 2)?;
                 s.elbow_k.validate(&format!("{field}.elbow_k"), 1)?;
-                s.kmeans.validate(&format!("{field}.kmeans"))
+                s.kmeans.validate().map_err(|e| at_field(&format!("{field}.kmeans"), e))
             }
             Self::Grid(s) => {
                 s.k.validate(&format!("{field}.k"), earlier)?;
@@ -740,7 +664,7 @@ impl StudySpec {
                     }
                 }
                 for (i, cell) in g.cells().iter().enumerate() {
-                    cell.validate(&format!("{field}.grid[cell {i}]"))?;
+                    cell.validate().map_err(|e| at_field(&format!("{field}.grid[cell {i}]"), e))?;
                 }
                 Ok(())
             }

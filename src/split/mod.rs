@@ -6,17 +6,42 @@
 
 mod error;
 mod scale;
+mod seed;
 
 use std::collections::BTreeMap;
 
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 pub use error::SplitError;
 pub use scale::{standardize, standardize_per_group, Standardizer};
+pub use seed::Seed;
 
-use crate::spec::SplitName;
+/// One of the three parts of the split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitName {
+    /// Training rows.
+    Train,
+    /// Validation rows.
+    Val,
+    /// Test rows.
+    Test,
+}
+
+impl SplitName {
+    /// The name used in files and metric keys.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Train => "train",
+            Self::Val => "val",
+            Self::Test => "test",
+        }
+    }
+}
 
 /// Row indices (into the feature matrix) of each part of a split, each sorted ascending.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
+use super::Seed;
 use super::*;
-use crate::spec::Seed;
 
 fn labels(values: &[&str]) -> Vec<String> {
     values.iter().map(|s| s.to_string()).collect()

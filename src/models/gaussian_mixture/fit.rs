@@ -104,10 +104,10 @@ impl GaussianMixtureParams {
         let mut resp = Array2::zeros((n, k));
         match self.init_params {
             MixtureInit::Kmeans => {
-                let settings = crate::spec::KMeansSettings {
-                    init: crate::spec::KMeansInit::KMeansPlusPlus,
+                let settings = crate::models::KMeansSettings {
+                    init: crate::models::KMeansInit::KMeansPlusPlus,
                     n_init: 1,
-                    ..crate::spec::KMeansSettings::default()
+                    ..crate::models::KMeansSettings::default()
                 };
                 let stream = rand::SeedableRng::from_rng(&mut *rng)
                     .map_err(|e: rand::Error| ModelError::Fit { model: "gaussian_mixture", reason: e.to_string() })?;

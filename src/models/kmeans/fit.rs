@@ -5,7 +5,7 @@ use linfa_clustering::{KMeans, KMeansInit as LinfaInit};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand_chacha::ChaCha8Rng;
 
-use crate::spec::KMeansInit;
+use super::KMeansInit;
 
 use super::super::ModelError;
 use super::KMeansParams;
@@ -68,8 +68,9 @@ impl KMeansModel {
 mod tests {
     use ndarray::array;
 
+    use super::super::KMeansSettings;
     use super::*;
-    use crate::spec::{KMeansSettings, Seed};
+    use crate::split::Seed;
 
     fn blobs() -> Array2<f64> {
         array![[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [10.0, 10.0], [10.1, 10.0], [10.0, 10.1]]

@@ -18,6 +18,8 @@
 
 mod fit;
 mod params;
+mod settings;
 
 pub use fit::KMeansModel;
 pub use params::KMeansParams;
+pub use settings::{KMeansInit, KMeansSettings};

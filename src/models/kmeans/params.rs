@@ -1,6 +1,6 @@
 //! k-means parameters (unchecked until `validate`).
 
-use crate::spec::{KMeansInit, KMeansSettings};
+use super::settings::{KMeansInit, KMeansSettings};
 
 use super::super::ModelError;
 
@@ -34,20 +34,14 @@ impl KMeansParams {
 
     /// Checks every field.
     pub fn validate(&self) -> Result<(), ModelError> {
-        let invalid = |param, rule, value: String| Err(ModelError::InvalidParam { param, rule, value });
         if self.n_clusters == 0 {
-            return invalid("n_clusters", "must be ≥ 1", self.n_clusters.to_string());
+            return Err(ModelError::InvalidParam {
+                param: "n_clusters",
+                rule: "must be ≥ 1",
+                value: self.n_clusters.to_string(),
+            });
         }
-        if self.n_init == 0 {
-            return invalid("n_init", "must be ≥ 1", self.n_init.to_string());
-        }
-        if self.max_iter == 0 {
-            return invalid("max_iter", "must be ≥ 1", self.max_iter.to_string());
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return invalid("tol", "must be > 0", self.tol.to_string());
-        }
-        Ok(())
+        KMeansSettings { init: self.init, n_init: self.n_init, max_iter: self.max_iter, tol: self.tol }.validate()
     }
 }
 

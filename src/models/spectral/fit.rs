@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView2};
 use rand_chacha::ChaCha8Rng;
 
-use crate::spec::KMeansInit;
+use crate::models::KMeansInit;
 
 use super::super::centroids::{cluster_means, nearest_centroid, renumber_by_first_member};
 use super::super::{KMeansParams, ModelError};
@@ -92,7 +92,7 @@ mod tests {
     use ndarray::{array, concatenate, Axis};
 
     use super::*;
-    use crate::spec::Seed;
+    use crate::split::Seed;
 
     /// Three tight blobs of 12 rows in 2-D, rows interleaved.
     fn blobs() -> Array2<f64> {

@@ -1,4 +1,7 @@
-//! The spec's seed and the independent random streams derived from it (DESIGN §6).
+//! The experiment's seed and the independent random streams derived from it (DESIGN §6).
+//!
+//! It lives with the splits, the first stage that draws from it, so every later stage (models,
+//! spec, studies) can name it.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

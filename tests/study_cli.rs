@@ -48,6 +48,13 @@ spectral = {{ n_neighbors = 4 }}
 kind = "pca"
 n_components = 5
 color_by = "emotion"
+[[study]]
+kind = "projection"
+tsne = {{ perplexity = 3.0, max_iter = 300 }}
+[[study]]
+kind = "projection"
+method = "pca"
+trustworthiness_neighbors = 2
 "#,
         fixtures().join("corpus/mini").display()
     )
@@ -78,6 +85,7 @@ fn bootstrap_consensus_and_compare_are_deterministic_across_thread_counts() {
         "tables/consensus_1_pairs.csv",
         "tables/compare_executive_summary.md",
         "assignments/compare_spectral.csv",
+        "tables/projection_5_tsne_embedding.csv",
     ] {
         assert_eq!(read(&one, file), read(&two, file), "{file}");
     }
@@ -91,6 +99,9 @@ fn bootstrap_consensus_and_compare_are_deterministic_across_thread_counts() {
         "compare.kmeans.ari@label=emotion,split=train",
         "compare.kmeans.ari_chance_p95@label=actor,split=train",
         "pca.cumulative_explained_variance@component=5",
+        "projection_5.tsne.trustworthiness@n_neighbors=5,split=train",
+        "projection_5.tsne.kl_divergence@split=train",
+        "projection_6.pca.trustworthiness@n_neighbors=2,split=train",
     ] {
         assert!(m.contains_key(key), "{key} missing");
     }
@@ -98,8 +109,22 @@ fn bootstrap_consensus_and_compare_are_deterministic_across_thread_counts() {
     let silhouette = |k: &str| m[k].as_f64().expect("number");
     let ratio = silhouette("pca.cumulative_explained_variance@component=5");
     assert!(ratio > 0.0 && ratio <= 1.0 + 1e-12);
-    for figure in ["consensus_1_matrix.png", "compare_agglomerative_dendrogram.png", "pca_scree.png", "pca_pc1_pc2.png"]
-    {
+    for key in [
+        "projection_5.tsne.trustworthiness@n_neighbors=5,split=train",
+        "projection_6.pca.trustworthiness@n_neighbors=2,split=train",
+    ] {
+        let t = m[key].as_f64().expect("number");
+        assert!((0.0..=1.0).contains(&t), "{key} = {t}");
+    }
+    for figure in [
+        "consensus_1_matrix.png",
+        "compare_agglomerative_dendrogram.png",
+        "pca_scree.png",
+        "pca_pc1_pc2.png",
+        "projection_5_tsne_emotion.png",
+        "projection_5_tsne_actor.png",
+        "projection_6_pca_emotion.png",
+    ] {
         assert!(one.join("figures").join(figure).is_file(), "{figure}");
     }
     let summary = std::fs::read_to_string(one.join("tables/compare_executive_summary.md")).expect("md");

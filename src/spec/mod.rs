@@ -26,7 +26,7 @@ pub use error::SpecError;
 pub use study::{
     AffinityName, AgglomerativeSettings, BootstrapSpec, ClusterModel, CompareSpec, ConsensusMethod, ConsensusSpec,
     GridEvaluate, GridSpec, HoldoutRule, KChoice, KDemand, KRange, KSweepSpec, KmeansGrid, LinkageName, ModelSettings,
-    NamedK, PcaSpec, RepeatSpec, SpectralSettings, StudySpec,
+    NamedK, PcaSpec, ProjectionMethod, ProjectionSpec, RepeatSpec, SpectralSettings, StudySpec,
 };
 
 use crate::audio::PreprocessParams;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{KMeansInit, KMeansSettings, SpecError, SplitName};
-use crate::models::ModelError;
+use crate::models::{ModelError, TsneParams};
 
 /// A model's own parameter error, as a spec error at `field` (`study[1].kmeans` + `n_init`).
 fn at_field(field: &str, error: ModelError) -> SpecError {
@@ -34,6 +34,9 @@ pub enum StudySpec {
     Compare(CompareSpec),
     /// PCA views: 2-D/3-D projections, scree and cumulative explained variance, loadings.
     Pca(PcaSpec),
+    /// A 2-D view of one split by PCA or t-SNE, coloured by every validation label, with the
+    /// view's trustworthiness.
+    Projection(ProjectionSpec),
 }
 
 /// Which clustering model a study fits.
@@ -602,6 +605,54 @@ impl Default for PcaSpec {
     }
 }
 
+/// How a `projection` study maps rows to 2-D.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectionMethod {
+    /// The first two principal components (exact PCA).
+    Pca,
+    /// t-SNE (exact gradient; settings in `tsne`).
+    Tsne,
+}
+
+impl ProjectionMethod {
+    /// The name used in specs, metric keys and files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pca => "pca",
+            Self::Tsne => "tsne",
+        }
+    }
+}
+
+/// `kind = "projection"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectionSpec {
+    /// `pca` or `tsne`. Default: `tsne`.
+    pub method: ProjectionMethod,
+    /// Split projected. Default: `train`.
+    pub on: SplitName,
+    /// t-SNE settings, under scikit-learn's names (`perplexity`, `learning_rate`, `max_iter`,
+    /// `early_exaggeration`, `init`, ...); only with `method = "tsne"`. Default: scikit-learn's.
+    pub tsne: TsneParams,
+    /// Neighbours counted by the trustworthiness score (`sklearn.manifold.trustworthiness`).
+    /// Default: 5.
+    pub trustworthiness_neighbors: usize,
+}
+
+impl Default for ProjectionSpec {
+    fn default() -> Self {
+        Self {
+            method: ProjectionMethod::Tsne,
+            on: SplitName::Train,
+            tsne: TsneParams::default(),
+            trustworthiness_neighbors: 5,
+        }
+    }
+}
+
 impl StudySpec {
     /// The study's kind as written in specs.
     #[must_use]
@@ -614,6 +665,7 @@ impl StudySpec {
             Self::Consensus(_) => "consensus",
             Self::Compare(_) => "compare",
             Self::Pca(_) => "pca",
+            Self::Projection(_) => "projection",
         }
     }
 
@@ -638,7 +690,7 @@ impl StudySpec {
             | Self::Bootstrap(BootstrapSpec { k, on, .. })
             | Self::Consensus(ConsensusSpec { k, on, .. })
             | Self::Compare(CompareSpec { k, on, .. }) => fixed("k", *k, *on),
-            Self::Pca(_) => Vec::new(),
+            Self::Pca(_) | Self::Projection(_) => Vec::new(),
         }
     }
 
@@ -719,6 +771,15 @@ impl StudySpec {
                     return Err(SpecError::invalid(format!("{field}.n_components"), "must be ≥ 2"));
                 }
                 Ok(())
+            }
+            Self::Projection(s) => {
+                if s.trustworthiness_neighbors == 0 {
+                    return Err(SpecError::invalid(format!("{field}.trustworthiness_neighbors"), "must be ≥ 1"));
+                }
+                if s.method == ProjectionMethod::Pca && s.tsne != TsneParams::default() {
+                    return Err(SpecError::invalid(format!("{field}.tsne"), "only used with method = \"tsne\""));
+                }
+                s.tsne.validate().map_err(|e| at_field(&format!("{field}.tsne"), e))
             }
         }
     }

@@ -220,3 +220,20 @@ fn the_run_id_ignores_how_the_corpus_path_is_spelled() {
     assert_eq!(spec.data.corpus, std::path::PathBuf::from("data/ravdess"));
     assert!(spec.canonical_json().contains("\"corpus\":\"data/ravdess\""));
 }
+
+#[test]
+fn projection_settings_are_validated_by_the_models_own_rules() {
+    let with = |extra: &str| format!("{MINIMAL}[[study]]\nkind = \"projection\"\n{extra}");
+    assert_eq!(invalid_field(&with("tsne = { perplexity = -1.0 }")), "study[1].tsne.perplexity");
+    assert_eq!(invalid_field(&with("tsne = { max_iter = 10 }")), "study[1].tsne.max_iter");
+    assert_eq!(invalid_field(&with("method = \"pca\"\ntsne = { perplexity = 5.0 }")), "study[1].tsne");
+    assert_eq!(invalid_field(&with("trustworthiness_neighbors = 0")), "study[1].trustworthiness_neighbors");
+    let spec = parse(&with("tsne = { perplexity = 5.0, learning_rate = \"auto\" }"));
+    assert!(matches!(&spec.studies[1], StudySpec::Projection(p) if p.tsne.perplexity == 5.0));
+}
+
+#[test]
+fn kmeans_settings_are_validated_once_by_the_models_rule() {
+    let text = format!("{MINIMAL}kmeans = {{ n_init = 0 }}\n");
+    assert_eq!(invalid_field(&text), "study[0].kmeans.n_init");
+}

@@ -13,6 +13,7 @@ mod internal;
 mod kmeans;
 mod output;
 mod pca_views;
+mod projection;
 mod stability;
 mod validation;
 
@@ -67,6 +68,7 @@ pub fn run_studies(
             StudySpec::Consensus(spec) => stability::consensus(spec, data, study_seed, &label, best_k_from_sweep)?,
             StudySpec::Compare(spec) => compare::compare(spec, data, study_seed, &label, best_k_from_sweep)?,
             StudySpec::Pca(spec) => pca_views::pca_views(spec, data, &label)?,
+            StudySpec::Projection(spec) => projection::projection(spec, data, study_seed, &label)?,
         };
         merged.metrics.extend(output.metrics);
         merged.tables.extend(output.tables);

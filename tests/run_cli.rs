@@ -335,3 +335,16 @@ fn a_bad_file_in_the_corpus_is_listed_and_the_run_still_completes_with_exit_1() 
     let rows = std::fs::read_to_string(folder.join("files.txt")).expect("files");
     assert_eq!(rows.lines().count(), 24);
 }
+
+#[test]
+fn selected_feature_columns_are_what_the_models_see() {
+    let dir = workdir(&mini_corpus(), 0);
+    let text = spec_text(&mini_corpus(), 0)
+        .replace("[split]", "[features]\ncolumns = [\"spectral_centroid\", \"zero_crossing_rate\", \"mfcc_1\"]\n[split]");
+    std::fs::write(dir.path().join("exp.toml"), text).expect("spec");
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    let x: ndarray::Array2<f64> = ndarray_npy::read_npy(folder.join("features.npy")).expect("npy");
+    assert_eq!(x.ncols(), 3);
+    let spec = std::fs::read_to_string(folder.join("spec.json")).expect("spec.json");
+    assert!(spec.contains("\"columns\":[\"spectral_centroid\",\"zero_crossing_rate\",\"mfcc_1\"]"), "{spec}");
+}

@@ -248,7 +248,7 @@ pub fn execute(
         .iter()
         .map(|column| Ok((column.clone(), label_column(&Some(column.clone()))?.unwrap_or_default())))
         .collect::<Result<_, RunsError>>()?;
-    let feature_names = crate::features::recipe(&spec.features.recipe)?.columns;
+    let (feature_names, _) = selected_columns(spec)?;
     let data = StudyData {
         x: x.view(),
         split: &split,
@@ -293,6 +293,20 @@ pub fn execute(
     Ok(failures.len())
 }
 
+/// The feature columns the models see (`features.columns`, else all of the recipe's) and their
+/// positions among the recipe's columns.
+fn selected_columns(spec: &ExperimentSpec) -> Result<(Vec<String>, Vec<usize>), RunsError> {
+    let all = crate::features::recipe(&spec.features.recipe)?.columns;
+    let Some(selected) = &spec.features.columns else {
+        return Ok((all.clone(), (0..all.len()).collect()));
+    };
+    let positions = selected
+        .iter()
+        .map(|name| all.iter().position(|c| c == name).expect("validated: every selected column is the recipe's"))
+        .collect();
+    Ok((selected.clone(), positions))
+}
+
 /// The files whose rows the models see, their feature matrix, and every input that failed.
 type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, Vec<Failure>);
 
@@ -304,7 +318,8 @@ fn usable_rows<'a>(prepared: &'a PreparedRun, features: &CorpusFeatures) -> Resu
     let dataset = &prepared.dataset;
     let recipe = &spec.features.recipe;
     let matrix = features.matrix(recipe).ok_or_else(|| RunsError::Data(format!("recipe {recipe:?} has no matrix")))?;
-    let columns = crate::features::recipe(recipe)?.columns;
+    let (columns, positions) = selected_columns(spec)?;
+    let matrix = matrix.select(ndarray::Axis(1), &positions);
     let needed = spec.label_columns();
     let mut failures: Vec<Failure> = dataset.failures.iter().chain(&features.failures).cloned().collect();
     let (mut keep, mut files) = (Vec::new(), Vec::new());

@@ -105,11 +105,22 @@ pub struct FeaturesSpec {
     pub scale_group_by: Option<String>,
     /// Parameters of the feature computations. Default: librosa 0.11's.
     pub params: FeatureParams,
+    /// Only these columns of the recipe, in this order (e.g. the notebook's §3.4 five
+    /// descriptive columns). Default: all of them. Left out of the canonical spec when unset,
+    /// so specs without it keep their run IDs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
 }
 
 impl Default for FeaturesSpec {
     fn default() -> Self {
-        Self { recipe: "seed45".into(), scale: Scale::Standard, scale_group_by: None, params: FeatureParams::default() }
+        Self {
+            recipe: "seed45".into(),
+            scale: Scale::Standard,
+            scale_group_by: None,
+            params: FeatureParams::default(),
+            columns: None,
+        }
     }
 }
 
@@ -201,6 +212,30 @@ impl ExperimentSpec {
             ));
         }
         features.params.validate().map_err(|e| SpecError::invalid("features.params", e.to_string()))?;
+        if let Some(columns) = &features.columns {
+            let known = crate::features::recipes()[features.recipe.as_str()].columns.clone();
+            if columns.is_empty() {
+                return Err(SpecError::invalid("features.columns", "needs at least one column (leave it out for all)"));
+            }
+            for (i, column) in columns.iter().enumerate() {
+                if !known.iter().any(|k| k == column) {
+                    return Err(SpecError::invalid(
+                        format!("features.columns[{i}]"),
+                        format!(
+                            "{column:?} is not a column of recipe {}; its columns: {}",
+                            features.recipe,
+                            known.join(", ")
+                        ),
+                    ));
+                }
+                if columns[..i].contains(column) {
+                    return Err(SpecError::invalid(
+                        format!("features.columns[{i}]"),
+                        format!("{column:?} is listed twice"),
+                    ));
+                }
+            }
+        }
         if features.params.sample_rate_hz != self.preprocess.sample_rate_hz {
             return Err(SpecError::invalid(
                 "features.params.sample_rate_hz",

@@ -237,3 +237,15 @@ fn kmeans_settings_are_validated_once_by_the_models_rule() {
     let text = format!("{MINIMAL}kmeans = {{ n_init = 0 }}\n");
     assert_eq!(invalid_field(&text), "study[0].kmeans.n_init");
 }
+
+#[test]
+fn feature_columns_must_be_the_recipes_and_distinct() {
+    let with = |columns: &str| format!("{MINIMAL}[features]\ncolumns = {columns}\n");
+    assert_eq!(invalid_field(&with("[]")), "features.columns");
+    assert_eq!(invalid_field(&with("[\"mfcc_1\", \"nope\"]")), "features.columns[1]");
+    assert_eq!(invalid_field(&with("[\"mfcc_1\", \"mfcc_1\"]")), "features.columns[1]");
+    let spec = parse(&with("[\"rms\", \"mfcc_1\"]"));
+    assert!(spec.canonical_json().contains("\"columns\":[\"rms\",\"mfcc_1\"]"));
+    // Unset, the field is left out of the canonical spec: existing run IDs stay as they were.
+    assert!(!parse(MINIMAL).canonical_json().contains("columns"));
+}

@@ -339,12 +339,38 @@ fn a_bad_file_in_the_corpus_is_listed_and_the_run_still_completes_with_exit_1() 
 #[test]
 fn selected_feature_columns_are_what_the_models_see() {
     let dir = workdir(&mini_corpus(), 0);
-    let text = spec_text(&mini_corpus(), 0)
-        .replace("[split]", "[features]\ncolumns = [\"spectral_centroid\", \"zero_crossing_rate\", \"mfcc_1\"]\n[split]");
+    let text = spec_text(&mini_corpus(), 0).replace(
+        "[split]",
+        "[features]\ncolumns = [\"spectral_centroid\", \"zero_crossing_rate\", \"mfcc_1\"]\n[split]",
+    );
     std::fs::write(dir.path().join("exp.toml"), text).expect("spec");
     let folder = run_ok(dir.path(), &["run", "exp"]);
     let x: ndarray::Array2<f64> = ndarray_npy::read_npy(folder.join("features.npy")).expect("npy");
     assert_eq!(x.ncols(), 3);
     let spec = std::fs::read_to_string(folder.join("spec.json")).expect("spec.json");
     assert!(spec.contains("\"columns\":[\"spectral_centroid\",\"zero_crossing_rate\",\"mfcc_1\"]"), "{spec}");
+}
+
+#[test]
+fn a_pca_projection_replaces_the_features_before_the_studies() {
+    let dir = workdir(&mini_corpus(), 0);
+    let text = spec_text(&mini_corpus(), 0)
+        .replace("[split]", "[features]\nproject = { method = \"pca\", n_components = 2 }\n[split]");
+    std::fs::write(dir.path().join("exp.toml"), text).expect("spec");
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    let x: ndarray::Array2<f64> = ndarray_npy::read_npy(folder.join("features.npy")).expect("npy");
+    assert_eq!(x.ncols(), 2);
+    // Scores of the training rows are centred (the PCA was fitted on them).
+    let files: Vec<String> =
+        std::fs::read_to_string(folder.join("files.txt")).expect("files").lines().map(String::from).collect();
+    let assignments = std::fs::read_to_string(folder.join("assignments/grid_kmeans.csv")).expect("assignments");
+    let train: Vec<usize> = assignments
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(",train,").map(|(f, _)| f))
+        .map(|f| files.iter().position(|n| n == f).expect("listed file"))
+        .collect();
+    assert!(train.len() >= 10, "{train:?}");
+    let mean: f64 = train.iter().map(|&r| x[[r, 0]]).sum::<f64>() / train.len() as f64;
+    assert!(mean.abs() < 1e-9, "{mean}");
 }

@@ -248,7 +248,10 @@ pub fn execute(
         .iter()
         .map(|column| Ok((column.clone(), label_column(&Some(column.clone()))?.unwrap_or_default())))
         .collect::<Result<_, RunsError>>()?;
-    let (feature_names, _) = selected_columns(spec)?;
+    let (x, feature_names) = match spec.features.project {
+        None => (x, selected_columns(spec)?.0),
+        Some(project) => project_features(x, &split, project)?,
+    };
     let data = StudyData {
         x: x.view(),
         split: &split,
@@ -291,6 +294,26 @@ pub fn execute(
     let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| RunsError::io(folder, e))?;
     write_atomic(&folder.join("manifest.json"), manifest_json.as_bytes())?;
     Ok(failures.len())
+}
+
+/// The features replaced by their first principal components, fitted on the rows `project`
+/// names; columns `pc1`, `pc2`, ...
+fn project_features(
+    x: Array2<f64>,
+    split: &SplitIndices,
+    project: crate::spec::FeatureProjection,
+) -> Result<(Array2<f64>, Vec<String>), RunsError> {
+    let fit_rows: Vec<usize> = match project.fit_on {
+        crate::spec::ProjectionFitRows::Train => split.train.clone(),
+        crate::spec::ProjectionFitRows::AllAsNotebook => (0..x.nrows()).collect(),
+    };
+    let fit_x = x.select(ndarray::Axis(0), &fit_rows);
+    let fitted = crate::models::pca(fit_x.view(), project.n_components)
+        .map_err(|e| RunsError::Data(format!("features.project: {e}")))?;
+    let mean = fit_x.mean_axis(ndarray::Axis(0)).expect("PCA succeeded, so there are rows");
+    let scores = (&x - &mean).dot(&fitted.components.t());
+    let names = (1..=project.n_components).map(|c| format!("pc{c}")).collect();
+    Ok((scores, names))
 }
 
 /// The feature columns the models see (`features.columns`, else all of the recipe's) and their

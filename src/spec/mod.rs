@@ -110,6 +110,44 @@ pub struct FeaturesSpec {
     /// so specs without it keep their run IDs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
+    /// Replace the (scaled) features by their first principal components before any study
+    /// (the notebook's k-means on 2-D and 3-D PCA scores). Default: none; left out of the
+    /// canonical spec when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<FeatureProjection>,
+}
+
+/// `[features] project = { method = "pca", n_components = 2 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureProjection {
+    /// Only `"pca"`.
+    pub method: FeatureProjectionMethod,
+    /// Components kept (≥ 1, at most the number of feature columns).
+    pub n_components: usize,
+    /// Rows the PCA is fitted on: `train` (the corrected default) or `all` (the notebook fitted
+    /// it on every row, test rows included). Default: `train`.
+    #[serde(default)]
+    pub fit_on: ProjectionFitRows,
+}
+
+/// The projection methods `[features] project` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureProjectionMethod {
+    /// Principal components (exact PCA).
+    Pca,
+}
+
+/// Which rows a feature projection is fitted on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectionFitRows {
+    /// The training rows only.
+    #[default]
+    Train,
+    /// Every row, as the notebook did (faithful).
+    AllAsNotebook,
 }
 
 impl Default for FeaturesSpec {
@@ -120,6 +158,7 @@ impl Default for FeaturesSpec {
             scale_group_by: None,
             params: FeatureParams::default(),
             columns: None,
+            project: None,
         }
     }
 }
@@ -244,6 +283,18 @@ impl ExperimentSpec {
                     self.preprocess.sample_rate_hz, features.params.sample_rate_hz
                 ),
             ));
+        }
+        if let Some(project) = features.project {
+            let n_columns = features
+                .columns
+                .as_ref()
+                .map_or_else(|| crate::features::recipes()[features.recipe.as_str()].columns.len(), Vec::len);
+            if project.n_components == 0 || project.n_components > n_columns {
+                return Err(SpecError::invalid(
+                    "features.project.n_components",
+                    format!("must be between 1 and the {n_columns} feature columns, got {}", project.n_components),
+                ));
+            }
         }
         match (features.scale, &features.scale_group_by) {
             (Scale::PerGroup, None) => {

@@ -249,3 +249,14 @@ fn feature_columns_must_be_the_recipes_and_distinct() {
     // Unset, the field is left out of the canonical spec: existing run IDs stay as they were.
     assert!(!parse(MINIMAL).canonical_json().contains("columns"));
 }
+
+#[test]
+fn a_feature_projection_keeps_at_most_the_feature_columns() {
+    let with = |extra: &str| format!("{MINIMAL}[features]\n{extra}\n");
+    let project = |n: usize| format!("project = {{ method = \"pca\", n_components = {n} }}");
+    assert_eq!(invalid_field(&with(&project(0))), "features.project.n_components");
+    assert_eq!(invalid_field(&with(&project(46))), "features.project.n_components");
+    let both = format!("columns = [\"rms\", \"mfcc_1\"]\n{}", project(3));
+    assert_eq!(invalid_field(&with(&both)), "features.project.n_components");
+    assert!(parse(&with(&project(2))).validate().is_ok());
+}

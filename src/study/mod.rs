@@ -80,6 +80,21 @@ pub fn run_studies(
     Ok(merged)
 }
 
+/// A label column as colour groups for a scatter of `rows`: each row's group index, in order of
+/// first appearance, and the legend (the label value of each group).
+fn label_groups(values: &[String], rows: &[usize]) -> (Vec<usize>, Vec<String>) {
+    let mut index: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for &r in rows {
+        let next = index.len();
+        index.entry(values[r].as_str()).or_insert(next);
+    }
+    let mut legend = vec![String::new(); index.len()];
+    for (v, &i) in &index {
+        legend[i] = (*v).to_string();
+    }
+    (rows.iter().map(|&r| index[values[r].as_str()]).collect(), legend)
+}
+
 /// Rows of one split as an owned matrix.
 fn rows_of(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
     x.select(Axis(0), rows)

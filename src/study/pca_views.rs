@@ -1,13 +1,11 @@
 //! PCA views of the feature space: 2-D and 3-D projections (the 3-D view as two extra 2-D
 //! panels), scree and cumulative explained variance, and the loadings table.
 
-use std::collections::BTreeMap;
-
 use crate::models::pca;
 use crate::spec::PcaSpec;
 
 use super::output::{Column, Figure, StudyOutput, Table};
-use super::{rows_of, StudyData, StudyError};
+use super::{label_groups, rows_of, StudyData, StudyError};
 
 pub(super) fn pca_views(spec: &PcaSpec, data: StudyData<'_>, study: &str) -> Result<StudyOutput, StudyError> {
     let rows = data.split.rows(spec.on);
@@ -75,18 +73,7 @@ pub(super) fn pca_views(spec: &PcaSpec, data: StudyData<'_>, study: &str) -> Res
     // Colour by a label column when asked (legend = its values), else one group.
     let (groups, legend): (Vec<usize>, Vec<String>) =
         match spec.color_by.as_ref().and_then(|c| data.labels.iter().find(|(name, _)| name == c)) {
-            Some((_, values)) => {
-                let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-                for &r in rows {
-                    let next = index.len();
-                    index.entry(values[r].as_str()).or_insert(next);
-                }
-                let mut legend = vec![String::new(); index.len()];
-                for (v, &i) in &index {
-                    legend[i] = (*v).to_string();
-                }
-                (rows.iter().map(|&r| index[values[r].as_str()]).collect(), legend)
-            }
+            Some((_, values)) => label_groups(values, rows),
             None => (vec![0; rows.len()], vec!["recording".into()]),
         };
     let coloured = spec.color_by.as_deref().map_or(String::new(), |c| format!(", coloured by {c}"));

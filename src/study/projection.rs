@@ -2,14 +2,12 @@
 //! label column, and how far to trust it (`metrics::trustworthiness`, plus t-SNE's KL
 //! divergence).
 
-use std::collections::BTreeMap;
-
 use crate::metrics::trustworthiness;
 use crate::models::pca;
 use crate::spec::{ProjectionMethod, ProjectionSpec, Seed};
 
 use super::output::{Column, Figure, StudyOutput, Table};
-use super::{rows_of, StudyData, StudyError};
+use super::{label_groups, rows_of, StudyData, StudyError};
 
 pub(super) fn projection(
     spec: &ProjectionSpec,
@@ -61,16 +59,7 @@ pub(super) fn projection(
         .labels
         .iter()
         .map(|(column, values)| {
-            let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-            for &r in rows {
-                let next = index.len();
-                index.entry(values[r].as_str()).or_insert(next);
-            }
-            let mut legend = vec![String::new(); index.len()];
-            for (v, &i) in &index {
-                legend[i] = (*v).to_string();
-            }
-            let groups = rows.iter().map(|&r| index[values[r].as_str()]).collect();
+            let (groups, legend) = label_groups(values, rows);
             (column.clone(), groups, legend)
         })
         .collect();

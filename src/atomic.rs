@@ -9,7 +9,7 @@
 //! default of 0600 did not).
 //!
 //! A killed process leaves its temporaries behind. Their names carry the writer's PID and host,
-//! so the next process on the same host can tell a dead writer's leftovers ([`is_stale`]) from a
+//! so the next process on the same host can tell a dead writer's leftovers ([`ProcessTag::is_dead`]) from a
 //! live one's and remove them; `vlogmood gc` does the same on request. This module sits left of
 //! every stage and uses none of them.
 
@@ -62,12 +62,6 @@ impl ProcessTag {
             && Path::new("/proc/self").exists()
             && !Path::new(&format!("/proc/{}", self.pid)).exists()
     }
-}
-
-/// Whether a file or folder name is a temporary whose writer is dead (see [`ProcessTag::is_dead`]).
-#[must_use]
-pub fn is_stale(name: &str) -> bool {
-    ProcessTag::parse_from(name).is_some_and(|tag| tag.is_dead())
 }
 
 /// This machine's host name (`/proc/sys/kernel/hostname`, else `HOSTNAME`, else `localhost`),
@@ -183,7 +177,7 @@ pub struct Leftover {
     pub writer: ProcessTag,
 }
 
-/// The stale temporaries directly inside `folder` (their writers are dead; see [`is_stale`]).
+/// The stale temporaries directly inside `folder` (their writers are dead; see [`ProcessTag::is_dead`]).
 #[must_use]
 pub fn stale_in(folder: &Path) -> Vec<Leftover> {
     let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };

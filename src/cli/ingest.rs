@@ -8,8 +8,8 @@ use anyhow::{bail, Context};
 use rayon::prelude::*;
 
 use vlogmood::atomic::{is_within, remove_stale_in, resolve_path};
-use vlogmood::audio::{ingest_file, ProcessedAudio, MEDIA_EXTENSIONS};
-use vlogmood::corpus::{display_path, scan, write_failures_csv, Failure, Skipped};
+use vlogmood::audio::{ingest_file, ProcessedAudio};
+use vlogmood::corpus::{display_path, no_media_message, scan, write_failures_csv, Failure, Skipped};
 
 use super::{progress, IngestArgs, Outcome};
 
@@ -70,12 +70,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<Outcome> {
     }
     if jobs.is_empty() && failures.is_empty() {
         let sources: Vec<String> = args.sources.iter().map(|s| s.display().to_string()).collect();
-        bail!(
-            "no media files in {} (files are read by extension, any case: {}); skipped {}",
-            sources.join(", "),
-            MEDIA_EXTENSIONS.join(", "),
-            skipped.describe()
-        );
+        bail!("{}", no_media_message(&sources.join(", "), &skipped));
     }
     // Never overwrite an input, whatever the spelling of the paths or the links between them.
     for job in &jobs {

@@ -65,8 +65,9 @@ impl Dataset {
 
     /// Checks that every `labels.csv` row names an input of the corpus (a readable file or
     /// one that failed: its labels are not wrong because it could not be read).
-    pub fn check_labels(&self, failed_names: &[String]) -> Result<(), CorpusError> {
+    pub fn check_labels(&self) -> Result<(), CorpusError> {
         let Some(labels) = &self.labels else { return Ok(()) };
+        let failed_names = self.failed_names();
         let names = self.files.iter().map(|f| f.relative_path.as_str()).chain(failed_names.iter().map(String::as_str));
         labels.check_against(&self.root.join(super::LABELS_FILE_NAME), names)
     }
@@ -76,10 +77,10 @@ impl Dataset {
     #[must_use]
     pub fn nothing_found(&self) -> Option<String> {
         (self.files.is_empty() && self.failures.is_empty())
-            .then(|| super::scan::no_media_message(&self.root, &self.skipped))
+            .then(|| super::no_media_message(&self.root.display().to_string(), &self.skipped))
     }
 
-    /// Relative names of the failed inputs that have one (for [`Dataset::check_labels`]).
+    /// Relative names of the failed inputs, as shown in `failures.csv` without the corpus root.
     #[must_use]
     pub fn failed_names(&self) -> Vec<String> {
         let root = display_path(&self.root);

@@ -20,7 +20,7 @@ pub use cache::{CacheKey, FeatureCache};
 pub use dataset::{hash_files, Dataset};
 pub use error::CorpusError;
 pub use labels::{Labels, LABELS_FILE_NAME};
-pub use scan::{display_path, scan, Scan, Skipped};
+pub use scan::{display_path, no_media_message, scan, Scan, Skipped};
 
 /// One input file of a corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -151,15 +151,16 @@ impl Scan {
     /// something, inputs or failures).
     #[must_use]
     pub fn nothing_found(&self) -> Option<String> {
-        (self.files.is_empty() && self.failures.is_empty()).then(|| no_media_message(&self.root, &self.skipped))
+        (self.files.is_empty() && self.failures.is_empty())
+            .then(|| no_media_message(&self.root.display().to_string(), &self.skipped))
     }
 }
 
-/// What to tell a user whose folder holds no media file at all.
-pub(super) fn no_media_message(root: &Path, skipped: &Skipped) -> String {
+/// What to tell a user whose folder(s) `roots` hold no media file at all.
+#[must_use]
+pub fn no_media_message(roots: &str, skipped: &Skipped) -> String {
     format!(
-        "{} has no media files (files are read by extension, any case: {}); skipped {}",
-        root.display(),
+        "{roots} has no media files (files are read by extension, any case: {}); skipped {}",
         MEDIA_EXTENSIONS.join(", "),
         skipped.describe()
     )

@@ -39,7 +39,7 @@ impl PreparedRun {
         if let Some(nothing) = dataset.nothing_found() {
             return Err(crate::spec::SpecError::invalid("data.corpus", nothing).into());
         }
-        dataset.check_labels(&dataset.failed_names())?;
+        dataset.check_labels()?;
         for (field, column) in spec.label_columns() {
             let known = dataset.labels.as_ref().is_some_and(|l| l.columns.iter().any(|c| c == column));
             if !known {
@@ -214,7 +214,8 @@ pub fn execute(
         options.cache.as_ref(),
         &|| progress.advance(),
     )?;
-    let (files, raw, failures) = usable_rows(prepared, &features)?;
+    let (columns, positions) = selected_columns(spec)?;
+    let (files, raw, failures) = usable_rows(prepared, &features, &columns, &positions)?;
 
     let label_column = |column: &Option<String>| -> Result<Option<Vec<String>>, RunsError> {
         let Some(column) = column else { return Ok(None) };
@@ -249,7 +250,7 @@ pub fn execute(
         .map(|column| Ok((column.clone(), label_column(&Some(column.clone()))?.unwrap_or_default())))
         .collect::<Result<_, RunsError>>()?;
     let (x, feature_names) = match spec.features.project {
-        None => (x, selected_columns(spec)?.0),
+        None => (x, columns),
         Some(project) => project_features(x, &split, project)?,
     };
     let data = StudyData {
@@ -336,13 +337,17 @@ type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, Vec<Failure>);
 /// The rows models can use: processed files whose features are finite and that have a value
 /// in every label column the spec reads. Every other input becomes a failure (listed in the
 /// run's `failures.csv`) while the rest go on; fewer than 3 usable rows is an error.
-fn usable_rows<'a>(prepared: &'a PreparedRun, features: &CorpusFeatures) -> Result<UsableRows<'a>, RunsError> {
+fn usable_rows<'a>(
+    prepared: &'a PreparedRun,
+    features: &CorpusFeatures,
+    columns: &[String],
+    positions: &[usize],
+) -> Result<UsableRows<'a>, RunsError> {
     let spec = &prepared.spec;
     let dataset = &prepared.dataset;
     let recipe = &spec.features.recipe;
     let matrix = features.matrix(recipe).ok_or_else(|| RunsError::Data(format!("recipe {recipe:?} has no matrix")))?;
-    let (columns, positions) = selected_columns(spec)?;
-    let matrix = matrix.select(ndarray::Axis(1), &positions);
+    let matrix = matrix.select(ndarray::Axis(1), positions);
     let needed = spec.label_columns();
     let mut failures: Vec<Failure> = dataset.failures.iter().chain(&features.failures).cloned().collect();
     let (mut keep, mut files) = (Vec::new(), Vec::new());

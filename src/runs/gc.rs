@@ -68,7 +68,7 @@ impl RunStore {
             if name.starts_with('.') || !path.is_dir() || !is_run_folder_name(&name) {
                 continue;
             }
-            if let Err(reason) = super::store::completeness_of(&path) {
+            if let Err(reason) = super::store::completeness(&path, None) {
                 found.push(Garbage::new(path, format!("incomplete run folder: {reason}")));
             }
         }
@@ -86,16 +86,9 @@ impl RunStore {
 #[must_use]
 pub fn stale_temporaries_under(folder: &Path) -> Vec<Garbage> {
     let mut found = Vec::new();
-    let mut folders = vec![folder.to_path_buf()];
-    folders.extend(
-        walkdir::WalkDir::new(folder)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_dir())
-            .map(|e| e.path().to_path_buf()),
-    );
-    folders.dedup();
-    for dir in folders {
+    // The walk yields `folder` itself first, then every folder below it.
+    let folders = walkdir::WalkDir::new(folder).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_dir());
+    for dir in folders.map(walkdir::DirEntry::into_path) {
         for leftover in stale_in(&dir) {
             let reason = format!("temporary file of dead process {}", leftover.writer.pid);
             found.push(Garbage::new(leftover.path, reason));

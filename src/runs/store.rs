@@ -90,7 +90,7 @@ impl RunStore {
                 }
                 break;
             }
-            match completeness(&folder, run_id) {
+            match completeness(&folder, Some(run_id)) {
                 Ok(()) => return Ok(Some(folder)),
                 Err(reason) => {
                     first_damaged.get_or_insert((folder, reason));
@@ -215,15 +215,9 @@ impl RunStore {
     }
 }
 
-/// Why `folder` is not a complete run (of whatever ID its manifest names), if it is not.
-pub(super) fn completeness_of(folder: &Path) -> Result<(), String> {
-    let manifest = read_manifest(folder).map_err(|_| "manifest.json is missing or unreadable".to_string())?;
-    completeness(folder, &manifest.run_id)
-}
-
-/// Why `folder` is not a complete run of `run_id`, if it is not (a cheap check: the manifest,
-/// and that every file it lists exists with its recorded size).
-fn completeness(folder: &Path, run_id: &str) -> Result<(), String> {
+/// Why `folder` is not a complete run (of `run_id` when given), if it is not: a cheap check of
+/// the manifest, and that every file it lists exists with its recorded size.
+pub(super) fn completeness(folder: &Path, run_id: Option<&str>) -> Result<(), String> {
     if !folder.join("manifest.json").is_file() {
         return Err("manifest.json is missing".into());
     }
@@ -231,7 +225,7 @@ fn completeness(folder: &Path, run_id: &str) -> Result<(), String> {
     if manifest.status != "complete" {
         return Err(format!("its status is {:?}", manifest.status));
     }
-    if manifest.run_id != run_id {
+    if run_id.is_some_and(|id| id != manifest.run_id) {
         return Err(format!("its manifest is of run {}", manifest.run_id));
     }
     let check = check_folder(folder, &manifest, false).map_err(|e| e.to_string())?;

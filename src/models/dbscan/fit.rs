@@ -27,7 +27,7 @@ impl DbscanParams {
             .check()
             .map_err(|e| ModelError::Fit { model: "dbscan", reason: e.to_string() })?;
         let labels: Vec<Option<usize>> = params.transform(&owned).to_vec();
-        let n_clusters = labels.iter().flatten().max().map_or(0, |&m| m + 1);
+        let n_clusters = crate::models::count_clusters(&labels);
         Ok(DbscanModel { labels, n_clusters })
     }
 }
@@ -48,10 +48,7 @@ impl DbscanModel {
     /// Share of the rows that are noise.
     #[must_use]
     pub fn noise_fraction(&self) -> f64 {
-        if self.labels.is_empty() {
-            return 0.0;
-        }
-        self.labels.iter().filter(|l| l.is_none()).count() as f64 / self.labels.len() as f64
+        crate::models::noise_fraction(&self.labels)
     }
 }
 

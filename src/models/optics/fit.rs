@@ -96,7 +96,7 @@ impl OpticsParams {
                 (dbscan_labels(&reachability, &core_distances, &ordering, eps), Vec::new())
             }
         };
-        let n_clusters = labels.iter().flatten().max().map_or(0, |&m| m + 1);
+        let n_clusters = crate::models::count_clusters(&labels);
         Ok(OpticsModel { labels, n_clusters, ordering, reachability, core_distances, predecessor, cluster_hierarchy })
     }
 }

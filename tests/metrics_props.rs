@@ -310,3 +310,52 @@ proptest! {
         let _ = metrics::confusion_matrix(&labels, &other);
     }
 }
+
+/// `(x, labels)` of [`clustering`] with some rows turned to noise (`None`), and a permutation
+/// of the cluster ids `0..6`.
+fn noisy_clustering() -> impl Strategy<Value = (Array2<f64>, Vec<Option<usize>>, Vec<usize>)> {
+    clustering()
+        .prop_flat_map(|(x, labels)| {
+            let n = labels.len();
+            (Just(x), Just(labels), prop::collection::vec(any::<bool>(), n), permutation(6))
+        })
+        .prop_map(|(x, labels, noise, ids)| {
+            // The first three rows keep their labels, so two clusters always remain.
+            let labels =
+                labels.iter().zip(&noise).enumerate().map(|(i, (&l, &n))| (i < 3 || !n).then_some(l)).collect();
+            (x, labels, ids)
+        })
+}
+
+proptest! {
+    /// Renaming clusters changes no metric whichever way noise is treated: noise stays noise,
+    /// and scored as a cluster it is one more cluster under any names.
+    #[test]
+    fn relabelling_leaves_metrics_with_noise_unchanged((x, labels, ids) in noisy_clustering()) {
+        use vlogmood::models::NoiseTreatment;
+        use vlogmood::study::InternalMetrics;
+        let relabelled: Vec<Option<usize>> = labels.iter().map(|l| l.map(|c| ids[c])).collect();
+        let truth: Vec<usize> = (0..labels.len()).map(|i| i % 3).collect();
+        for treatment in [NoiseTreatment::NonNoiseOnly, NoiseTreatment::AsClusterAsSklearn] {
+            let a = InternalMetrics::compute(x.view(), &labels, None, Some(treatment));
+            let b = InternalMetrics::compute(x.view(), &relabelled, None, Some(treatment));
+            let (kept, dense) = treatment.apply(&labels);
+            let kappa = db_condition(&x.select(ndarray::Axis(0), &kept), &dense);
+            let same = |p: Option<f64>, q: Option<f64>, tol: f64| match (p, q) {
+                (Some(p), Some(q)) => (p - q).abs() <= tol * p.abs().max(q.abs()) + ABS,
+                (p, q) => p.is_none() && q.is_none(),
+            };
+            prop_assert!(same(a.silhouette, b.silhouette, REL), "{treatment:?} silhouette {a:?} {b:?}");
+            prop_assert!(same(a.calinski_harabasz, b.calinski_harabasz, REL), "{treatment:?} CH");
+            prop_assert!(same(a.davies_bouldin, b.davies_bouldin, REL * (1.0 + kappa)), "{treatment:?} DB");
+            prop_assert_eq!(a.noise_fraction, b.noise_fraction);
+            // External agreement on the rows the treatment keeps.
+            let ari = |l: &[Option<usize>]| {
+                let (kept, dense) = treatment.apply(l);
+                let truth: Vec<usize> = kept.iter().map(|&i| truth[i]).collect();
+                metrics::adjusted_rand_score(&truth, &dense).ok()
+            };
+            prop_assert_eq!(ari(&labels), ari(&relabelled));
+        }
+    }
+}

@@ -64,24 +64,30 @@ fn summary_csv_round_trips_bit_exactly() {
             study: "grid".into(),
             model: "kmeans".into(),
             params: "init=k-means++;n_init=10;max_iter=300;tol=0.0001".into(),
-            k: 4,
+            k: Some(4),
             split: "val".into(),
+            noise: String::new(),
             silhouette: Some(AWKWARD[0]),
             davies_bouldin: Some(AWKWARD[2]),
             calinski_harabasz: None,
             inertia: Some(AWKWARD[1]),
+            n_clusters: Some(4.0),
+            noise_fraction: None,
             stability: BTreeMap::new(),
         },
         SummaryRow {
             study: "repeat".into(),
             model: "kmeans".into(),
             params: "init=random;n_init=1".into(),
-            k: 4,
+            k: Some(4),
             split: "train".into(),
+            noise: String::new(),
             silhouette: Some(AWKWARD[6]),
             davies_bouldin: None,
             calinski_harabasz: Some(AWKWARD[8]),
             inertia: None,
+            n_clusters: Some(4.0),
+            noise_fraction: None,
             stability: BTreeMap::from([
                 ("silhouette".to_owned(), (AWKWARD[6], AWKWARD[7])),
                 ("ari".to_owned(), (AWKWARD[4], AWKWARD[3])),
@@ -98,10 +104,13 @@ fn summary_csv_round_trips_bit_exactly() {
             "params",
             "k",
             "split",
+            "noise",
             "silhouette",
             "davies_bouldin",
             "calinski_harabasz",
             "inertia",
+            "n_clusters",
+            "noise_fraction",
             "ari_mean",
             "ari_range",
             "silhouette_mean",
@@ -111,12 +120,13 @@ fn summary_csv_round_trips_bit_exactly() {
     for (row, cells) in rows.iter().zip(&cells) {
         assert_eq!(cells[0], row.study);
         assert_eq!(cells[2], row.params);
-        assert_eq!(cells[3], row.k.to_string());
-        assert_same_bits(parse_cell(&cells[5]), row.silhouette);
-        assert_same_bits(parse_cell(&cells[6]), row.davies_bouldin);
-        assert_same_bits(parse_cell(&cells[7]), row.calinski_harabasz);
-        assert_same_bits(parse_cell(&cells[8]), row.inertia);
-        for (offset, metric) in [(9, "ari"), (11, "silhouette")] {
+        assert_eq!(Some(cells[3].parse().expect("k")), row.k);
+        assert_same_bits(parse_cell(&cells[6]), row.silhouette);
+        assert_same_bits(parse_cell(&cells[7]), row.davies_bouldin);
+        assert_same_bits(parse_cell(&cells[8]), row.calinski_harabasz);
+        assert_same_bits(parse_cell(&cells[9]), row.inertia);
+        assert_same_bits(parse_cell(&cells[10]), row.n_clusters);
+        for (offset, metric) in [(12, "ari"), (14, "silhouette")] {
             let stat = row.stability.get(metric);
             assert_same_bits(parse_cell(&cells[offset]), stat.map(|s| s.0));
             assert_same_bits(parse_cell(&cells[offset + 1]), stat.map(|s| s.1));
@@ -152,6 +162,7 @@ fn scatter(name: &str, points: Vec<(f64, f64, usize)>) -> Figure {
         y_label: "PC2".into(),
         points,
         legend: Vec::new(),
+        noise: None,
     }
 }
 

@@ -107,8 +107,8 @@ pub fn draw_figure(figure: &Figure, dir: &Path) -> Result<PathBuf, ReportError> 
             Figure::Line { title, x_label, y_label, series, highlight_x, .. } => {
                 draw_line(&root, Labels { title, x_label, y_label }, series, *highlight_x)
             }
-            Figure::Scatter { title, x_label, y_label, points, legend, .. } => {
-                draw_scatter(&root, Labels { title, x_label, y_label }, points, legend)
+            Figure::Scatter { title, x_label, y_label, points, legend, noise, .. } => {
+                draw_scatter(&root, Labels { title, x_label, y_label }, points, legend, *noise)
             }
             Figure::Heatmap { title, axis_label, values, boundaries, .. } => {
                 draw_heatmap(&root, Labels { title, x_label: axis_label, y_label: axis_label }, values, boundaries)
@@ -219,6 +219,7 @@ fn draw_scatter<DB: DrawingBackend>(
     labels: Labels<'_>,
     points: &[(f64, f64, usize)],
     legend: &[String],
+    noise: Option<usize>,
 ) -> DrawResult<DB> {
     let mut by_cluster: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
     for &(x, y, cluster) in points {
@@ -232,18 +233,23 @@ fn draw_scatter<DB: DrawingBackend>(
     };
     let legend_at = legend_position(all().copied(), &x_range, &y_range, by_cluster.len());
     let mut chart = build_chart(root, labels, x_range, y_range, false)?;
-    for (&cluster, cluster_points) in &by_cluster {
-        let fill = colour(cluster).filled();
+    // Noise first (under the clusters), small and grey; clusters keep their palette colours.
+    let order = by_cluster
+        .iter()
+        .filter(|(c, _)| Some(**c) == noise)
+        .chain(by_cluster.iter().filter(|(c, _)| Some(**c) != noise));
+    for (&cluster, cluster_points) in order {
+        let is_noise = Some(cluster) == noise;
+        let fill = if is_noise { RGBColor(170, 170, 170).filled() } else { colour(cluster).filled() };
+        let radius = if is_noise { MARKER_RADIUS - 1 } else { MARKER_RADIUS + 1 };
         let edge = ShapeStyle::from(BLACK.mix(0.35)).stroke_width(1);
-        let markers = cluster_points.iter().map(move |&p| {
-            EmptyElement::at(p)
-                + Circle::new((0, 0), MARKER_RADIUS + 1, fill)
-                + Circle::new((0, 0), MARKER_RADIUS + 1, edge)
-        });
+        let markers = cluster_points
+            .iter()
+            .map(move |&p| EmptyElement::at(p) + Circle::new((0, 0), radius, fill) + Circle::new((0, 0), radius, edge));
         chart
             .draw_series(markers)?
             .label(legend.get(cluster).cloned().unwrap_or_else(|| format!("cluster {cluster}")))
-            .legend(move |(x, y)| Circle::new((x + 10, y), MARKER_RADIUS + 1, fill));
+            .legend(move |(x, y)| Circle::new((x + 10, y), radius, fill));
     }
     draw_legend(&mut chart, legend_at)?;
     Ok(())

@@ -122,7 +122,8 @@ fn check_shape(table: &Table) -> Result<(), ReportError> {
 }
 
 /// The run-wide summary as a [`Table`] named `summary`, with the columns of DESIGN §4:
-/// `study, model, params, k, split, silhouette, davies_bouldin, calinski_harabasz, inertia`,
+/// `study, model, params, k, split, noise, silhouette, davies_bouldin, calinski_harabasz, inertia,
+/// n_clusters, noise_fraction`,
 /// then `<metric>_mean` and `<metric>_range` for every stability metric present in any row,
 /// sorted by metric name (empty where a row did not measure it).
 #[must_use]
@@ -133,13 +134,16 @@ pub fn summary_table(rows: &[SummaryRow]) -> Table {
         text("study", |r| &r.study),
         text("model", |r| &r.model),
         text("params", |r| &r.params),
-        // k is a small cluster count; saturating keeps this infallible without a cast.
-        Column::int("k", rows.iter().map(|r| i64::try_from(r.k).unwrap_or(i64::MAX))),
+        // Empty for a model that finds its own number of clusters.
+        Column::text("k", rows.iter().map(|r| r.k.map_or_else(String::new, |k| k.to_string()))),
         text("split", |r| &r.split),
+        text("noise", |r| &r.noise),
         float("silhouette", |r| r.silhouette),
         float("davies_bouldin", |r| r.davies_bouldin),
         float("calinski_harabasz", |r| r.calinski_harabasz),
         float("inertia", |r| r.inertia),
+        float("n_clusters", |r| r.n_clusters),
+        float("noise_fraction", |r| r.noise_fraction),
     ];
     let metrics: BTreeSet<&str> = rows.iter().flat_map(|r| r.stability.keys().map(String::as_str)).collect();
     for metric in metrics {
@@ -240,12 +244,15 @@ mod tests {
             study: study.into(),
             model: "kmeans".into(),
             params: "init=k-means++;n_init=10".into(),
-            k: 4,
+            k: Some(4),
             split: "train".into(),
+            noise: String::new(),
             silhouette: Some(0.25),
             davies_bouldin: Some(1.5),
             calinski_harabasz: Some(80.0),
             inertia: None,
+            n_clusters: Some(4.0),
+            noise_fraction: None,
             stability: stability.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>(),
         }
     }
@@ -263,10 +270,13 @@ mod tests {
                 "params",
                 "k",
                 "split",
+                "noise",
                 "silhouette",
                 "davies_bouldin",
                 "calinski_harabasz",
                 "inertia",
+                "n_clusters",
+                "noise_fraction",
                 "ari_mean",
                 "ari_range",
                 "silhouette_mean",
@@ -275,8 +285,12 @@ mod tests {
         );
         let csv = csv_of(&table);
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[1], "grid,kmeans,init=k-means++;n_init=10,4,train,0.25,1.5,80.0,,,,,");
-        assert_eq!(lines[2], "repeat,kmeans,init=k-means++;n_init=10,4,train,0.25,1.5,80.0,,0.9,0.05,0.2,0.1");
+        // An empty text cell is written `""` (polars), which pandas and polars read as missing.
+        assert_eq!(lines[1], "grid,kmeans,init=k-means++;n_init=10,4,train,\"\",0.25,1.5,80.0,,4.0,,,,,");
+        assert_eq!(
+            lines[2],
+            "repeat,kmeans,init=k-means++;n_init=10,4,train,\"\",0.25,1.5,80.0,,4.0,,0.9,0.05,0.2,0.1"
+        );
     }
 
     #[test]

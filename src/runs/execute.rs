@@ -259,6 +259,7 @@ pub fn execute(
         feature_names: &feature_names,
         labels: &validation_labels,
         n_permutations: spec.validation.n_permutations,
+        noise: spec.validation.noise,
     };
     progress.stage("studies", spec.studies.len() as u64);
     let output = run_studies(&spec.studies, data, spec.seed.derive(1_000), |_| progress.advance())?;
@@ -431,6 +432,8 @@ fn write_outputs(
         let mut csv = String::from("file,split,cluster\n");
         for &(row, cluster) in &assignment.clusters {
             let part = parts[row].map_or("none", |p| p.as_str());
+            // Noise is −1, as scikit-learn writes it.
+            let cluster = cluster.map_or_else(|| "-1".to_string(), |c| c.to_string());
             csv.push_str(&format!("{},{part},{cluster}\n", csv_field(&files[row].relative_path)));
         }
         let path = assignments.join(format!("{}.csv", assignment.name));

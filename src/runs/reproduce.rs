@@ -82,11 +82,12 @@ pub fn reproduce(
     let stored_metrics = read_metrics(&folder)?;
     let spec_path = folder.join("spec.json");
     let spec_text = std::fs::read_to_string(&spec_path).map_err(|e| RunsError::io(&spec_path, e))?;
-    let spec: ExperimentSpec = serde_json::from_str(&spec_text).map_err(|e| RunsError::io(&spec_path, e))?;
+    let stored: serde_json::Value = serde_json::from_str(&spec_text).map_err(|e| RunsError::io(&spec_path, e))?;
     // The stored spec must be the one the run ID was computed from (under the pipeline version
-    // that made it): otherwise the folder was edited, or names a run it is not.
-    let stored_id =
-        RunId::compute_for_pipeline(&spec.hashed_json(), &manifest.dataset.fingerprint, &manifest.pipeline_version);
+    // that made it): otherwise the folder was edited, or names a run it is not. It is hashed
+    // as stored, so a run whose spec had an older shape is checked against its own ID.
+    let hashed = ExperimentSpec::hashed_json_of(stored);
+    let stored_id = RunId::compute_for_pipeline(&hashed, &manifest.dataset.fingerprint, &manifest.pipeline_version);
     if stored_id.0 != manifest.run_id {
         return Err(RunsError::Tampered {
             folder,
@@ -97,6 +98,7 @@ pub fn reproduce(
             ),
         });
     }
+    let spec = ExperimentSpec::from_stored_json(&spec_text).map_err(|e| RunsError::io(&spec_path, e))?;
     let prepared = PreparedRun::prepare(spec)?;
     if prepared.dataset.fingerprint != manifest.dataset.fingerprint {
         return Err(RunsError::DatasetChanged {

@@ -19,14 +19,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use crate::models::{KMeansInit, KMeansSettings};
+pub use crate::models::{
+    AffinityName, AgglomerativeSettings, ClusterModel, HoldoutRule, KMeansInit, KMeansSettings, KUse, Linkage,
+    NoiseTreatment, SpectralSettings,
+};
 pub use crate::split::{Seed, SplitName};
 pub use canonical::canonical_json;
 pub use error::SpecError;
 pub use study::{
-    AffinityName, AgglomerativeSettings, BootstrapSpec, ClusterModel, CompareSpec, ConsensusMethod, ConsensusSpec,
-    GridEvaluate, GridSpec, HoldoutRule, KChoice, KDemand, KRange, KSweepSpec, KmeansGrid, LinkageName, ModelSettings,
-    NamedK, PcaSpec, ProjectionMethod, ProjectionSpec, RepeatSpec, SpectralSettings, StudySpec,
+    BootstrapSpec, CompareSpec, ConsensusMethod, ConsensusSpec, GridCell, GridEvaluate, GridSpec, KChoice, KDemand,
+    KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec, RepeatSpec, StudySpec,
 };
 
 use crate::audio::PreprocessParams;
@@ -34,7 +36,7 @@ use crate::corpus::to_hex;
 use crate::features::FeatureParams;
 
 /// Bumped whenever numeric behaviour changes (CHANGELOG.md says why); part of every run ID.
-pub const PIPELINE_VERSION: &str = "2";
+pub const PIPELINE_VERSION: &str = "3";
 
 /// Domain separator of the run-ID hash.
 const RUN_ID_PREFIX: &str = "vlogmood-run-v1\n";
@@ -67,7 +69,8 @@ pub struct ExperimentSpec {
     pub studies: Vec<StudySpec>,
 }
 
-/// Which label columns clusterings are checked against, and the permutation baseline.
+/// How clusterings are scored: the label columns they are checked against, the permutation
+/// baseline, and how noise points enter every metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSpec {
@@ -76,11 +79,15 @@ pub struct ValidationSpec {
     pub labels: Vec<String>,
     /// Shuffles of the labels for the chance baseline of ARI. Default: 200.
     pub n_permutations: usize,
+    /// Noise points (DBSCAN, OPTICS, mean shift without `cluster_all`) in internal and external
+    /// metrics: `non_noise_only` (default) or `as_cluster_as_sklearn`. Metric keys of models
+    /// that can emit noise say which (`noise=...`).
+    pub noise: NoiseTreatment,
 }
 
 impl Default for ValidationSpec {
     fn default() -> Self {
-        Self { labels: Vec::new(), n_permutations: 200 }
+        Self { labels: Vec::new(), n_permutations: 200, noise: NoiseTreatment::NonNoiseOnly }
     }
 }
 
@@ -197,9 +204,41 @@ impl Default for SplitSpec {
 }
 
 impl ExperimentSpec {
-    /// Parses a spec from TOML text; `path` names it in errors. Does not validate.
+    /// Parses a spec from TOML text (reading the pre-PIPELINE 3 per-model tables too, see
+    /// [`migrate_model_tables`]) and spells out model-dependent defaults; `path` names it in
+    /// errors. Does not validate.
     pub fn parse(path: &Path, text: &str) -> Result<Self, SpecError> {
-        toml::from_str(text).map_err(|e| SpecError::Parse { path: path.to_path_buf(), message: e.to_string() })
+        let parse_error = |message: String| SpecError::Parse { path: path.to_path_buf(), message };
+        let mut spec: Self = match toml::from_str(text) {
+            Ok(spec) => spec,
+            Err(error) => {
+                // Only a spec in the old shape is read again (without TOML's line numbers).
+                let table: toml::Table = toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
+                let mut value = serde_json::to_value(table).map_err(|e| parse_error(e.to_string()))?;
+                if !migrate_model_tables(&mut value) {
+                    return Err(parse_error(error.to_string()));
+                }
+                serde_json::from_value(value).map_err(|e| parse_error(e.to_string()))?
+            }
+        };
+        spec.resolve_defaults();
+        Ok(spec)
+    }
+
+    /// Reads a run folder's `spec.json`, whichever pipeline version wrote it (older shapes are
+    /// migrated as [`ExperimentSpec::parse`] does).
+    pub fn from_stored_json(text: &str) -> Result<Self, serde_json::Error> {
+        let mut value: serde_json::Value = serde_json::from_str(text)?;
+        migrate_model_tables(&mut value);
+        let mut spec: Self = serde_json::from_value(value)?;
+        spec.resolve_defaults();
+        Ok(spec)
+    }
+
+    fn resolve_defaults(&mut self) {
+        for study in &mut self.studies {
+            study.resolve_defaults();
+        }
     }
 
     /// Reads, parses and validates `experiments/<name>.toml` (the `.toml` may be left off).
@@ -349,11 +388,18 @@ impl ExperimentSpec {
     /// kept in `spec.json` (so `reproduce` finds the data) and in the manifest.
     #[must_use]
     pub fn hashed_json(&self) -> String {
-        let mut value = serde_json::to_value(self).expect("a spec always serialises to JSON");
-        if let Some(data) = value.get_mut("data").and_then(serde_json::Value::as_object_mut) {
+        Self::hashed_json_of(serde_json::to_value(self).expect("a spec always serialises to JSON"))
+    }
+
+    /// [`Self::hashed_json`] of a spec as stored (a run folder's `spec.json`), without reading
+    /// it into this build's types: a run made by an older pipeline, whose spec had another
+    /// shape, is checked against its own ID.
+    #[must_use]
+    pub fn hashed_json_of(mut stored: serde_json::Value) -> String {
+        if let Some(data) = stored.get_mut("data").and_then(serde_json::Value::as_object_mut) {
             data.remove("corpus");
         }
-        canonical_json(&value)
+        canonical_json(&stored)
     }
 
     /// Writes the corpus path without `.` components or a trailing `/`, so spellings of one
@@ -361,6 +407,47 @@ impl ExperimentSpec {
     pub fn normalise_paths(&mut self) {
         self.data.corpus = normalise_path(&self.data.corpus);
     }
+}
+
+/// Rewrites a study's pre-PIPELINE 3 model settings into its model table, so specs (and run
+/// folders' `spec.json`) written before the model seam keep working: `model = "kmeans"` beside
+/// `kmeans = { n_init = 1 }` becomes `model = { name = "kmeans", n_init = 1 }` (the same in
+/// `models = [...]`, and for `agglomerative` and `spectral`; PIPELINE 2's `linkage` and
+/// `grid` need no change). A settings table of a model the study does not fit was ignored
+/// before and is dropped. Returns whether anything was rewritten.
+fn migrate_model_tables(spec: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    const LEGACY: [&str; 3] = ["kmeans", "agglomerative", "spectral"];
+    let Some(Value::Array(studies)) = spec.get_mut("study") else { return false };
+    let mut migrated = false;
+    for study in studies.iter_mut().filter_map(Value::as_object_mut) {
+        let settings: Vec<(&str, Value)> = LEGACY
+            .iter()
+            .filter_map(|name| Some((*name, study.remove(*name)?)))
+            .filter(|(_, v)| v.is_object())
+            .collect();
+        if settings.is_empty() {
+            continue;
+        }
+        migrated = true;
+        let with_settings = |model: &mut Value| {
+            if let Some((name, Value::Object(table))) = settings.iter().find(|(name, _)| model.as_str() == Some(name)) {
+                let mut merged = table.clone();
+                merged.insert("name".into(), Value::String((*name).into()));
+                *model = Value::Object(merged);
+            }
+        };
+        match study.get_mut("models") {
+            Some(Value::Array(models)) => models.iter_mut().for_each(with_settings),
+            _ => {
+                // A study without `model` fitted k-means (or agglomerative, for bootstrap).
+                let kind = study.get("kind").and_then(Value::as_str);
+                let default = if kind == Some("bootstrap") { "agglomerative" } else { "kmeans" };
+                with_settings(study.entry("model").or_insert_with(|| Value::String(default.into())));
+            }
+        }
+    }
+    migrated
 }
 
 /// A run's identity: SHA-256 of the canonical spec, the dataset fingerprint and the pipeline

@@ -1,9 +1,11 @@
 //! The `[[study]]` tables of a spec: what each study fits and how.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{KMeansInit, KMeansSettings, SpecError, SplitName};
-use crate::models::{ModelError, TsneParams};
+use crate::models::{ClusterModel, KUse, ModelError, TsneParams};
 
 /// A model's own parameter error, as a spec error at `field` (`study[1].kmeans` + `n_init`).
 fn at_field(field: &str, error: ModelError) -> SpecError {
@@ -37,152 +39,6 @@ pub enum StudySpec {
     /// A 2-D view of one split by PCA or t-SNE, coloured by every validation label, with the
     /// view's trustworthiness.
     Projection(ProjectionSpec),
-}
-
-/// Which clustering model a study fits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClusterModel {
-    /// k-means (linfa).
-    Kmeans,
-    /// Agglomerative (hierarchical) clustering (kodama), cut to k clusters.
-    Agglomerative,
-    /// Spectral clustering: affinity graph, normalised Laplacian embedding, k-means on it.
-    Spectral,
-}
-
-impl ClusterModel {
-    /// The name used in specs, metric keys and files.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Kmeans => "kmeans",
-            Self::Agglomerative => "agglomerative",
-            Self::Spectral => "spectral",
-        }
-    }
-}
-
-/// Linkage of agglomerative clustering (scikit-learn's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkageName {
-    /// Ward's minimum variance (scikit-learn's default).
-    Ward,
-    /// Maximum distance.
-    Complete,
-    /// Mean distance.
-    Average,
-    /// Minimum distance.
-    Single,
-}
-
-/// How rows outside the fitted split get an agglomerative cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HoldoutRule {
-    /// Nearest training-cluster centroid (the corrected default).
-    NearestCentroid,
-    /// Refit a new model on the held-out rows, as the notebook did (faithful; its clusters are
-    /// unrelated to the training clusters).
-    RefitAsNotebook,
-}
-
-/// Settings of agglomerative clustering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AgglomerativeSettings {
-    /// Linkage. Default: `ward` (scikit-learn's and the notebook's).
-    pub linkage: LinkageName,
-    /// Out-of-sample rule for val/test rows. Default: `nearest_centroid`.
-    pub holdout: HoldoutRule,
-}
-
-impl Default for AgglomerativeSettings {
-    fn default() -> Self {
-        Self { linkage: LinkageName::Ward, holdout: HoldoutRule::NearestCentroid }
-    }
-}
-
-/// Affinity graph of spectral clustering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AffinityName {
-    /// Symmetrised k-nearest-neighbour connectivity (the notebook's choice).
-    NearestNeighbors,
-    /// Gaussian kernel `exp(−gamma·‖x − y‖²)`.
-    Rbf,
-}
-
-/// Settings of spectral clustering (scikit-learn's names).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SpectralSettings {
-    /// Affinity. Default: `nearest_neighbors`.
-    pub affinity: AffinityName,
-    /// Neighbours of the kNN graph. Default: 10.
-    pub n_neighbors: usize,
-    /// RBF kernel coefficient. Default: 1.0.
-    pub gamma: f64,
-    /// k-means restarts on the embedding. Default: 10.
-    pub n_init: usize,
-}
-
-impl Default for SpectralSettings {
-    fn default() -> Self {
-        Self { affinity: AffinityName::NearestNeighbors, n_neighbors: 10, gamma: 1.0, n_init: 10 }
-    }
-}
-
-impl SpectralSettings {
-    fn validate(&self, field: &str) -> Result<(), SpecError> {
-        if self.n_neighbors == 0 {
-            return Err(SpecError::invalid(format!("{field}.n_neighbors"), "must be ≥ 1"));
-        }
-        if !(self.gamma.is_finite() && self.gamma > 0.0) {
-            return Err(SpecError::invalid(format!("{field}.gamma"), format!("must be > 0, got {}", self.gamma)));
-        }
-        if self.n_init == 0 {
-            return Err(SpecError::invalid(format!("{field}.n_init"), "must be ≥ 1"));
-        }
-        Ok(())
-    }
-}
-
-/// The settings of every model a study may fit.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ModelSettings {
-    /// k-means settings.
-    pub kmeans: KMeansSettings,
-    /// Agglomerative settings.
-    pub agglomerative: AgglomerativeSettings,
-    /// Spectral settings.
-    pub spectral: SpectralSettings,
-}
-
-impl ModelSettings {
-    fn validate(&self, field: &str) -> Result<(), SpecError> {
-        self.kmeans.validate().map_err(|e| at_field(&format!("{field}.kmeans"), e))?;
-        self.spectral.validate(&format!("{field}.spectral"))
-    }
-
-    /// A short `key=value;...` description of the settings that matter for `model`.
-    #[must_use]
-    pub fn describe(&self, model: ClusterModel) -> String {
-        match model {
-            ClusterModel::Kmeans => self.kmeans.describe(),
-            ClusterModel::Agglomerative => format!("linkage={:?}", self.agglomerative.linkage).to_lowercase(),
-            ClusterModel::Spectral => {
-                let s = &self.spectral;
-                match s.affinity {
-                    AffinityName::NearestNeighbors => {
-                        format!("affinity=nearest_neighbors;n_neighbors={}", s.n_neighbors)
-                    }
-                    AffinityName::Rbf => format!("affinity=rbf;gamma={}", s.gamma),
-                }
-            }
-        }
-    }
 }
 
 /// An inclusive range of cluster counts.
@@ -306,70 +162,24 @@ impl KChoice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KSweepSpec {
-    /// Model. Default: `kmeans`.
+    /// Model, one that takes k. Default: `kmeans` (k-means++, n_init 10, max_iter 300, tol 1e-4).
     pub model: ClusterModel,
     /// k values scored by silhouette. Default: 2..=14.
     pub k: KRange,
-    /// k values of the inertia elbow. Default: 1..=14.
+    /// k values of the inertia elbow (k-means only: other models have no inertia). Default: 1..=14.
     pub elbow_k: KRange,
     /// Split the models are fitted and scored on. Default: `train`.
     pub on: SplitName,
-    /// Fit settings. Default: k-means++, n_init 10, max_iter 300, tol 1e-4.
-    pub kmeans: KMeansSettings,
 }
 
 impl Default for KSweepSpec {
     fn default() -> Self {
         Self {
-            model: ClusterModel::Kmeans,
+            model: ClusterModel::default(),
             k: KRange { from: 2, to: 14 },
             elbow_k: KRange { from: 1, to: 14 },
             on: SplitName::Train,
-            kmeans: KMeansSettings::default(),
         }
-    }
-}
-
-/// The grid of k-means settings (every combination is fitted).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct KmeansGrid {
-    /// Default: `["k-means++", "random"]`.
-    pub init: Vec<KMeansInit>,
-    /// Default: `[10, 20, 30]`.
-    pub n_init: Vec<usize>,
-    /// Default: `[300, 500, 1000]`.
-    pub max_iter: Vec<usize>,
-    /// Default: `[1e-4, 1e-3, 1e-2]`.
-    pub tol: Vec<f64>,
-}
-
-impl Default for KmeansGrid {
-    fn default() -> Self {
-        Self {
-            init: vec![KMeansInit::KMeansPlusPlus, KMeansInit::Random],
-            n_init: vec![10, 20, 30],
-            max_iter: vec![300, 500, 1000],
-            tol: vec![1e-4, 1e-3, 1e-2],
-        }
-    }
-}
-
-impl KmeansGrid {
-    /// Every combination, in the notebook's loop order (init, n_init, max_iter, tol).
-    #[must_use]
-    pub fn cells(&self) -> Vec<KMeansSettings> {
-        let mut cells = Vec::new();
-        for &init in &self.init {
-            for &n_init in &self.n_init {
-                for &max_iter in &self.max_iter {
-                    for &tol in &self.tol {
-                        cells.push(KMeansSettings { init, n_init, max_iter, tol });
-                    }
-                }
-            }
-        }
-        cells
     }
 }
 
@@ -383,19 +193,50 @@ pub enum GridEvaluate {
     LastAsNotebook,
 }
 
+/// The values a grid tries for each parameter of its model (scikit-learn's names), and `k` for
+/// the number of clusters: `grid = { eps = [0.5, 1.0], min_samples = [3, 5] }`.
+pub type ParamGrid = BTreeMap<String, Vec<serde_json::Value>>;
+
+/// The notebook's k-means grid (its §4: 2 inits × 3 n_init × 3 max_iter × 3 tol).
+fn notebook_kmeans_grid() -> ParamGrid {
+    let values = |v: &[serde_json::Value]| v.to_vec();
+    BTreeMap::from([
+        ("init".to_string(), values(&[KMeansInit::KMeansPlusPlus.as_str().into(), KMeansInit::Random.as_str().into()])),
+        ("n_init".to_string(), values(&[10.into(), 20.into(), 30.into()])),
+        ("max_iter".to_string(), values(&[300.into(), 500.into(), 1000.into()])),
+        ("tol".to_string(), values(&[1e-4.into(), 1e-3.into(), 1e-2.into()])),
+    ])
+}
+
+/// One combination of a grid: the values it sets and the model they make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridCell {
+    /// (parameter, value) in the grid's (alphabetical) parameter order; `k` included when the
+    /// grid varies it.
+    pub values: Vec<(String, serde_json::Value)>,
+    /// The study's model with these values.
+    pub model: ClusterModel,
+    /// The cell's k: the grid's `k` value, else the study's.
+    pub k: Option<KChoice>,
+}
+
 /// `kind = "grid"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GridSpec {
-    /// Model. Default: `kmeans`.
+    /// The model, with the parameters the grid does not vary. Default: `kmeans`.
     pub model: ClusterModel,
-    /// k of every cell. Default: `"best_from_sweep"`.
-    pub k: KChoice,
-    /// The settings grid. Default: the notebook's 54 combinations.
-    pub grid: KmeansGrid,
+    /// k of every cell, for models that take k. Default (for those): `"best_from_sweep"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<KChoice>,
+    /// Values tried per parameter; every combination is fitted, parameters in alphabetical
+    /// order, the last varying fastest. Default for `kmeans`: the notebook's 54 combinations;
+    /// other models must list theirs.
+    pub grid: ParamGrid,
     /// Split the cells are fitted on. Default: `train`.
     pub fit_on: SplitName,
-    /// Split whose silhouette (of the model's assignments) scores each cell. Default: `val`.
+    /// Split whose silhouette (of the model's assignments) scores each cell; a model without
+    /// out-of-sample assignment (DBSCAN, OPTICS) must be scored on `fit_on`. Default: `val`.
     pub score_on: SplitName,
     /// Which model the internal metrics on `fit_on` describe. Default: `best`.
     pub evaluate: GridEvaluate,
@@ -404,9 +245,9 @@ pub struct GridSpec {
 impl Default for GridSpec {
     fn default() -> Self {
         Self {
-            model: ClusterModel::Kmeans,
-            k: KChoice::default(),
-            grid: KmeansGrid::default(),
+            model: ClusterModel::default(),
+            k: None,
+            grid: ParamGrid::new(),
             fit_on: SplitName::Train,
             score_on: SplitName::Val,
             evaluate: GridEvaluate::Best,
@@ -414,42 +255,72 @@ impl Default for GridSpec {
     }
 }
 
+impl GridSpec {
+    /// Every combination of the grid, in order; an error names the parameter at fault.
+    pub fn cells(&self) -> Result<Vec<GridCell>, (String, String)> {
+        let mut combos: Vec<Vec<(String, serde_json::Value)>> = vec![Vec::new()];
+        for (name, values) in &self.grid {
+            combos = combos
+                .into_iter()
+                .flat_map(|prefix| {
+                    values.iter().map(move |v| {
+                        let mut next = prefix.clone();
+                        next.push((name.clone(), v.clone()));
+                        next
+                    })
+                })
+                .collect();
+        }
+        combos
+            .into_iter()
+            .map(|values| {
+                let mut k = self.k;
+                let mut params = Vec::new();
+                for (name, value) in &values {
+                    if name == "k" {
+                        let fixed = value.as_u64().and_then(|v| usize::try_from(v).ok()).filter(|&v| v >= 2);
+                        let fixed =
+                            fixed.ok_or_else(|| ("k".to_string(), format!("needs whole numbers ≥ 2, got {value}")))?;
+                        k = Some(KChoice::Fixed(fixed));
+                    } else {
+                        params.push((name.clone(), value.clone()));
+                    }
+                }
+                let model = self.model.with_values(&params).map_err(|e| (String::new(), e))?;
+                Ok(GridCell { values, model, k })
+            })
+            .collect()
+    }
+}
+
 /// `kind = "repeat"`: the same model refitted with `n` independent random streams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepeatSpec {
-    /// Model (a seeded one: `kmeans` or `spectral`). Default: `kmeans`.
+    /// Model (a seeded one). Default: `kmeans` with the notebook's single random start
+    /// (`init = "random"`, `n_init = 1`).
     pub model: ClusterModel,
-    /// k of every fit. Default: `"best_from_sweep"`.
-    pub k: KChoice,
+    /// k of every fit, for models that take k. Default (for those): `"best_from_sweep"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<KChoice>,
     /// Number of fits, each with its own random stream. Default: 100.
     pub n: usize,
     /// Split the fits are made and scored on. Default: `train`.
     pub on: SplitName,
-    /// k-means settings. Default: the notebook's single random start (random, n_init 1).
-    pub kmeans: KMeansSettings,
-    /// Spectral settings. Default: kNN affinity, 10 neighbours.
-    pub spectral: SpectralSettings,
 }
 
 impl Default for RepeatSpec {
     fn default() -> Self {
         Self {
-            model: ClusterModel::Kmeans,
-            k: KChoice::default(),
+            model: ClusterModel::Kmeans(KMeansSettings {
+                init: KMeansInit::Random,
+                n_init: 1,
+                ..KMeansSettings::default()
+            }),
+            k: None,
             n: 100,
             on: SplitName::Train,
-            kmeans: KMeansSettings { init: KMeansInit::Random, n_init: 1, ..KMeansSettings::default() },
-            spectral: SpectralSettings::default(),
         }
-    }
-}
-
-impl RepeatSpec {
-    /// The model settings of this study.
-    #[must_use]
-    pub fn settings(&self) -> ModelSettings {
-        ModelSettings { kmeans: self.kmeans, spectral: self.spectral, ..ModelSettings::default() }
     }
 }
 
@@ -459,47 +330,25 @@ impl RepeatSpec {
 pub struct BootstrapSpec {
     /// Model. Default: `agglomerative` (the notebook bootstrapped agglomerative and spectral).
     pub model: ClusterModel,
-    /// k. Default: 4 (the notebook's hard-coded k for these studies).
-    pub k: KChoice,
+    /// k, for models that take k. Default (for those): 4 (the notebook's hard-coded k).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<KChoice>,
     /// Replicates. Default: 100.
     pub n: usize,
     /// Split resampled. Default: `train`.
     pub on: SplitName,
-    /// k-means settings (when `model = "kmeans"`).
-    pub kmeans: KMeansSettings,
-    /// Agglomerative settings (when `model = "agglomerative"`).
-    pub agglomerative: AgglomerativeSettings,
-    /// Spectral settings (when `model = "spectral"`).
-    pub spectral: SpectralSettings,
 }
 
 impl Default for BootstrapSpec {
     fn default() -> Self {
         Self {
-            model: ClusterModel::Agglomerative,
-            k: KChoice::Fixed(4),
+            model: ClusterModel::Agglomerative(crate::models::AgglomerativeSettings::default()),
+            k: None,
             n: 100,
             on: SplitName::Train,
-            kmeans: KMeansSettings::default(),
-            agglomerative: AgglomerativeSettings::default(),
-            spectral: SpectralSettings::default(),
         }
     }
 }
-
-/// The model settings of a study with `kmeans`, `agglomerative` and `spectral` fields.
-macro_rules! model_settings {
-    ($($study:ty),*) => {$(
-        impl $study {
-            /// The model settings of this study.
-            #[must_use]
-            pub fn settings(&self) -> ModelSettings {
-                ModelSettings { kmeans: self.kmeans, agglomerative: self.agglomerative, spectral: self.spectral }
-            }
-        }
-    )*};
-}
-model_settings!(BootstrapSpec, ConsensusSpec, CompareSpec);
 
 /// How consensus compares the labellings of two subsamples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -518,8 +367,9 @@ pub enum ConsensusMethod {
 pub struct ConsensusSpec {
     /// Model. Default: `kmeans`.
     pub model: ClusterModel,
-    /// k. Default: 4.
-    pub k: KChoice,
+    /// k, for models that take k. Default (for those): 4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<KChoice>,
     /// Number of subsamples. Default: 30.
     pub n_subsamples: usize,
     /// Fraction of the split's rows in each subsample (drawn without replacement). Default: 0.8.
@@ -528,26 +378,17 @@ pub struct ConsensusSpec {
     pub on: SplitName,
     /// How two subsamples' labellings are compared. Default: `shared_rows`.
     pub method: ConsensusMethod,
-    /// k-means settings.
-    pub kmeans: KMeansSettings,
-    /// Agglomerative settings.
-    pub agglomerative: AgglomerativeSettings,
-    /// Spectral settings.
-    pub spectral: SpectralSettings,
 }
 
 impl Default for ConsensusSpec {
     fn default() -> Self {
         Self {
-            model: ClusterModel::Kmeans,
-            k: KChoice::Fixed(4),
+            model: ClusterModel::default(),
+            k: None,
             n_subsamples: 30,
             fraction: 0.8,
             on: SplitName::Train,
             method: ConsensusMethod::SharedRows,
-            kmeans: KMeansSettings::default(),
-            agglomerative: AgglomerativeSettings::default(),
-            spectral: SpectralSettings::default(),
         }
     }
 }
@@ -556,32 +397,30 @@ impl Default for ConsensusSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CompareSpec {
-    /// Models compared. Default: kmeans, agglomerative (ward), spectral.
+    /// Models compared, each a name or a table with its parameters; names must differ.
+    /// Default: kmeans, agglomerative (ward), spectral.
     pub models: Vec<ClusterModel>,
-    /// k of every model. Default: 4.
-    pub k: KChoice,
+    /// k of every model that takes k (models that find their own number ignore it).
+    /// Default (when one does): 4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<KChoice>,
     /// Split fitted and scored. Default: `train`.
     pub on: SplitName,
     /// Bootstrap replicates per model for the stability columns (0 = none). Default: 100.
     pub bootstrap: usize,
-    /// k-means settings.
-    pub kmeans: KMeansSettings,
-    /// Agglomerative settings.
-    pub agglomerative: AgglomerativeSettings,
-    /// Spectral settings.
-    pub spectral: SpectralSettings,
 }
 
 impl Default for CompareSpec {
     fn default() -> Self {
         Self {
-            models: vec![ClusterModel::Kmeans, ClusterModel::Agglomerative, ClusterModel::Spectral],
-            k: KChoice::Fixed(4),
+            models: vec![
+                ClusterModel::default(),
+                ClusterModel::Agglomerative(crate::models::AgglomerativeSettings::default()),
+                ClusterModel::Spectral(crate::models::SpectralSettings::default()),
+            ],
+            k: None,
             on: SplitName::Train,
             bootstrap: 100,
-            kmeans: KMeansSettings::default(),
-            agglomerative: AgglomerativeSettings::default(),
-            spectral: SpectralSettings::default(),
         }
     }
 }
@@ -669,6 +508,71 @@ impl StudySpec {
         }
     }
 
+    /// The clustering models the study fits (none for the views).
+    #[must_use]
+    pub fn models(&self) -> Vec<&ClusterModel> {
+        match self {
+            Self::KSweep(KSweepSpec { model, .. })
+            | Self::Grid(GridSpec { model, .. })
+            | Self::Repeat(RepeatSpec { model, .. })
+            | Self::Bootstrap(BootstrapSpec { model, .. })
+            | Self::Consensus(ConsensusSpec { model, .. }) => vec![model],
+            Self::Compare(s) => s.models.iter().collect(),
+            Self::Pca(_) | Self::Projection(_) => Vec::new(),
+        }
+    }
+
+    /// The study's `k` field, for the studies that have one.
+    fn k(&self) -> Option<KChoice> {
+        match self {
+            Self::Grid(GridSpec { k, .. })
+            | Self::Repeat(RepeatSpec { k, .. })
+            | Self::Bootstrap(BootstrapSpec { k, .. })
+            | Self::Consensus(ConsensusSpec { k, .. })
+            | Self::Compare(CompareSpec { k, .. }) => *k,
+            Self::KSweep(_) | Self::Pca(_) | Self::Projection(_) => None,
+        }
+    }
+
+    /// The k `model` is fitted with in this study: the study's k for a model that takes one,
+    /// none for a model that finds its own number of clusters.
+    #[must_use]
+    pub fn k_for(&self, model: &ClusterModel) -> Option<KChoice> {
+        match model.k_use() {
+            KUse::Never => None,
+            KUse::Required | KUse::Optional => self.k(),
+        }
+    }
+
+    /// Spells out the defaults that depend on the model, so the canonical spec (and run ID) is
+    /// the same whether they were written or not: `k` where a model needs one (4, or
+    /// `"best_from_sweep"` for grid and repeat) and the notebook's grid for a k-means grid.
+    pub(super) fn resolve_defaults(&mut self) {
+        let needs_k = self.models().iter().any(|m| m.k_use() == KUse::Required);
+        let sweep = KChoice::Named(NamedK::BestFromSweep);
+        match self {
+            Self::Grid(s) => {
+                if s.grid.is_empty() && matches!(s.model, ClusterModel::Kmeans(_)) {
+                    s.grid = notebook_kmeans_grid();
+                }
+                if needs_k && s.k.is_none() && !s.grid.contains_key("k") {
+                    s.k = Some(sweep);
+                }
+            }
+            Self::Repeat(RepeatSpec { k, .. }) if needs_k => {
+                k.get_or_insert(sweep);
+            }
+            Self::Bootstrap(BootstrapSpec { k, .. })
+            | Self::Consensus(ConsensusSpec { k, .. })
+            | Self::Compare(CompareSpec { k, .. })
+                if needs_k =>
+            {
+                k.get_or_insert(KChoice::Fixed(4));
+            }
+            _ => {}
+        }
+    }
+
     /// The cluster counts this study will fit, each with the spec field that asks for it, the
     /// split it is fitted on and the rows that needs: what can be checked against the corpus
     /// size before any work.
@@ -676,72 +580,82 @@ impl StudySpec {
     pub fn k_demands(&self) -> Vec<KDemand> {
         // A fitted model needs k < rows (silhouette needs k ≤ n − 1); a sweep skips the
         // undefined silhouette of k = n, so it needs only k ≤ rows.
-        let fixed = |field, k: KChoice, split| match k {
-            KChoice::Fixed(k) => vec![KDemand { field, k, min_rows: k + 1, split }],
-            KChoice::Named(_) => Vec::new(),
+        let fixed = |field, k: Option<KChoice>, split| match k {
+            Some(KChoice::Fixed(k)) => vec![KDemand { field, k, min_rows: k + 1, split }],
+            _ => Vec::new(),
         };
         match self {
             Self::KSweep(s) => vec![
                 KDemand { field: "k.to", k: s.k.to, min_rows: s.k.to, split: s.on },
                 KDemand { field: "elbow_k.to", k: s.elbow_k.to, min_rows: s.elbow_k.to, split: s.on },
             ],
-            Self::Grid(s) => fixed("k", s.k, s.fit_on),
-            Self::Repeat(RepeatSpec { k, on, .. })
-            | Self::Bootstrap(BootstrapSpec { k, on, .. })
-            | Self::Consensus(ConsensusSpec { k, on, .. })
-            | Self::Compare(CompareSpec { k, on, .. }) => fixed("k", *k, *on),
+            Self::Grid(s) => {
+                let largest_grid_k =
+                    s.grid.get("k").and_then(|ks| ks.iter().filter_map(serde_json::Value::as_u64).max());
+                match largest_grid_k.and_then(|k| usize::try_from(k).ok()) {
+                    Some(k) => vec![KDemand { field: "grid.k", k, min_rows: k + 1, split: s.fit_on }],
+                    None => fixed("k", self.k_for(&s.model), s.fit_on),
+                }
+            }
+            Self::Repeat(RepeatSpec { on, .. })
+            | Self::Bootstrap(BootstrapSpec { on, .. })
+            | Self::Consensus(ConsensusSpec { on, .. })
+            | Self::Compare(CompareSpec { on, .. }) => {
+                let k = self.models().into_iter().find_map(|m| self.k_for(m));
+                fixed("k", k, *on)
+            }
             Self::Pca(_) | Self::Projection(_) => Vec::new(),
         }
     }
 
     /// Checks the study's values; `earlier` are the studies before it (for `best_from_sweep`).
     pub(super) fn validate(&self, field: &str, earlier: &[StudySpec]) -> Result<(), SpecError> {
+        let k_field = format!("{field}.k");
+        if let Some(k) = self.k() {
+            k.validate(&k_field, earlier)?;
+            if self.models().iter().all(|m| m.k_use() == KUse::Never) {
+                let names: Vec<&str> = self.models().iter().map(|m| m.name()).collect();
+                return Err(SpecError::invalid(
+                    k_field,
+                    format!("{} find(s) their own number of clusters; remove `k`", names.join(", ")),
+                ));
+            }
+        }
         match self {
             Self::KSweep(s) => {
                 s.k.validate(&format!("{field}.k"), 2)?;
                 s.elbow_k.validate(&format!("{field}.elbow_k"), 1)?;
-                s.kmeans.validate().map_err(|e| at_field(&format!("{field}.kmeans"), e))
-            }
-            Self::Grid(s) => {
-                s.k.validate(&format!("{field}.k"), earlier)?;
-                let g = &s.grid;
-                for (name, empty) in [
-                    ("init", g.init.is_empty()),
-                    ("n_init", g.n_init.is_empty()),
-                    ("max_iter", g.max_iter.is_empty()),
-                    ("tol", g.tol.is_empty()),
-                ] {
-                    if empty {
-                        return Err(SpecError::invalid(format!("{field}.grid.{name}"), "needs at least one value"));
-                    }
-                }
-                for (i, cell) in g.cells().iter().enumerate() {
-                    cell.validate().map_err(|e| at_field(&format!("{field}.grid[cell {i}]"), e))?;
-                }
-                Ok(())
-            }
-            Self::Repeat(s) => {
-                s.k.validate(&format!("{field}.k"), earlier)?;
-                if s.n == 0 {
-                    return Err(SpecError::invalid(format!("{field}.n"), "must be ≥ 1"));
-                }
-                if s.model == ClusterModel::Agglomerative {
+                if s.model.k_use() == KUse::Never {
                     return Err(SpecError::invalid(
                         format!("{field}.model"),
-                        "agglomerative clustering has no randomness to repeat; use bootstrap",
+                        format!(
+                            "{} finds its own number of clusters; a k_sweep needs a model that takes k",
+                            s.model.name()
+                        ),
                     ));
                 }
-                s.settings().validate(field)
+                validate_model(&format!("{field}.model"), &s.model)
             }
-            Self::Bootstrap(s) => {
-                s.k.validate(&format!("{field}.k"), earlier)?;
+            Self::Grid(s) => validate_grid(field, s),
+            Self::Repeat(s) => {
                 if s.n == 0 {
                     return Err(SpecError::invalid(format!("{field}.n"), "must be ≥ 1"));
                 }
-                s.settings().validate(field)
+                if !s.model.is_seeded() {
+                    return Err(SpecError::invalid(
+                        format!("{field}.model"),
+                        format!("{} has no randomness to repeat; use bootstrap", s.model.name()),
+                    ));
+                }
+                self.validate_k_models(field)
+            }
+            Self::Bootstrap(s) => {
+                if s.n == 0 {
+                    return Err(SpecError::invalid(format!("{field}.n"), "must be ≥ 1"));
+                }
+                self.validate_k_models(field)
             }
             Self::Consensus(s) => {
-                s.k.validate(&format!("{field}.k"), earlier)?;
                 if s.n_subsamples < 2 {
                     return Err(SpecError::invalid(format!("{field}.n_subsamples"), "must be ≥ 2"));
                 }
@@ -751,20 +665,21 @@ impl StudySpec {
                         format!("must be in (0, 1], got {}", s.fraction),
                     ));
                 }
-                s.settings().validate(field)
+                self.validate_k_models(field)
             }
             Self::Compare(s) => {
-                s.k.validate(&format!("{field}.k"), earlier)?;
                 if s.models.is_empty() {
                     return Err(SpecError::invalid(format!("{field}.models"), "needs at least one model"));
                 }
-                let mut distinct = s.models.clone();
-                distinct.sort_unstable();
-                distinct.dedup();
-                if distinct.len() != s.models.len() {
-                    return Err(SpecError::invalid(format!("{field}.models"), "lists a model twice"));
+                for (i, model) in s.models.iter().enumerate() {
+                    if s.models[..i].iter().any(|m| m.name() == model.name()) {
+                        return Err(SpecError::invalid(
+                            format!("{field}.models[{i}]"),
+                            format!("lists {} twice (compare two settings of one model with a grid)", model.name()),
+                        ));
+                    }
                 }
-                s.settings().validate(field)
+                self.validate_k_models(field)
             }
             Self::Pca(s) => {
                 if s.n_components < 2 {
@@ -782,5 +697,91 @@ impl StudySpec {
                 s.tsne.validate().map_err(|e| at_field(&format!("{field}.tsne"), e))
             }
         }
+    }
+
+    /// Each model's parameters, and a k for every model that needs one.
+    fn validate_k_models(&self, field: &str) -> Result<(), SpecError> {
+        let models = self.models();
+        let single = models.len() == 1 && !matches!(self, Self::Compare(_));
+        for (i, model) in models.into_iter().enumerate() {
+            let model_field = if single { format!("{field}.model") } else { format!("{field}.models[{i}]") };
+            if model.k_use() == KUse::Required && self.k_for(model).is_none() {
+                return Err(SpecError::invalid(format!("{field}.k"), format!("{} needs k", model.name())));
+            }
+            validate_model(&model_field, model)?;
+        }
+        Ok(())
+    }
+}
+
+/// A model's parameters, checked by the model's own rules.
+fn validate_model(field: &str, model: &ClusterModel) -> Result<(), SpecError> {
+    model.validate().map_err(|e| at_field(field, e))
+}
+
+/// A grid: at least one value per listed parameter, every cell a valid model, `k` only for a
+/// model that takes it, and a scoring split the model can assign.
+fn validate_grid(field: &str, s: &GridSpec) -> Result<(), SpecError> {
+    let grid_field = format!("{field}.grid");
+    if s.grid.is_empty() {
+        return Err(SpecError::invalid(
+            grid_field,
+            format!(
+                "list the values to try for parameters of {} (e.g. grid = {{ {} }})",
+                s.model.name(),
+                example_grid(&s.model)
+            ),
+        ));
+    }
+    if let Some((name, _)) = s.grid.iter().find(|(_, values)| values.is_empty()) {
+        return Err(SpecError::invalid(format!("{grid_field}.{name}"), "needs at least one value"));
+    }
+    if s.grid.contains_key("k") {
+        if s.model.k_use() == KUse::Never {
+            return Err(SpecError::invalid(
+                format!("{grid_field}.k"),
+                format!("{} finds its own number of clusters", s.model.name()),
+            ));
+        }
+        if s.k.is_some() {
+            return Err(SpecError::invalid(format!("{field}.k"), "the grid varies k; remove the study's `k`"));
+        }
+    } else if s.model.k_use() == KUse::Required && s.k.is_none() {
+        return Err(SpecError::invalid(format!("{field}.k"), format!("{} needs k", s.model.name())));
+    }
+    let cells = s.cells().map_err(|(name, message)| {
+        let at = if name.is_empty() { grid_field.clone() } else { format!("{grid_field}.{name}") };
+        SpecError::invalid(at, message)
+    })?;
+    for cell in &cells {
+        validate_model(&grid_field, &cell.model)?;
+    }
+    validate_model(&format!("{field}.model"), &s.model)?;
+    if s.score_on != s.fit_on && !s.model.can_predict() {
+        return Err(SpecError::invalid(
+            format!("{field}.score_on"),
+            format!(
+                "{} cannot assign rows it was not fitted on; score on the fitted split (score_on = \"{}\")",
+                s.model.name(),
+                s.fit_on.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A grid a user could start from, for the error that asks for one.
+fn example_grid(model: &ClusterModel) -> &'static str {
+    match model {
+        ClusterModel::Dbscan(_) => "eps = [0.5, 1.0, 2.0], min_samples = [3, 5]",
+        ClusterModel::GaussianMixture(_) => "covariance_type = [\"full\", \"diag\"], k = [2, 4, 6]",
+        ClusterModel::Optics(_) => "min_samples = [3, 5, 10]",
+        ClusterModel::MeanShift(_) => "bandwidth = [2.0, 4.0, 8.0]",
+        ClusterModel::AffinityPropagation(_) => "damping = [0.5, 0.7, 0.9]",
+        ClusterModel::Birch(_) => "threshold = [0.5, 1.0], k = [2, 4]",
+        ClusterModel::Som(_) => "sigma = [0.5, 1.0], learning_rate = [0.1, 0.5]",
+        ClusterModel::Agglomerative(_) => "linkage = [\"ward\", \"average\"], k = [2, 4]",
+        ClusterModel::Spectral(_) => "n_neighbors = [5, 10, 20]",
+        ClusterModel::Kmeans(_) => "init = [\"k-means++\", \"random\"], n_init = [10, 20]",
     }
 }

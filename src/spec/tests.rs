@@ -33,7 +33,7 @@ fn minimal_spec_fills_documented_defaults() {
     assert_eq!(spec.preprocess, PreprocessParams::default());
     let StudySpec::KSweep(sweep) = &spec.studies[0] else { panic!("k_sweep") };
     assert_eq!((sweep.k.from, sweep.k.to, sweep.elbow_k.from), (2, 14, 1));
-    assert_eq!(sweep.kmeans.n_init, 10);
+    assert!(matches!(sweep.model, ClusterModel::Kmeans(s) if s.n_init == 10));
     spec.validate().expect("valid");
 }
 
@@ -122,7 +122,7 @@ fn best_from_sweep_without_a_sweep_is_rejected() {
 #[test]
 fn zero_tolerance_is_rejected() {
     let text = MINIMAL.replace("kind = \"k_sweep\"", "kind = \"k_sweep\"\nkmeans = { tol = 0.0 }");
-    assert_eq!(invalid_field(&text), "study[0].kmeans.tol");
+    assert_eq!(invalid_field(&text), "study[0].model.tol");
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn repeat_of_zero_is_rejected() {
 #[test]
 fn a_model_listed_twice_in_compare_is_rejected() {
     let text = format!("{MINIMAL}[[study]]\nkind = \"compare\"\nmodels = [\"kmeans\", \"kmeans\"]\n");
-    assert_eq!(invalid_field(&text), "study[1].models");
+    assert_eq!(invalid_field(&text), "study[1].models[1]");
 }
 
 #[test]
@@ -149,15 +149,112 @@ fn k_choice_accepts_numbers_and_best_from_sweep() {
         format!("{MINIMAL}[[study]]\nkind = \"repeat\"\nk = 4\n[[study]]\nkind = \"grid\"\nk = \"best_from_sweep\"\n");
     let spec = parse(&text);
     spec.validate().expect("valid");
-    assert!(matches!(&spec.studies[1], StudySpec::Repeat(r) if r.k == KChoice::Fixed(4)));
+    assert!(matches!(&spec.studies[1], StudySpec::Repeat(r) if r.k == Some(KChoice::Fixed(4))));
 }
 
 #[test]
-fn default_grid_has_the_notebooks_54_cells_in_loop_order() {
-    let cells = KmeansGrid::default().cells();
+fn default_kmeans_grid_has_the_notebooks_54_cells() {
+    let spec = parse(&format!("{MINIMAL}[[study]]\nkind = \"grid\"\n"));
+    let StudySpec::Grid(grid) = &spec.studies[1] else { panic!("grid") };
+    assert_eq!(grid.k, Some(KChoice::Named(NamedK::BestFromSweep)));
+    let cells = grid.cells().expect("valid");
     assert_eq!(cells.len(), 54);
-    assert_eq!(cells[0], KMeansSettings { init: KMeansInit::KMeansPlusPlus, n_init: 10, max_iter: 300, tol: 1e-4 });
-    assert_eq!(cells[53], KMeansSettings { init: KMeansInit::Random, n_init: 30, max_iter: 1000, tol: 1e-2 });
+    let kmeans = |init, n_init, max_iter, tol| ClusterModel::Kmeans(KMeansSettings { init, n_init, max_iter, tol });
+    assert_eq!(cells[0].model, kmeans(KMeansInit::KMeansPlusPlus, 10, 300, 1e-4));
+    // Alphabetical parameter order (init, max_iter, n_init, tol), the last varying fastest.
+    assert_eq!(cells[1].model, kmeans(KMeansInit::KMeansPlusPlus, 10, 300, 1e-3));
+    assert_eq!(cells[3].model, kmeans(KMeansInit::KMeansPlusPlus, 20, 300, 1e-4));
+    assert_eq!(cells[53].model, kmeans(KMeansInit::Random, 30, 1000, 1e-2));
+}
+
+#[test]
+fn a_grid_varies_any_models_parameters_and_k() {
+    let text = format!(
+        "{MINIMAL}[[study]]\nkind = \"grid\"\nmodel = \"gaussian_mixture\"\n\
+         grid = {{ covariance_type = [\"full\", \"diag\"], k = [2, 3, 4] }}\n"
+    );
+    let spec = parse(&text);
+    spec.validate().expect("valid");
+    let StudySpec::Grid(grid) = &spec.studies[1] else { panic!("grid") };
+    assert_eq!(grid.k, None, "the grid varies k");
+    let cells = grid.cells().expect("valid");
+    assert_eq!(cells.len(), 6);
+    assert_eq!(cells[1].k, Some(KChoice::Fixed(3)));
+    assert!(matches!(&cells[2].model, ClusterModel::GaussianMixture(p) if p.covariance_type.as_str() == "full"));
+    assert!(matches!(&cells[5].model, ClusterModel::GaussianMixture(p) if p.covariance_type.as_str() == "diag"));
+    assert_eq!(cells[5].k, Some(KChoice::Fixed(4)));
+    let dbscan = format!(
+        "{MINIMAL}[[study]]\nkind = \"grid\"\nmodel = \"dbscan\"\nscore_on = \"train\"\n\
+         grid = {{ eps = [0.5, 1.0], min_samples = [3, 5] }}\n"
+    );
+    parse(&dbscan).validate().expect("valid");
+    assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "eps = [0.5, -1.0]")), "study[1].grid.eps");
+    assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "eps = []")), "study[1].grid.eps");
+    assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "epsilon = [0.5]")), "study[1].grid");
+    assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "k = [2]")), "study[1].grid.k");
+    assert_eq!(invalid_field(&dbscan.replace("score_on = \"train\"\n", "")), "study[1].score_on");
+    let empty = format!("{MINIMAL}[[study]]\nkind = \"grid\"\nmodel = \"dbscan\"\nscore_on = \"train\"\n");
+    assert_eq!(invalid_field(&empty), "study[1].grid");
+}
+
+#[test]
+fn specs_written_before_the_model_seam_read_as_their_model_tables() {
+    let legacy = format!(
+        "{MINIMAL}[[study]]\nkind = \"repeat\"\nk = 3\nkmeans = {{ init = \"random\", n_init = 1 }}\n\
+         [[study]]\nkind = \"compare\"\nmodels = [\"kmeans\", \"agglomerative\"]\nk = 3\n\
+         agglomerative = {{ linkage = \"average\" }}\nspectral = {{ n_neighbors = 5 }}\n"
+    );
+    let current = format!(
+        "{MINIMAL}[[study]]\nkind = \"repeat\"\nk = 3\nmodel = {{ name = \"kmeans\", init = \"random\", n_init = 1 }}\n\
+         [[study]]\nkind = \"compare\"\nk = 3\n\
+         models = [\"kmeans\", {{ name = \"agglomerative\", linkage = \"average\" }}]\n"
+    );
+    assert_eq!(parse(&legacy).canonical_json(), parse(&current).canonical_json());
+    parse(&legacy).validate().expect("valid");
+}
+
+/// Every (study, model) pair: the studies that need k refuse models that find their own number
+/// of clusters, `repeat` refuses models without randomness, and the rest accept every model.
+#[test]
+fn the_seam_rejects_exactly_the_study_model_pairs_it_cannot_run() {
+    let models = [
+        "kmeans",
+        "agglomerative",
+        "spectral",
+        "dbscan",
+        "optics",
+        "gaussian_mixture",
+        "mean_shift",
+        "affinity_propagation",
+        "birch",
+        "som",
+    ];
+    for name in models {
+        let model: ClusterModel = serde_json::from_value(serde_json::json!(name)).expect("a model");
+        let takes_k = model.k_use() != KUse::Never;
+        let k_line = if takes_k { "k = 3\n" } else { "" };
+        let study =
+            |kind: &str, extra: &str| format!("{MINIMAL}[[study]]\nkind = \"{kind}\"\nmodel = \"{name}\"\n{extra}");
+        let outcome = |text: String| match parse(&text).validate() {
+            Ok(()) => None,
+            Err(SpecError::Invalid { field, .. }) => Some(field),
+            Err(other) => panic!("{other}"),
+        };
+        let sweep = outcome(MINIMAL.replace("kind = \"k_sweep\"", &format!("kind = \"k_sweep\"\nmodel = \"{name}\"")));
+        assert_eq!(sweep, (!takes_k).then(|| "study[0].model".to_string()), "k_sweep × {name}");
+        let repeat = outcome(study("repeat", k_line));
+        assert_eq!(repeat, (!model.is_seeded()).then(|| "study[1].model".to_string()), "repeat × {name}");
+        for kind in ["bootstrap", "consensus"] {
+            assert_eq!(outcome(study(kind, k_line)), None, "{kind} × {name}");
+            let with_k = outcome(study(kind, "k = 3\n"));
+            assert_eq!(with_k, (!takes_k).then(|| "study[1].k".to_string()), "{kind} with k × {name}");
+        }
+        let compare = outcome(format!("{MINIMAL}[[study]]\nkind = \"compare\"\nmodels = [\"{name}\"]\n{k_line}"));
+        assert_eq!(compare, None, "compare × {name}");
+        let grid_field = if takes_k { "grid = { k = [2, 3] }" } else { "grid = { }" };
+        let grid = outcome(study("grid", &format!("score_on = \"train\"\n{grid_field}\n")));
+        assert_eq!(grid, (!takes_k).then(|| "study[1].grid".to_string()), "grid × {name}");
+    }
 }
 
 #[test]
@@ -235,7 +332,11 @@ fn projection_settings_are_validated_by_the_models_own_rules() {
 #[test]
 fn kmeans_settings_are_validated_once_by_the_models_rule() {
     let text = format!("{MINIMAL}kmeans = {{ n_init = 0 }}\n");
-    assert_eq!(invalid_field(&text), "study[0].kmeans.n_init");
+    assert_eq!(invalid_field(&text), "study[0].model.n_init");
+    let text = format!(
+        "{MINIMAL}[[study]]\nkind = \"compare\"\nmodels = [\"kmeans\", {{ name = \"spectral\", gamma = 0.0 }}]\n"
+    );
+    assert_eq!(invalid_field(&text), "study[1].models[1].gamma");
 }
 
 #[test]

@@ -1,88 +1,90 @@
-//! One seam over every clustering model: fit on rows, get their labels and centroids, assign
-//! new rows. Studies only see [`Fitted`].
+//! Studies' side of the model seam: fit a [`ClusterModel`] on some rows, label held-out rows by
+//! the model's rule, and name the metrics of a fit (`k=…,noise=…,split=…`).
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 
-use crate::models::{
-    nearest_centroid, Affinity, AgglomerativeModel, AgglomerativeParams, KMeansParams, Linkage, ModelError,
-    SpectralParams,
-};
-use crate::spec::{AffinityName, ClusterModel, HoldoutRule, LinkageName, ModelSettings};
+use crate::models::{ClusterModel, Clustering, HoldoutRule, ModelError, NoiseTreatment};
+use crate::spec::SplitName;
 
-/// A fitted clustering of some rows.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Fitted {
-    /// Cluster of each fitted row, in row order.
-    pub labels: Vec<usize>,
-    /// One row per cluster id: k-means' own centroids, or the members' mean for the others.
-    pub centroids: Array2<f64>,
-    /// Whether `centroids` are the model's own (k-means), so inertia is defined as scikit-learn
-    /// defines it; for the other models inertia is left undefined.
-    pub has_inertia: bool,
-    /// The agglomerative tree, when the model has one (for the dendrogram).
-    pub tree: Option<AgglomerativeModel>,
-}
+use super::output::Assignment;
+use super::{rows_of, StudyData, StudyError};
 
-impl Fitted {
-    /// Clusters of new rows: the nearest centroid (squared Euclidean, ties to the lower id).
-    pub fn assign(&self, x: ArrayView2<f64>) -> Vec<usize> {
-        nearest_centroid(self.centroids.view(), x)
-    }
-}
-
-/// Fits `model` with `k` clusters on the rows of `x`, drawing randomness from `rng`.
+/// Fits `model` with `k` clusters (none for a model that finds its own) on the rows of `x`.
 pub(super) fn fit_model(
-    model: ClusterModel,
-    settings: &ModelSettings,
-    k: usize,
+    model: &ClusterModel,
+    k: Option<usize>,
     x: ArrayView2<f64>,
-    rng: ChaCha8Rng,
-) -> Result<Fitted, ModelError> {
-    match model {
-        ClusterModel::Kmeans => {
-            let fitted = KMeansParams::new(k, settings.kmeans).fit(x, rng)?;
-            let labels = fitted.assign(x);
-            Ok(Fitted { labels, centroids: fitted.centroids, has_inertia: true, tree: None })
-        }
-        ClusterModel::Agglomerative => {
-            let linkage = match settings.agglomerative.linkage {
-                LinkageName::Ward => Linkage::Ward,
-                LinkageName::Complete => Linkage::Complete,
-                LinkageName::Average => Linkage::Average,
-                LinkageName::Single => Linkage::Single,
-            };
-            let fitted = AgglomerativeParams { n_clusters: k, linkage }.fit(x)?;
-            Ok(Fitted {
-                labels: fitted.labels.clone(),
-                centroids: fitted.centroids.clone(),
-                has_inertia: false,
-                tree: Some(fitted),
-            })
-        }
-        ClusterModel::Spectral => {
-            let s = settings.spectral;
-            let affinity = match s.affinity {
-                AffinityName::NearestNeighbors => Affinity::NearestNeighbors { n_neighbors: s.n_neighbors },
-                AffinityName::Rbf => Affinity::Rbf { gamma: s.gamma },
-            };
-            let fitted = SpectralParams { n_clusters: k, affinity, n_init: s.n_init }.fit(x, rng)?;
-            Ok(Fitted { labels: fitted.labels, centroids: fitted.centroids, has_inertia: false, tree: None })
-        }
-    }
+    mut rng: ChaCha8Rng,
+) -> Result<Box<dyn Clustering>, ModelError> {
+    model.fit(k, x, &mut rng)
 }
 
-/// Labels of held-out rows: nearest training centroid, or (agglomerative, faithful) a model
-/// refitted on the held-out rows themselves, as the notebook did.
+/// The error of a fit inside `study`.
+pub(super) fn model_error(study: &str) -> impl Fn(ModelError) -> StudyError + '_ {
+    move |source| StudyError::Model { study: study.to_string(), source }
+}
+
+/// Labels of held-out rows: the model's own out-of-sample rule, or (agglomerative, faithful) a
+/// model refitted on the held-out rows themselves, as the notebook did. `None` when the model
+/// has no such rule (DBSCAN, OPTICS).
 pub(super) fn holdout_labels(
-    model: ClusterModel,
-    settings: &ModelSettings,
-    fitted: &Fitted,
+    model: &ClusterModel,
+    k: Option<usize>,
+    fitted: &dyn Clustering,
     x_holdout: ArrayView2<f64>,
     rng: ChaCha8Rng,
-) -> Result<Vec<usize>, ModelError> {
-    if model == ClusterModel::Agglomerative && settings.agglomerative.holdout == HoldoutRule::RefitAsNotebook {
-        return Ok(fit_model(model, settings, fitted.centroids.nrows(), x_holdout, rng)?.labels);
+) -> Result<Option<Vec<Option<usize>>>, ModelError> {
+    if let ClusterModel::Agglomerative(settings) = model {
+        if settings.holdout == HoldoutRule::RefitAsNotebook {
+            return Ok(Some(fit_model(model, k, x_holdout, rng)?.labels().to_vec()));
+        }
     }
-    Ok(fitted.assign(x_holdout))
+    Ok(fitted.predict(x_holdout))
+}
+
+/// Every row's cluster: the fitted rows their own, rows of the other splits by
+/// [`holdout_labels`] (left out when the model cannot assign them).
+pub(super) fn assign_all(
+    name: String,
+    model: &ClusterModel,
+    k: Option<usize>,
+    fitted: &dyn Clustering,
+    fitted_on: SplitName,
+    data: StudyData<'_>,
+    rng: ChaCha8Rng,
+) -> Result<Assignment, ModelError> {
+    let rows = data.split.rows(fitted_on);
+    let mut clusters: Vec<(usize, Option<usize>)> = rows.iter().copied().zip(fitted.labels().iter().copied()).collect();
+    for part in [SplitName::Train, SplitName::Val, SplitName::Test] {
+        let held_out = data.split.rows(part);
+        if part == fitted_on || held_out.is_empty() {
+            continue;
+        }
+        if let Some(labels) = holdout_labels(model, k, fitted, rows_of(data.x, held_out).view(), rng.clone())? {
+            clusters.extend(held_out.iter().copied().zip(labels));
+        }
+    }
+    clusters.sort_unstable();
+    Ok(Assignment { name, clusters })
+}
+
+/// The qualifiers of a fit's metric keys, alphabetically: `k=4,split=train`, with
+/// `noise=<treatment>` for a model that can label noise, and without `k` for a model that
+/// finds its own number of clusters.
+pub(super) fn metric_at(model: &ClusterModel, k: Option<usize>, noise: NoiseTreatment, split: &str) -> String {
+    let mut parts = Vec::new();
+    if let Some(k) = k {
+        parts.push(format!("k={k}"));
+    }
+    if model.can_emit_noise() {
+        parts.push(format!("noise={}", noise.as_str()));
+    }
+    parts.push(format!("split={split}"));
+    parts.join(",")
+}
+
+/// The noise treatment a model's metrics state: `None` for a model that never labels noise.
+pub(super) fn stated_noise(model: &ClusterModel, noise: NoiseTreatment) -> Option<NoiseTreatment> {
+    model.can_emit_noise().then_some(noise)
 }

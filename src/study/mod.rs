@@ -10,12 +10,13 @@ mod compare;
 mod error;
 mod fit;
 mod internal;
-mod kmeans;
 mod output;
 mod pca_views;
 mod projection;
+mod selection;
 mod stability;
 mod validation;
+mod views;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -23,6 +24,7 @@ pub use error::StudyError;
 pub use internal::InternalMetrics;
 pub use output::{Assignment, Column, Figure, StudyOutput, SummaryRow, Table, Values};
 
+use crate::models::{ClusterModel, KUse, NoiseTreatment};
 use crate::spec::{KChoice, Seed, SplitName, StudySpec};
 use crate::split::SplitIndices;
 
@@ -39,6 +41,8 @@ pub struct StudyData<'a> {
     pub labels: &'a [(String, Vec<String>)],
     /// Shuffles for the chance baseline of external validation.
     pub n_permutations: usize,
+    /// How noise points enter internal and external metrics.
+    pub noise: NoiseTreatment,
 }
 
 /// Runs the studies of a spec in order and merges their outputs.
@@ -58,11 +62,11 @@ pub fn run_studies(
         let study_seed = seed.derive(index as u64);
         let output = match study {
             StudySpec::KSweep(spec) => {
-                let (output, best_k) = kmeans::k_sweep(spec, data, study_seed, &label)?;
+                let (output, best_k) = selection::k_sweep(spec, data, study_seed, &label)?;
                 best_k_from_sweep = best_k;
                 output
             }
-            StudySpec::Grid(spec) => kmeans::grid(spec, data, study_seed, &label, best_k_from_sweep)?,
+            StudySpec::Grid(spec) => selection::grid(spec, data, study_seed, &label, best_k_from_sweep)?,
             StudySpec::Repeat(spec) => stability::repeat(spec, data, study_seed, &label, best_k_from_sweep)?,
             StudySpec::Bootstrap(spec) => stability::bootstrap(spec, data, study_seed, &label, best_k_from_sweep)?,
             StudySpec::Consensus(spec) => stability::consensus(spec, data, study_seed, &label, best_k_from_sweep)?,
@@ -81,8 +85,9 @@ pub fn run_studies(
 }
 
 /// A label column as colour groups for a scatter of `rows`: each row's group index, in order of
-/// first appearance, and the legend (the label value of each group).
-fn label_groups(values: &[String], rows: &[usize]) -> (Vec<usize>, Vec<String>) {
+/// first appearance, and the legend (the label value of each group, after the column's name
+/// when the values are bare numbers, e.g. `actor 3`).
+fn label_groups(column: &str, values: &[String], rows: &[usize]) -> (Vec<usize>, Vec<String>) {
     let mut index: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for &r in rows {
         let next = index.len();
@@ -90,7 +95,7 @@ fn label_groups(values: &[String], rows: &[usize]) -> (Vec<usize>, Vec<String>) 
     }
     let mut legend = vec![String::new(); index.len()];
     for (v, &i) in &index {
-        legend[i] = (*v).to_string();
+        legend[i] = if v.parse::<f64>().is_ok() { format!("{column} {v}") } else { (*v).to_string() };
     }
     (rows.iter().map(|&r| index[values[r].as_str()]).collect(), legend)
 }
@@ -108,18 +113,22 @@ fn resolve_k(study: &str, choice: KChoice, best_from_sweep: Option<usize>) -> Re
     }
 }
 
-/// A study's k (fixed, or the sweep's best) and the rows of the split it fits on, checked so
-/// that the split has more rows than clusters.
+/// The k `model` is fitted with (the study's, resolved; none for a model that finds its own)
+/// and the rows of the split it fits on, checked so that the split has more rows than clusters.
 fn k_and_rows<'a>(
     study: &str,
-    choice: KChoice,
+    model: &ClusterModel,
+    choice: Option<KChoice>,
     best_from_sweep: Option<usize>,
     data: StudyData<'a>,
     on: SplitName,
-) -> Result<(usize, &'a [usize]), StudyError> {
-    let k = resolve_k(study, choice, best_from_sweep)?;
+) -> Result<(Option<usize>, &'a [usize]), StudyError> {
     let rows = data.split.rows(on);
-    check_k(study, k, rows.len(), on)?;
+    let choice = choice.filter(|_| model.k_use() != KUse::Never);
+    let k = choice.map(|c| resolve_k(study, c, best_from_sweep)).transpose()?;
+    if let Some(k) = k {
+        check_k(study, k, rows.len(), on)?;
+    }
     Ok((k, rows))
 }
 

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::models::{ClusterModel, NoiseTreatment};
+
 use super::internal::InternalMetrics;
 
 /// Everything one study produced.
@@ -91,8 +93,8 @@ impl Column {
 pub struct Assignment {
     /// File stem (`grid_kmeans` → `assignments/grid_kmeans.csv`).
     pub name: String,
-    /// `(row index, cluster id)` pairs, ascending by row.
-    pub clusters: Vec<(usize, usize)>,
+    /// `(row index, cluster id)` pairs, ascending by row; `None` is noise (written as −1).
+    pub clusters: Vec<(usize, Option<usize>)>,
 }
 
 /// Data for one figure; `report` decides how it looks.
@@ -127,6 +129,8 @@ pub enum Figure {
         points: Vec<(f64, f64, usize)>,
         /// Legend entry of each group id (`cluster 0` ... when empty).
         legend: Vec<String>,
+        /// The group that is noise (drawn small and grey, under the clusters), if any.
+        noise: Option<usize>,
     },
     /// A square matrix of values in [0, 1] (consensus matrix); NaN cells are left blank.
     Heatmap {
@@ -169,20 +173,24 @@ impl Figure {
     }
 }
 
-/// One row of `tables/summary.csv` (DESIGN §4): a fitted model and its internal metrics,
-/// plus stability (mean and range) where a study measured it.
+/// One row of `tables/summary.csv` (DESIGN §4): a fitted model, its parameters under
+/// scikit-learn's names, and its internal metrics, plus stability (mean and range) where a
+/// study measured it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
     /// Study label (`grid`, `repeat` ...).
     pub study: String,
-    /// Model name (`kmeans` ...).
+    /// Model name (`kmeans`, `dbscan` ...).
     pub model: String,
-    /// Parameters in `key=value;...` form.
+    /// Parameters in `name=value;...` form, k included (`ClusterModel::sklearn_params`).
     pub params: String,
-    /// Number of clusters.
-    pub k: usize,
+    /// Clusters asked for (None for a model that finds its own number).
+    pub k: Option<usize>,
     /// Split the metrics were computed on.
     pub split: String,
+    /// How noise entered the metrics (`non_noise_only`, `as_cluster_as_sklearn`), empty for a
+    /// model that never labels noise.
+    pub noise: String,
     /// Silhouette (None where undefined).
     pub silhouette: Option<f64>,
     /// Davies-Bouldin index.
@@ -191,33 +199,40 @@ pub struct SummaryRow {
     pub calinski_harabasz: Option<f64>,
     /// Inertia (sum of squared distances to centroids; None for models without centroids).
     pub inertia: Option<f64>,
+    /// Clusters found.
+    pub n_clusters: Option<f64>,
+    /// Share of rows labelled noise.
+    pub noise_fraction: Option<f64>,
     /// Stability: metric name → (mean, range) over replicates.
     pub stability: BTreeMap<String, (f64, f64)>,
 }
 
 impl SummaryRow {
-    /// A row for `model` fitted with `params` at `k` on `split`: its internal metrics and, where
-    /// a study measured them, stability columns (metric → (mean, range)).
+    /// A row for `model` fitted at `k` on `split`: its parameters, its internal metrics and,
+    /// where a study measured them, stability columns (metric → (mean, range)).
     #[must_use]
     pub fn new(
         study: &str,
-        model: &str,
-        params: String,
-        k: usize,
+        model: &ClusterModel,
+        k: Option<usize>,
+        noise: NoiseTreatment,
         split: &str,
         metrics: &InternalMetrics,
         stability: BTreeMap<String, (f64, f64)>,
     ) -> Self {
         Self {
             study: study.into(),
-            model: model.into(),
-            params,
+            model: model.name().into(),
+            params: model.sklearn_params(k),
             k,
             split: split.into(),
+            noise: if model.can_emit_noise() { noise.as_str().into() } else { String::new() },
             silhouette: metrics.silhouette,
             davies_bouldin: metrics.davies_bouldin,
             calinski_harabasz: metrics.calinski_harabasz,
             inertia: metrics.inertia,
+            n_clusters: metrics.n_clusters,
+            noise_fraction: metrics.noise_fraction,
             stability,
         }
     }

@@ -73,7 +73,7 @@ pub(super) fn pca_views(spec: &PcaSpec, data: StudyData<'_>, study: &str) -> Res
     // Colour by a label column when asked (legend = its values), else one group.
     let (groups, legend): (Vec<usize>, Vec<String>) =
         match spec.color_by.as_ref().and_then(|c| data.labels.iter().find(|(name, _)| name == c)) {
-            Some((_, values)) => label_groups(values, rows),
+            Some((column, values)) => label_groups(column, values, rows),
             None => (vec![0; rows.len()], vec!["recording".into()]),
         };
     let coloured = spec.color_by.as_deref().map_or(String::new(), |c| format!(", coloured by {c}"));
@@ -90,6 +90,7 @@ pub(super) fn pca_views(spec: &PcaSpec, data: StudyData<'_>, study: &str) -> Res
                 .map(|i| (projection.scores[[i, a]], projection.scores[[i, b]], groups[i]))
                 .collect(),
             legend: legend.clone(),
+            noise: None,
         });
     }
     Ok(out)

@@ -59,7 +59,7 @@ pub(super) fn projection(
         .labels
         .iter()
         .map(|(column, values)| {
-            let (groups, legend) = label_groups(values, rows);
+            let (groups, legend) = label_groups(column, values, rows);
             (column.clone(), groups, legend)
         })
         .collect();
@@ -74,6 +74,7 @@ pub(super) fn projection(
             y_label: axes[1].clone(),
             points: (0..rows.len()).map(|i| (embedding[[i, 0]], embedding[[i, 1]], groups[i])).collect(),
             legend,
+            noise: None,
         });
     }
     Ok(out)

@@ -10,10 +10,11 @@ use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::metrics::adjusted_rand_score;
-use crate::spec::{BootstrapSpec, ClusterModel, ConsensusMethod, ConsensusSpec, ModelSettings, RepeatSpec, Seed};
+use crate::models::{ClusterModel, Clustering, NoiseTreatment};
+use crate::spec::{BootstrapSpec, ConsensusMethod, ConsensusSpec, RepeatSpec, Seed};
 use crate::split::{bootstrap_indices, subsample_indices};
 
-use super::fit::{fit_model, Fitted};
+use super::fit::{fit_model, metric_at, model_error, stated_noise};
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
 use super::validation::{agreements, percentile};
@@ -56,8 +57,7 @@ impl Spread {
 /// Internal metrics per replicate, summarised: metric name → spread.
 pub(super) fn spreads(replicates: &[InternalMetrics]) -> BTreeMap<&'static str, Spread> {
     let mut out = BTreeMap::new();
-    for index in 0..4 {
-        let name = InternalMetrics::NAMES[index];
+    for (index, name) in InternalMetrics::NAMES.into_iter().enumerate() {
         let values: Vec<f64> = replicates.iter().filter_map(|m| m.named()[index].1).collect();
         if let Some(spread) = Spread::of(&values) {
             out.insert(name, spread);
@@ -95,17 +95,20 @@ pub(super) fn stability_columns(spreads: &BTreeMap<&str, Spread>) -> BTreeMap<St
 
 fn replicate_table(name: &str, replicates: &[InternalMetrics]) -> Table {
     let mut columns = vec![Column::int("replicate", (0..replicates.len()).map(|i| i as i64))];
-    for index in 0..4 {
-        columns.push(Column::float(InternalMetrics::NAMES[index], replicates.iter().map(|m| m.named()[index].1)));
+    for (index, name) in InternalMetrics::NAMES.into_iter().enumerate() {
+        if replicates.iter().any(|m| m.named()[index].1.is_some()) {
+            columns.push(Column::float(name, replicates.iter().map(|m| m.named()[index].1)));
+        }
     }
     Table { name: name.into(), columns }
 }
 
+/// The summary row of a study of replicates: the mean of each metric, and its stability.
 fn summary_row(
     study: &str,
-    model: ClusterModel,
-    params: String,
-    k: usize,
+    model: &ClusterModel,
+    k: Option<usize>,
+    noise: NoiseTreatment,
     split: &str,
     spreads: &BTreeMap<&str, Spread>,
 ) -> SummaryRow {
@@ -115,17 +118,20 @@ fn summary_row(
         davies_bouldin: mean("davies_bouldin"),
         calinski_harabasz: mean("calinski_harabasz"),
         inertia: mean("inertia"),
+        n_clusters: mean("n_clusters"),
+        noise_fraction: mean("noise_fraction"),
     };
-    SummaryRow::new(study, model.as_str(), params, k, split, &means, stability_columns(spreads))
+    SummaryRow::new(study, model, k, noise, split, &means, stability_columns(spreads))
 }
 
-fn model_error(study: &str) -> impl Fn(crate::models::ModelError) -> StudyError + '_ {
-    move |source| StudyError::Model { study: study.to_string(), source }
-}
-
-fn metrics_of(x: ArrayView2<f64>, fitted: &Fitted) -> InternalMetrics {
-    let centroids = fitted.has_inertia.then(|| fitted.centroids.view());
-    InternalMetrics::compute(x, &fitted.labels, centroids)
+/// The internal metrics of a fit on the rows of `x`.
+fn metrics_of(
+    x: ArrayView2<f64>,
+    model: &ClusterModel,
+    fitted: &dyn Clustering,
+    noise: NoiseTreatment,
+) -> InternalMetrics {
+    InternalMetrics::compute(x, fitted.labels(), fitted.inertia_centroids(), stated_noise(model, noise))
 }
 
 /// `n` fits of a seeded model on one split, each with its own stream.
@@ -136,29 +142,23 @@ pub(super) fn repeat(
     study: &str,
     best_from_sweep: Option<usize>,
 ) -> Result<StudyOutput, StudyError> {
-    let (k, rows) = k_and_rows(study, spec.k, best_from_sweep, data, spec.on)?;
+    let model = &spec.model;
+    let (k, rows) = k_and_rows(study, model, spec.k, best_from_sweep, data, spec.on)?;
     let x = rows_of(data.x, rows);
-    let settings = spec.settings();
     let replicates: Vec<InternalMetrics> = (0..spec.n)
         .into_par_iter()
         .map(|i| {
-            let fitted =
-                fit_model(spec.model, &settings, k, x.view(), seed.rng_for(i as u64)).map_err(model_error(study))?;
-            Ok(metrics_of(x.view(), &fitted))
+            let fitted = fit_model(model, k, x.view(), seed.rng_for(i as u64)).map_err(model_error(study))?;
+            Ok(metrics_of(x.view(), model, fitted.as_ref(), data.noise))
         })
         .collect::<Result<_, StudyError>>()?;
     let split = spec.on.as_str();
     let spreads = spreads(&replicates);
     let mut out = StudyOutput::default();
-    insert_spreads(
-        &mut out.metrics,
-        &format!("{study}.{}", spec.model.as_str()),
-        &format!("k={k},split={split}"),
-        &spreads,
-    );
+    let at = metric_at(model, k, data.noise, split);
+    insert_spreads(&mut out.metrics, &format!("{study}.{}", model.name()), &at, &spreads);
     out.tables.push(replicate_table(study, &replicates));
-    let params = format!("{};n_runs={}", settings.describe(spec.model), spec.n);
-    out.summary.push(summary_row(study, spec.model, params, k, split, &spreads));
+    out.summary.push(summary_row(study, model, k, data.noise, split, &spreads));
     Ok(out)
 }
 
@@ -172,15 +172,15 @@ pub(super) fn bootstrap(
     study: &str,
     best_from_sweep: Option<usize>,
 ) -> Result<StudyOutput, StudyError> {
-    let (k, rows) = k_and_rows(study, spec.k, best_from_sweep, data, spec.on)?;
-    let settings = spec.settings();
+    let model = &spec.model;
+    let (k, rows) = k_and_rows(study, model, spec.k, best_from_sweep, data, spec.on)?;
     let Replicates { metrics: replicates, ari_by_label } =
-        bootstrap_replicates(spec.model, &settings, k, spec.n, rows, data, seed).map_err(model_error(study))?;
+        bootstrap_replicates(model, k, spec.n, rows, data, seed).map_err(model_error(study))?;
     let split = spec.on.as_str();
-    let prefix = format!("{study}.{}", spec.model.as_str());
+    let prefix = format!("{study}.{}", model.name());
     let spreads = spreads(&replicates);
     let mut out = StudyOutput::default();
-    insert_spreads(&mut out.metrics, &prefix, &format!("k={k},split={split}"), &spreads);
+    insert_spreads(&mut out.metrics, &prefix, &metric_at(model, k, data.noise, split), &spreads);
     for (column, aris) in ari_by_label {
         if let Some(s) = Spread::of(&aris) {
             let at = format!("label={column},split={split}");
@@ -190,8 +190,7 @@ pub(super) fn bootstrap(
         }
     }
     out.tables.push(replicate_table(study, &replicates));
-    let params = format!("{};bootstrap={}", settings.describe(spec.model), spec.n);
-    out.summary.push(summary_row(study, spec.model, params, k, split, &spreads));
+    out.summary.push(summary_row(study, model, k, data.noise, split, &spreads));
     Ok(out)
 }
 
@@ -205,9 +204,8 @@ pub(super) struct Replicates {
 
 /// Fits `model` on `n` bootstrap resamples of `rows`.
 pub(super) fn bootstrap_replicates(
-    model: ClusterModel,
-    settings: &ModelSettings,
-    k: usize,
+    model: &ClusterModel,
+    k: Option<usize>,
     n: usize,
     rows: &[usize],
     data: StudyData<'_>,
@@ -221,12 +219,12 @@ pub(super) fn bootstrap_replicates(
             let picks = bootstrap_indices(rows.len(), &mut resample_seed.rng_for(i as u64));
             let resampled: Vec<usize> = picks.iter().map(|&p| rows[p]).collect();
             let x = data.x.select(Axis(0), &resampled);
-            let fitted = fit_model(model, settings, k, x.view(), fit_seed.rng_for(i as u64))?;
-            let aris = agreements(&fitted.labels, &resampled, data.labels, 0, seed)
+            let fitted = fit_model(model, k, x.view(), fit_seed.rng_for(i as u64))?;
+            let aris = agreements(fitted.labels(), &resampled, data.labels, 0, seed, data.noise)
                 .into_iter()
                 .map(|a| (a.column, a.ari))
                 .collect();
-            Ok((metrics_of(x.view(), &fitted), aris))
+            Ok((metrics_of(x.view(), model, fitted.as_ref(), data.noise), aris))
         })
         .collect::<Result<_, _>>()?;
     let mut per_column: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -249,21 +247,25 @@ pub(super) fn consensus(
     study: &str,
     best_from_sweep: Option<usize>,
 ) -> Result<StudyOutput, StudyError> {
-    let k = resolve_k(study, spec.k, best_from_sweep)?;
+    let model = &spec.model;
+    let k = spec.k.filter(|_| model.k_use() != crate::models::KUse::Never);
+    let k = k.map(|choice| resolve_k(study, choice, best_from_sweep)).transpose()?;
     let rows = data.split.rows(spec.on);
     let n = rows.len();
-    check_k(study, k, ((spec.fraction * n as f64) + 1e-9).floor() as usize, spec.on)?;
-    let settings = spec.settings();
+    if let Some(k) = k {
+        check_k(study, k, ((spec.fraction * n as f64) + 1e-9).floor() as usize, spec.on)?;
+    }
+    let noise = data.noise;
     let draw_seed = seed.derive(0);
     let fit_seed = seed.derive(1);
     // Each subsample: positions (into `rows`, sorted) and the labels of those positions.
-    let subsamples: Vec<(Vec<usize>, Vec<usize>)> = (0..spec.n_subsamples)
+    let subsamples: Vec<(Vec<usize>, Vec<Option<usize>>)> = (0..spec.n_subsamples)
         .into_par_iter()
         .map(|i| {
             let positions = subsample_indices(n, spec.fraction, &mut draw_seed.rng_for(i as u64));
             let x = data.x.select(Axis(0), &positions.iter().map(|&p| rows[p]).collect::<Vec<_>>());
-            let fitted = fit_model(spec.model, &settings, k, x.view(), fit_seed.rng_for(i as u64))?;
-            Ok((positions, fitted.labels))
+            let fitted = fit_model(model, k, x.view(), fit_seed.rng_for(i as u64))?;
+            Ok((positions, fitted.labels().to_vec()))
         })
         .collect::<Result<_, crate::models::ModelError>>()
         .map_err(model_error(study))?;
@@ -281,6 +283,7 @@ pub(super) fn consensus(
                     (a.1[..m].to_vec(), b.1[..m].to_vec())
                 }
             };
+            let (la, lb) = paired_labels(&la, &lb, noise);
             adjusted_rand_score(&la, &lb).ok()
         })
         .collect();
@@ -293,7 +296,7 @@ pub(super) fn consensus(
         for (ia, &pa) in positions.iter().enumerate() {
             for (ib, &pb) in positions.iter().enumerate() {
                 both_drawn[[pa, pb]] += 1.0;
-                if labels[ia] == labels[ib] {
+                if same_cluster(labels[ia], labels[ib], noise) {
                     together[[pa, pb]] += 1.0;
                 }
             }
@@ -307,8 +310,11 @@ pub(super) fn consensus(
         ConsensusMethod::PositionalAsNotebook => "positional_as_notebook",
     };
     let split = spec.on.as_str();
-    let prefix = format!("{study}.{}", spec.model.as_str());
-    let at = format!("k={k},method={method},split={split}");
+    let prefix = format!("{study}.{}", model.name());
+    let mut at: Vec<String> = metric_at(model, k, noise, split).split(',').map(str::to_string).collect();
+    at.push(format!("method={method}"));
+    at.sort();
+    let at = at.join(",");
     let mut out = StudyOutput::default();
     if let Some(s) = Spread::of(&aris) {
         for (stat, value) in [("mean", s.mean), ("min", s.min), ("max", s.max), ("p2_5", s.p2_5), ("p97_5", s.p97_5)] {
@@ -319,8 +325,9 @@ pub(super) fn consensus(
     // Mean consensus within vs across the clusters of a fit on the whole split: how crisp the
     // co-clustering is (1 and 0 for a perfectly stable clustering).
     let x = rows_of(data.x, rows);
-    let full = fit_model(spec.model, &settings, k, x.view(), fit_seed.rng_for(u64::MAX)).map_err(model_error(study))?;
-    let (within, across) = within_across(&consensus, &full.labels);
+    let full = fit_model(model, k, x.view(), fit_seed.rng_for(u64::MAX)).map_err(model_error(study))?;
+    let full_labels = full.labels();
+    let (within, across) = within_across(&consensus, full_labels, noise);
     out.metrics.insert(format!("{prefix}.consensus_within@{at}"), within);
     out.metrics.insert(format!("{prefix}.consensus_across@{at}"), across);
     out.tables.push(Table {
@@ -333,22 +340,45 @@ pub(super) fn consensus(
     });
     // Heatmap rows ordered by the whole-split clusters, then by row.
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&r| (full.labels[r], r));
+    order.sort_by_key(|&r| (full_labels[r].map_or(usize::MAX, |c| c), r));
     out.figures.push(Figure::Heatmap {
         name: format!("{study}_matrix"),
         title: format!(
-            "Consensus matrix: share of {} subsamples where two recordings share a cluster (k = {k})",
-            spec.n_subsamples
+            "Consensus matrix: share of {} subsamples where two recordings share a cluster ({}{})",
+            spec.n_subsamples,
+            model.name(),
+            k.map_or_else(String::new, |k| format!(", k = {k}"))
         ),
         axis_label: format!("{split} recordings, ordered by cluster of a fit on all of them"),
         values: order.iter().map(|&a| order.iter().map(|&b| consensus[[a, b]]).collect()).collect(),
-        boundaries: cluster_boundaries(&order, &full.labels),
+        boundaries: cluster_boundaries(&order, full_labels),
     });
     Ok(out)
 }
 
+/// Whether two rows' labels put them in one cluster: noise shares a cluster with noise only
+/// when noise is scored as a cluster.
+fn same_cluster(a: Option<usize>, b: Option<usize>, noise: NoiseTreatment) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => noise == NoiseTreatment::AsClusterAsSklearn,
+        _ => false,
+    }
+}
+
+/// Two labellings of the same rows as ARI sees them: pairs with noise on either side left out,
+/// or noise as one more cluster on each side.
+fn paired_labels(a: &[Option<usize>], b: &[Option<usize>], noise: NoiseTreatment) -> (Vec<usize>, Vec<usize>) {
+    let as_cluster = |l: Option<usize>| l.unwrap_or(usize::MAX);
+    a.iter()
+        .zip(b)
+        .filter(|(x, y)| noise == NoiseTreatment::AsClusterAsSklearn || (x.is_some() && y.is_some()))
+        .map(|(&x, &y)| (as_cluster(x), as_cluster(y)))
+        .unzip()
+}
+
 /// The labels of the rows two subsamples share, in row order.
-fn shared_labels(a: &(Vec<usize>, Vec<usize>), b: &(Vec<usize>, Vec<usize>)) -> (Vec<usize>, Vec<usize>) {
+fn shared_labels<T: Copy>(a: &(Vec<usize>, Vec<T>), b: &(Vec<usize>, Vec<T>)) -> (Vec<T>, Vec<T>) {
     let (mut i, mut j) = (0, 0);
     let (mut la, mut lb) = (Vec::new(), Vec::new());
     while i < a.0.len() && j < b.0.len() {
@@ -367,7 +397,7 @@ fn shared_labels(a: &(Vec<usize>, Vec<usize>), b: &(Vec<usize>, Vec<usize>)) -> 
 }
 
 /// Mean consensus of pairs in the same cluster and in different clusters (diagonal excluded).
-fn within_across(consensus: &Array2<f64>, labels: &[usize]) -> (f64, f64) {
+fn within_across(consensus: &Array2<f64>, labels: &[Option<usize>], noise: NoiseTreatment) -> (f64, f64) {
     let (mut within, mut n_within, mut across, mut n_across) = (0.0, 0usize, 0.0, 0usize);
     for a in 0..labels.len() {
         for b in 0..labels.len() {
@@ -375,7 +405,7 @@ fn within_across(consensus: &Array2<f64>, labels: &[usize]) -> (f64, f64) {
             if a == b || v.is_nan() {
                 continue;
             }
-            if labels[a] == labels[b] {
+            if same_cluster(labels[a], labels[b], noise) {
                 within += v;
                 n_within += 1;
             } else {
@@ -389,7 +419,7 @@ fn within_across(consensus: &Array2<f64>, labels: &[usize]) -> (f64, f64) {
 }
 
 /// Positions in `order` where the cluster changes.
-fn cluster_boundaries(order: &[usize], labels: &[usize]) -> Vec<usize> {
+fn cluster_boundaries(order: &[usize], labels: &[Option<usize>]) -> Vec<usize> {
     (1..order.len()).filter(|&i| labels[order[i]] != labels[order[i - 1]]).collect()
 }
 
@@ -414,8 +444,19 @@ mod tests {
 
     #[test]
     fn within_across_of_a_perfect_consensus() {
-        let labels = [0, 0, 1];
+        let labels = [Some(0), Some(0), Some(1)];
         let c = ndarray::array![[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-        assert_eq!(within_across(&c, &labels), (1.0, 0.0));
+        assert_eq!(within_across(&c, &labels, NoiseTreatment::NonNoiseOnly), (1.0, 0.0));
+    }
+
+    #[test]
+    fn noise_pairs_are_dropped_or_scored_as_one_cluster() {
+        let a = [Some(0), None, Some(1), None];
+        let b = [Some(2), Some(2), None, None];
+        assert_eq!(paired_labels(&a, &b, NoiseTreatment::NonNoiseOnly), (vec![0], vec![2]));
+        let (la, lb) = paired_labels(&a, &b, NoiseTreatment::AsClusterAsSklearn);
+        assert_eq!((la.len(), lb[3]), (4, usize::MAX));
+        assert!(!same_cluster(None, None, NoiseTreatment::NonNoiseOnly));
+        assert!(same_cluster(None, None, NoiseTreatment::AsClusterAsSklearn));
     }
 }

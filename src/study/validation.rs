@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use rand::seq::SliceRandom;
 
 use crate::metrics::{adjusted_rand_score, normalized_mutual_info_score};
+use crate::models::NoiseTreatment;
 use crate::spec::Seed;
 
 use super::output::{Column, Table};
@@ -39,14 +40,19 @@ fn ids(values: &[&str]) -> Vec<usize> {
 }
 
 /// ARI/NMI of `clusters` (one per row of `rows`) against every label column, with
-/// `n_permutations` shuffles for the chance baseline (seeded, one stream per column).
+/// `n_permutations` shuffles for the chance baseline (seeded, one stream per column). Noise
+/// rows are left out or are one more cluster, as `noise` says.
 pub(super) fn agreements(
-    clusters: &[usize],
+    clusters: &[Option<usize>],
     rows: &[usize],
     labels: &[(String, Vec<String>)],
     n_permutations: usize,
     seed: Seed,
+    noise: NoiseTreatment,
 ) -> Vec<Agreement> {
+    let (kept, clusters) = noise.apply(clusters);
+    let clusters = clusters.as_slice();
+    let rows: Vec<usize> = kept.iter().map(|&p| rows[p]).collect();
     labels
         .iter()
         .enumerate()
@@ -149,8 +155,8 @@ mod tests {
     fn a_clustering_equal_to_the_labels_beats_chance() {
         let values: Vec<String> = (0..40).map(|i| if i < 20 { "a".into() } else { "b".into() }).collect();
         let rows: Vec<usize> = (0..40).collect();
-        let clusters: Vec<usize> = (0..40).map(|i| usize::from(i >= 20)).collect();
-        let a = agreements(&clusters, &rows, &[("emotion".into(), values)], 50, Seed(1));
+        let clusters: Vec<Option<usize>> = (0..40).map(|i| Some(usize::from(i >= 20))).collect();
+        let a = agreements(&clusters, &rows, &[("emotion".into(), values)], 50, Seed(1), NoiseTreatment::NonNoiseOnly);
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].ari, 1.0);
         assert!(a[0].chance_p95 < 0.2, "{}", a[0].chance_p95);
@@ -162,7 +168,8 @@ mod tests {
                 &rows,
                 &[("emotion".into(), (0..40).map(|i| if i < 20 { "a".into() } else { "b".into() }).collect())],
                 50,
-                Seed(1)
+                Seed(1),
+                NoiseTreatment::NonNoiseOnly
             )
         );
     }

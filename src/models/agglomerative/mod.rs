@@ -37,7 +37,9 @@
 mod dendrogram;
 mod fit;
 mod params;
+mod settings;
 
 pub use dendrogram::DendrogramLayout;
 pub use fit::{AgglomerativeModel, Merge};
 pub use params::{AgglomerativeParams, Linkage};
+pub use settings::{AgglomerativeSettings, HoldoutRule};

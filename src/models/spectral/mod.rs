@@ -40,8 +40,10 @@ mod affinity;
 mod embedding;
 mod fit;
 mod params;
+mod settings;
 
 pub use affinity::{nearest_neighbors_affinity, rbf_affinity};
 pub use embedding::{n_connected_components, spectral_embedding};
 pub use fit::SpectralModel;
 pub use params::{Affinity, SpectralParams};
+pub use settings::{AffinityName, SpectralSettings};

@@ -21,7 +21,7 @@ pub enum Affinity {
     },
     /// Gaussian kernel `exp(−gamma·‖x − y‖²)` (`rbf_kernel(X, gamma=gamma)`).
     Rbf {
-        /// Kernel coefficient, in 1/(feature unit)² (finite, ≥ 0).
+        /// Kernel coefficient, in 1/(feature unit)² (finite, > 0).
         gamma: f64,
     },
 }
@@ -64,8 +64,10 @@ impl SpectralParams {
         }
         match self.affinity {
             Affinity::NearestNeighbors { n_neighbors: 0 } => invalid("n_neighbors", "must be ≥ 1", "0".into()),
-            Affinity::Rbf { gamma } if !(gamma.is_finite() && gamma >= 0.0) => {
-                invalid("gamma", "must be finite and ≥ 0", gamma.to_string())
+            // scikit-learn accepts gamma = 0, but then every pair has affinity 1: the graph has no
+            // structure and the embedding is arbitrary, so it is refused here.
+            Affinity::Rbf { gamma } if !(gamma.is_finite() && gamma > 0.0) => {
+                invalid("gamma", "must be finite and > 0", gamma.to_string())
             }
             _ => Ok(()),
         }
@@ -97,12 +99,11 @@ mod tests {
     }
 
     #[test]
-    fn negative_or_non_finite_gamma_is_rejected() {
-        for gamma in [-1.0, f64::NAN, f64::INFINITY] {
+    fn non_positive_or_non_finite_gamma_is_rejected() {
+        for gamma in [-1.0, 0.0, f64::NAN, f64::INFINITY] {
             let p = SpectralParams { affinity: Affinity::Rbf { gamma }, ..params() };
             assert!(matches!(p.validate(), Err(ModelError::InvalidParam { param: "gamma", .. })), "{gamma}");
         }
-        SpectralParams { affinity: Affinity::Rbf { gamma: 0.0 }, ..params() }.validate().expect("0 is allowed");
     }
 
     #[test]

@@ -67,11 +67,12 @@ fn check_k_fits(spec: &ExperimentSpec, n_inputs: usize) -> Result<(), RunsError>
     for (index, study) in spec.studies.iter().enumerate() {
         for crate::spec::KDemand { field, k, min_rows, split } in study.k_demands() {
             let (n_rows, what) = if exact {
-                let part = match split {
-                    crate::spec::SplitName::Train => sizes[0],
-                    crate::spec::SplitName::Val => sizes[1],
-                    crate::spec::SplitName::Test => sizes[2],
-                };
+                let part: usize = crate::spec::SplitName::PARTS
+                    .iter()
+                    .zip(sizes)
+                    .filter(|(part, _)| split.contains(**part))
+                    .map(|(_, size)| size)
+                    .sum();
                 (part, format!("its {} split has {part} rows", split.as_str()))
             } else {
                 (n_inputs, format!("no split can have more rows than its {n_inputs} input files"))
@@ -236,7 +237,7 @@ pub fn execute(
         split_rows(raw.nrows(), spec.split.fractions, groups.as_deref(), strata.as_deref(), &mut spec.seed.rng_for(0))?;
     let x = match spec.features.scale {
         Scale::None => raw,
-        Scale::Standard => standardize(raw.view(), &split.train)?,
+        Scale::Standard => standardize(raw.view(), split.rows(crate::spec::SplitName::Train))?,
         Scale::PerGroup => {
             let groups = label_column(&spec.features.scale_group_by)?.expect("validated: per_group has a column");
             standardize_per_group(raw.view(), &groups)?
@@ -306,7 +307,7 @@ fn project_features(
     project: crate::spec::FeatureProjection,
 ) -> Result<(Array2<f64>, Vec<String>), RunsError> {
     let fit_rows: Vec<usize> = match project.fit_on {
-        crate::spec::ProjectionFitRows::Train => split.train.clone(),
+        crate::spec::ProjectionFitRows::Train => split.rows(crate::spec::SplitName::Train).to_vec(),
         crate::spec::ProjectionFitRows::AllAsNotebook => (0..x.nrows()).collect(),
     };
     let fit_x = x.select(ndarray::Axis(0), &fit_rows);

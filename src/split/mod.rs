@@ -19,7 +19,7 @@ pub use error::SplitError;
 pub use scale::{standardize, standardize_per_group, Standardizer};
 pub use seed::Seed;
 
-/// One of the three parts of the split.
+/// One of the three parts of the split, or training and validation together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SplitName {
@@ -29,9 +29,18 @@ pub enum SplitName {
     Val,
     /// Test rows.
     Test,
+    /// Training and validation rows together: where a final model is fitted once the
+    /// validation rows have done their job (the notebook's §8 `X_combined`), test rows held out.
+    TrainVal,
+    /// Every row, as the notebook fitted its §4 k-means on PCA scores (faithful: nothing is
+    /// held out).
+    All,
 }
 
 impl SplitName {
+    /// The three parts every row belongs to one of.
+    pub const PARTS: [SplitName; 3] = [SplitName::Train, SplitName::Val, SplitName::Test];
+
     /// The name used in files and metric keys.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -39,29 +48,62 @@ impl SplitName {
             Self::Train => "train",
             Self::Val => "val",
             Self::Test => "test",
+            Self::TrainVal => "train_val",
+            Self::All => "all",
         }
+    }
+
+    /// How figure titles name the rows: `the train split`, `the train + val rows`, `every row`.
+    #[must_use]
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Train => "the train split",
+            Self::Val => "the val split",
+            Self::Test => "the test split",
+            Self::TrainVal => "the train + val rows",
+            Self::All => "every row",
+        }
+    }
+
+    /// Whether this split includes all the rows of the part `part`.
+    #[must_use]
+    pub fn contains(self, part: SplitName) -> bool {
+        self == part || self == Self::All || (self == Self::TrainVal && matches!(part, Self::Train | Self::Val))
     }
 }
 
 /// Row indices (into the feature matrix) of each part of a split, each sorted ascending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitIndices {
-    /// Training rows.
-    pub train: Vec<usize>,
-    /// Validation rows.
-    pub val: Vec<usize>,
-    /// Test rows.
-    pub test: Vec<usize>,
+    train: Vec<usize>,
+    val: Vec<usize>,
+    test: Vec<usize>,
+    /// `train` and `val` merged, sorted.
+    train_val: Vec<usize>,
+    /// Every row, sorted.
+    all: Vec<usize>,
 }
 
 impl SplitIndices {
-    /// The rows of one part.
+    /// A split from the rows of each part (each sorted ascending, disjoint).
+    #[must_use]
+    pub fn new(train: Vec<usize>, val: Vec<usize>, test: Vec<usize>) -> Self {
+        let mut train_val: Vec<usize> = train.iter().chain(&val).copied().collect();
+        train_val.sort_unstable();
+        let mut all: Vec<usize> = train_val.iter().chain(&test).copied().collect();
+        all.sort_unstable();
+        Self { train, val, test, train_val, all }
+    }
+
+    /// The rows of one part (or of train and val together).
     #[must_use]
     pub fn rows(&self, part: SplitName) -> &[usize] {
         match part {
             SplitName::Train => &self.train,
             SplitName::Val => &self.val,
             SplitName::Test => &self.test,
+            SplitName::TrainVal => &self.train_val,
+            SplitName::All => &self.all,
         }
     }
 
@@ -69,7 +111,7 @@ impl SplitIndices {
     #[must_use]
     pub fn part_of_rows(&self, n_rows: usize) -> Vec<Option<SplitName>> {
         let mut parts = vec![None; n_rows];
-        for part in [SplitName::Train, SplitName::Val, SplitName::Test] {
+        for part in SplitName::PARTS {
             for &row in self.rows(part) {
                 parts[row] = Some(part);
             }
@@ -135,7 +177,7 @@ pub fn split_rows(
         part.sort_unstable();
     }
     let [train, val, test] = parts;
-    Ok(SplitIndices { train, val, test })
+    Ok(SplitIndices::new(train, val, test))
 }
 
 /// Row indices grouped by value, values in sorted order, rows ascending.

@@ -81,3 +81,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn train_val_and_all_are_the_unions_of_their_parts() {
+    let split = SplitIndices::new(vec![0, 4, 5], vec![2], vec![1, 3]);
+    assert_eq!(split.rows(SplitName::TrainVal), [0, 2, 4, 5]);
+    assert_eq!(split.rows(SplitName::All), [0, 1, 2, 3, 4, 5]);
+    assert!(SplitName::TrainVal.contains(SplitName::Val) && !SplitName::TrainVal.contains(SplitName::Test));
+    assert!(SplitName::PARTS.iter().all(|&p| SplitName::All.contains(p)));
+    assert_eq!(split.part_of_rows(6)[3], Some(SplitName::Test));
+}

@@ -75,7 +75,7 @@ pub(super) fn compare(
         let k_text = k.map_or_else(|| format!("{} clusters found", fitted.n_clusters()), |k| format!("k = {k}"));
         out.figures.extend(cluster_scatter(
             format!("{study}_{name}_pca"),
-            format!("PCA of the {split} split, coloured by {name} cluster ({k_text})"),
+            format!("PCA of {}, coloured by {name} cluster ({k_text})", spec.on.phrase()),
             x.view(),
             labels,
         ));
@@ -83,7 +83,11 @@ pub(super) fn compare(
             let layout = tree.dendrogram_layout(Some(30));
             out.figures.push(Figure::Dendrogram {
                 name: format!("{study}_{name}_dendrogram"),
-                title: format!("Agglomerative clustering ({}), last 30 merges, {split} split", model.sklearn_params(k)),
+                title: format!(
+                    "Agglomerative clustering ({}), last 30 merges, {}",
+                    model.sklearn_params(k),
+                    spec.on.phrase()
+                ),
                 y_label: "merge distance".into(),
                 leaf_labels: layout
                     .leaves
@@ -96,7 +100,7 @@ pub(super) fn compare(
         }
         results.push(ModelResult { name: name.into(), single, spreads, agreements });
     }
-    out.figures.extend(label_views(study, split, x.view(), rows, data));
+    out.figures.extend(label_views(study, spec.on.phrase(), x.view(), rows, data));
     let validation_rows: Vec<(String, Vec<Agreement>)> =
         results.iter().map(|r| (r.name.clone(), r.agreements.clone())).collect();
     if !data.labels.is_empty() {
@@ -113,7 +117,7 @@ pub(super) fn compare(
 /// The same PCA view as the models', coloured by each validation label column instead.
 fn label_views(
     study: &str,
-    split: &str,
+    rows_phrase: &str,
     x: ndarray::ArrayView2<f64>,
     rows: &[usize],
     data: StudyData<'_>,
@@ -125,7 +129,7 @@ fn label_views(
             let labels: Vec<Option<usize>> = groups.into_iter().map(Some).collect();
             match cluster_scatter(
                 format!("{study}_pca_by_{column}"),
-                format!("PCA of the {split} split, coloured by {column}"),
+                format!("PCA of {rows_phrase}, coloured by {column}"),
                 x,
                 &labels,
             ) {

@@ -56,9 +56,9 @@ pub(super) fn assign_all(
 ) -> Result<Assignment, ModelError> {
     let rows = data.split.rows(fitted_on);
     let mut clusters: Vec<(usize, Option<usize>)> = rows.iter().copied().zip(fitted.labels().iter().copied()).collect();
-    for part in [SplitName::Train, SplitName::Val, SplitName::Test] {
+    for part in SplitName::PARTS {
         let held_out = data.split.rows(part);
-        if part == fitted_on || held_out.is_empty() {
+        if fitted_on.contains(part) || held_out.is_empty() {
             continue;
         }
         if let Some(labels) = holdout_labels(model, k, fitted, rows_of(data.x, held_out).view(), rng.clone())? {

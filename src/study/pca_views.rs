@@ -60,7 +60,7 @@ pub(super) fn pca_views(spec: &PcaSpec, data: StudyData<'_>, study: &str) -> Res
     });
     out.figures.push(Figure::Line {
         name: format!("{study}_scree"),
-        title: format!("Scree: explained variance by component ({} split)", spec.on.as_str()),
+        title: format!("Scree: explained variance by component ({})", spec.on.phrase()),
         x_label: "principal component".into(),
         y_label: "share of total variance".into(),
         series: vec![

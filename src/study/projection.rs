@@ -69,7 +69,7 @@ pub(super) fn projection(
     for (column, groups, legend) in colourings {
         out.figures.push(Figure::Scatter {
             name: format!("{study}_{method}_{column}"),
-            title: format!("{method_title} of the {split} rows, coloured by {column}"),
+            title: format!("{method_title} of {}, coloured by {column}", spec.on.phrase()),
             x_label: axes[0].clone(),
             y_label: axes[1].clone(),
             points: (0..rows.len()).map(|i| (embedding[[i, 0]], embedding[[i, 1]], groups[i])).collect(),

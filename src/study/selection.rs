@@ -90,7 +90,7 @@ pub(super) fn k_sweep(
     };
     out.figures.push(Figure::Line {
         name: format!("{study}_silhouette"),
-        title: format!("Silhouette vs k, {name} ({split} split)"),
+        title: format!("Silhouette vs k, {name} ({})", spec.on.phrase()),
         x_label: "k (clusters)".into(),
         y_label: "mean silhouette".into(),
         series: vec![("silhouette".into(), points(&|m| m.silhouette, &in_sweep))],
@@ -99,7 +99,7 @@ pub(super) fn k_sweep(
     if has_elbow {
         out.figures.push(Figure::Line {
             name: format!("{study}_elbow"),
-            title: format!("Elbow: inertia vs k ({split} split)"),
+            title: format!("Elbow: inertia vs k ({})", spec.on.phrase()),
             x_label: "k (clusters)".into(),
             y_label: "inertia (sum of squared distances)".into(),
             series: vec![("inertia".into(), points(&|m| m.inertia, &in_elbow))],
@@ -268,7 +268,7 @@ pub(super) fn grid(
     let k_text = fit.k.map_or_else(|| format!("{} clusters found", fit.fitted.n_clusters()), |k| format!("k = {k}"));
     out.figures.extend(cluster_scatter(
         format!("{study}_pca"),
-        format!("PCA of the {fit_split} split, coloured by {name} cluster ({k_text}, {which} grid cell)"),
+        format!("PCA of {}, coloured by {name} cluster ({k_text}, {which} grid cell)", spec.fit_on.phrase()),
         fit_x.view(),
         labels,
     ));

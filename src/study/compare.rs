@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::models::{KUse, NoiseTreatment};
+use crate::models::{ClusterModel, KUse, NoiseTreatment};
 use crate::spec::{CompareSpec, Seed};
 
 use super::fit::{assign_all, fit_model, metric_at, model_error, stated_noise};
@@ -72,20 +72,20 @@ pub(super) fn compare(
                 .map_err(model_error(study))?,
         );
         out.tables.extend(contingency_tables(&format!("{study}_{name}"), labels, rows, data.labels));
-        let k_text = k.map_or_else(|| format!("{} clusters found", fitted.n_clusters()), |k| format!("k = {k}"));
+        let k_text = k.map_or_else(|| format!("{} found", fitted.n_clusters()), |k| format!("k = {k}"));
         out.figures.extend(cluster_scatter(
             format!("{study}_{name}_pca"),
-            format!("PCA of {}, coloured by {name} cluster ({k_text})", spec.on.phrase()),
+            format!("PCA of {}: {name} clusters ({k_text})", spec.on.phrase()),
             x.view(),
             labels,
         ));
-        if let Some(tree) = fitted.tree() {
+        if let (Some(tree), ClusterModel::Agglomerative(settings)) = (fitted.tree(), model) {
             let layout = tree.dendrogram_layout(Some(30));
             out.figures.push(Figure::Dendrogram {
                 name: format!("{study}_{name}_dendrogram"),
                 title: format!(
-                    "Agglomerative clustering ({}), last 30 merges, {}",
-                    model.sklearn_params(k),
+                    "Agglomerative clustering ({}, {k_text}), last 30 merges, {}",
+                    settings.linkage.as_str(),
                     spec.on.phrase()
                 ),
                 y_label: "merge distance".into(),

@@ -265,10 +265,10 @@ pub(super) fn grid(
         )
         .map_err(model_error(study))?,
     );
-    let k_text = fit.k.map_or_else(|| format!("{} clusters found", fit.fitted.n_clusters()), |k| format!("k = {k}"));
+    let k_text = fit.k.map_or_else(|| format!("{} found", fit.fitted.n_clusters()), |k| format!("k = {k}"));
     out.figures.extend(cluster_scatter(
         format!("{study}_pca"),
-        format!("PCA of {}, coloured by {name} cluster ({k_text}, {which} grid cell)", spec.fit_on.phrase()),
+        format!("PCA of {}: {name} clusters ({k_text}), {which} grid cell", spec.fit_on.phrase()),
         fit_x.view(),
         labels,
     ));

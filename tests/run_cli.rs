@@ -374,3 +374,45 @@ fn a_pca_projection_replaces_the_features_before_the_studies() {
     let mean: f64 = train.iter().map(|&r| x[[r, 0]]).sum::<f64>() / train.len() as f64;
     assert!(mean.abs() < 1e-9, "{mean}");
 }
+
+/// `--set PATH=VALUE` edits the spec before hashing: `spec` and `run` agree with a spec edited
+/// by hand, `spec.json` stores the edited spec, and a bad override stops before any work.
+#[test]
+fn set_overrides_give_the_run_of_the_edited_spec() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let corpus = util::fixtures().join("corpus/mini");
+    let base = format!(
+        "name = \"overrides\"\n[data]\ncorpus = \"{}\"\n[split]\ngroup_by = \"actor\"\n[[study]]\nkind = \"bootstrap\"\nk = 3\nn = 4\n",
+        corpus.display()
+    );
+    std::fs::write(dir.path().join("base.toml"), &base).expect("spec");
+    let edited = base.replace("name = \"overrides\"", "name = \"overrides\"\nseed = 7").replace("k = 3", "k = 2");
+    std::fs::write(dir.path().join("edited.toml"), edited).expect("spec");
+    let run_id = |args: &[&str]| {
+        let out = util::vlogmood(dir.path(), args);
+        assert_eq!(util::code(&out), 0, "{}", util::stderr(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("run_id: ").map(str::to_string))
+            .expect("id")
+    };
+    let by_hand = run_id(&["spec", "edited"]);
+    assert_eq!(run_id(&["spec", "base", "--set", "seed=7", "--set", "study[0].k=2"]), by_hand);
+    assert_ne!(run_id(&["spec", "base"]), by_hand);
+
+    let out = util::vlogmood(dir.path(), &["run", "base", "--set", "seed=7", "--set", "study[0].k=2", "--no-cache"]);
+    assert_eq!(util::code(&out), 0, "{}", util::stderr(&out));
+    let folder = dir.path().join(String::from_utf8_lossy(&out.stdout).lines().last().expect("folder"));
+    assert!(folder.ends_with(format!("overrides-{}", &by_hand[..12])), "{}", folder.display());
+    let stored = std::fs::read_to_string(folder.join("spec.json")).expect("spec.json");
+    assert!(stored.contains("\"seed\":7") && stored.contains("\"k\":2"), "{stored}");
+
+    for (bad, named) in [("study[3].k=2", "study[3]"), ("seed=many", "seed"), ("features.nope=1", "features.nope")] {
+        let scratch = tempfile::tempdir().expect("tmp");
+        std::fs::write(scratch.path().join("base.toml"), &base).expect("spec");
+        let out = util::vlogmood(scratch.path(), &["run", "base", "--set", bad]);
+        assert_eq!(util::code(&out), 2, "{bad}: {}", util::stderr(&out));
+        assert!(util::stderr(&out).contains(named), "{bad}: {}", util::stderr(&out));
+        assert!(!scratch.path().join("runs").exists(), "{bad}: work was done");
+    }
+}

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use vlogmood::corpus::FeatureCache;
 use vlogmood::runs::{reproduce, run, ExecuteOptions, PreparedRun, RunStore};
-use vlogmood::spec::{ExperimentSpec, PIPELINE_VERSION};
+use vlogmood::spec::{ExperimentSpec, Override, PIPELINE_VERSION};
 
 use super::progress::StageBars;
 use super::{Outcome, ReproduceArgs, RunArgs, SpecArgs, RUNS_DIR};
@@ -22,14 +22,14 @@ fn options(no_cache: bool) -> ExecuteOptions {
     ExecuteOptions { cache: (!no_cache).then(FeatureCache::from_env), git_commit: git_commit() }
 }
 
-fn prepare(experiment: &Path) -> anyhow::Result<PreparedRun> {
-    let (spec, path) = ExperimentSpec::load(experiment)?;
+fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<PreparedRun> {
+    let (spec, path) = ExperimentSpec::load_with(experiment, overrides)?;
     PreparedRun::prepare(spec).with_context(|| format!("preparing {}", path.display()))
 }
 
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let prepared = prepare(&args.experiment)?;
+    let prepared = prepare(&args.experiment, &args.set)?;
     let store = RunStore::new(RUNS_DIR);
     let progress = StageBars::default();
     let result = run(&prepared, &store, &options(args.no_cache), args.force, &progress, || {
@@ -50,7 +50,7 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
 
 pub fn show_spec(args: &SpecArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let prepared = prepare(&args.experiment)?;
+    let prepared = prepare(&args.experiment, &args.set)?;
     let value: serde_json::Value = serde_json::from_str(&prepared.canonical_spec).context("canonical spec")?;
     writeln!(out, "{}", serde_json::to_string_pretty(&value).context("formatting spec")?)?;
     writeln!(out, "run_id: {}", prepared.run_id)?;

@@ -19,6 +19,7 @@ use clap::{Args, Parser, Subcommand};
 
 use vlogmood::audio::PreprocessParams;
 use vlogmood::report::ComparisonFormat;
+use vlogmood::spec::Override;
 
 /// Where runs are stored, relative to the working directory.
 const RUNS_DIR: &str = "runs";
@@ -119,6 +120,10 @@ struct FeaturesArgs {
 struct RunArgs {
     /// Experiment spec (path, with or without .toml).
     experiment: PathBuf,
+    /// Change one value of the spec before it is hashed: PATH=VALUE, e.g. seed=7,
+    /// 'study[1].k=6', features.scale=per_group (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<Override>,
     /// Recompute into a fresh folder even if this run ID exists.
     #[arg(long)]
     force: bool,
@@ -131,6 +136,9 @@ struct RunArgs {
 struct SpecArgs {
     /// Experiment spec (path, with or without .toml).
     experiment: PathBuf,
+    /// Change one value of the spec, as `run --set` does (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<Override>,
 }
 
 #[derive(Debug, Args)]

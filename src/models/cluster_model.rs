@@ -5,7 +5,8 @@
 //! (`model = { name = "dbscan", eps = 0.5, min_samples = 5 }`). The parameter types are the
 //! models' own, validated by their own `validate()`. The number of clusters is never written
 //! here: it is the study's `k` (so a k-sweep or a grid over `k` can vary it), and a table that
-//! sets `n_clusters`, `n_components` or `merge_to_k` is refused with that advice.
+//! sets the model's own k parameter (`n_clusters`, `n_components`, `merge_to_k`) is refused
+//! with that advice.
 
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
@@ -178,8 +179,9 @@ impl ClusterModel {
 
     /// The parameters as `name=value` pairs joined by `;`, under scikit-learn's names and
     /// spelled as Python would (`None`, `True`), the number of clusters included: what
-    /// `summary.csv` shows, enough to re-fit the model with scikit-learn. Nested choices are
-    /// flattened (`cluster_method=xi;xi=0.05`).
+    /// `summary.csv` shows. Nested choices are flattened (`cluster_method=xi;xi=0.05`). Besides
+    /// scikit-learn's parameters they hold the harness's own (agglomerative `holdout`) and, for
+    /// the SOM, MiniSom's (`rows`, `cols`, ...).
     #[must_use]
     pub fn sklearn_params(&self, k: Option<usize>) -> String {
         let mut fields = self.fields();
@@ -227,15 +229,15 @@ impl ClusterModel {
     }
 
     fn from_table(table: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
-        let name = table.get("name").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
-        for k_name in ["n_clusters", "n_components", "merge_to_k"] {
-            if table.contains_key(k_name) {
-                return Err(format!(
-                    "`{k_name}` of {name} is set by the study's `k` (a grid varies it with `k = [...]`)"
-                ));
-            }
+        let model = Self::deserialize(serde_json::Value::Object(table.clone())).map_err(|e| e.to_string())?;
+        // The model's k parameter reads (its params type has it) but belongs to the study.
+        if let Some(k_name) = model.k_param().filter(|k| table.contains_key(*k)) {
+            return Err(format!(
+                "`{k_name}` of {} is set by the study's `k` (a grid varies it with `k = [...]`)",
+                model.name()
+            ));
         }
-        Self::deserialize(serde_json::Value::Object(table)).map_err(|e| e.to_string())
+        Ok(model)
     }
 }
 
@@ -321,6 +323,9 @@ mod tests {
             let message = parse(table).expect_err(table);
             assert!(message.contains("study's `k`"), "{message}");
         }
+        // A model without a k parameter just has no such field.
+        let message = parse("{ name = \"dbscan\", n_clusters = 3 }").expect_err("unknown field");
+        assert!(message.contains("unknown field `n_clusters`"), "{message}");
     }
 
     #[test]

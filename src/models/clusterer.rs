@@ -52,8 +52,8 @@ struct Hard<M> {
 }
 
 impl<M> Hard<M> {
-    fn new(labels: impl IntoIterator<Item = usize>, model: M) -> Self {
-        Self { labels: labels.into_iter().map(Some).collect(), model }
+    fn new(labels: Vec<usize>, model: M) -> Self {
+        Self { labels: some_labels(labels), model }
     }
 }
 
@@ -69,40 +69,10 @@ impl Clusterer for KMeansParams {
     }
 }
 
-impl Clustering for Hard<KMeansModel> {
-    fn labels(&self) -> &[Option<usize>] {
-        &self.labels
-    }
-    fn n_clusters(&self) -> usize {
-        self.model.n_clusters()
-    }
-    fn predict(&self, x: ArrayView2<f64>) -> Option<Vec<Option<usize>>> {
-        Some(some_labels(self.model.assign(x)))
-    }
-    fn inertia_centroids(&self) -> Option<ArrayView2<'_, f64>> {
-        Some(self.model.centroids.view())
-    }
-}
-
 impl Clusterer for AgglomerativeParams {
     fn fit_clustering(&self, x: ArrayView2<f64>, _rng: &mut ChaCha8Rng) -> Result<Box<dyn Clustering>, ModelError> {
         let model = self.fit(x)?;
         Ok(Box::new(Hard::new(model.labels.clone(), model)))
-    }
-}
-
-impl Clustering for Hard<AgglomerativeModel> {
-    fn labels(&self) -> &[Option<usize>] {
-        &self.labels
-    }
-    fn n_clusters(&self) -> usize {
-        self.model.n_clusters()
-    }
-    fn predict(&self, x: ArrayView2<f64>) -> Option<Vec<Option<usize>>> {
-        Some(some_labels(self.model.assign(x)))
-    }
-    fn tree(&self) -> Option<&AgglomerativeModel> {
-        Some(&self.model)
     }
 }
 
@@ -114,17 +84,54 @@ impl Clusterer for SpectralParams {
     }
 }
 
-impl Clustering for Hard<SpectralModel> {
-    fn labels(&self) -> &[Option<usize>] {
-        &self.labels
+/// The hard-label models: `assign` is their out-of-sample rule.
+macro_rules! hard_clustering {
+    ($($model:ty),*) => {$(
+        impl Clustering for Hard<$model> {
+            fn labels(&self) -> &[Option<usize>] {
+                &self.labels
+            }
+            fn n_clusters(&self) -> usize {
+                self.model.n_clusters()
+            }
+            fn predict(&self, x: ArrayView2<f64>) -> Option<Vec<Option<usize>>> {
+                Some(some_labels(self.model.assign(x)))
+            }
+            fn inertia_centroids(&self) -> Option<ArrayView2<'_, f64>> {
+                self.model.inertia_centroids()
+            }
+            fn tree(&self) -> Option<&AgglomerativeModel> {
+                self.model.tree()
+            }
+        }
+    )*};
+}
+
+hard_clustering!(KMeansModel, AgglomerativeModel, SpectralModel);
+
+/// What only some hard-label models have: k-means' inertia centres, agglomerative's tree.
+trait HardExtras {
+    fn inertia_centroids(&self) -> Option<ArrayView2<'_, f64>> {
+        None
     }
-    fn n_clusters(&self) -> usize {
-        self.model.n_clusters()
-    }
-    fn predict(&self, x: ArrayView2<f64>) -> Option<Vec<Option<usize>>> {
-        Some(some_labels(self.model.assign(x)))
+    fn tree(&self) -> Option<&AgglomerativeModel> {
+        None
     }
 }
+
+impl HardExtras for KMeansModel {
+    fn inertia_centroids(&self) -> Option<ArrayView2<'_, f64>> {
+        Some(self.centroids.view())
+    }
+}
+
+impl HardExtras for AgglomerativeModel {
+    fn tree(&self) -> Option<&AgglomerativeModel> {
+        Some(self)
+    }
+}
+
+impl HardExtras for SpectralModel {}
 
 impl Clusterer for DbscanParams {
     fn fit_clustering(&self, x: ArrayView2<f64>, _rng: &mut ChaCha8Rng) -> Result<Box<dyn Clustering>, ModelError> {

@@ -1,5 +1,6 @@
-//! Clustering models behind small seams: params are validated, `fit` returns a fitted model
-//! that can `assign` rows (as linfa's `Fit`/`Predict`).
+//! Clustering models and projections behind small seams: params are validated, `fit` returns a
+//! fitted model that can assign new rows where the model defines how (as linfa's
+//! `Fit`/`Predict`; DBSCAN and OPTICS cannot).
 //!
 //! Foreign model crates (linfa, kodama) stay inside this module; callers see ndarray views,
 //! `usize` cluster ids and our own types.

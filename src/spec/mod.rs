@@ -12,6 +12,7 @@
 
 mod canonical;
 mod error;
+mod overrides;
 mod study;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ pub use crate::models::{
 pub use crate::split::{Seed, SplitName};
 pub use canonical::canonical_json;
 pub use error::SpecError;
+pub use overrides::Override;
 pub use study::{
     BootstrapSpec, CompareSpec, ConsensusMethod, ConsensusSpec, GridCell, GridEvaluate, GridSpec, KChoice, KDemand,
     KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec, RepeatSpec, StudySpec,
@@ -80,8 +82,8 @@ pub struct ValidationSpec {
     /// Shuffles of the labels for the chance baseline of ARI. Default: 200.
     pub n_permutations: usize,
     /// Noise points (DBSCAN, OPTICS, mean shift without `cluster_all`) in internal and external
-    /// metrics: `non_noise_only` (default) or `as_cluster_as_sklearn`. Metric keys of models
-    /// that can emit noise say which (`noise=...`).
+    /// metrics: `non_noise_only` (default) or `as_cluster_as_sklearn`. The internal metric keys
+    /// of models that can emit noise say which (`noise=...`); `summary.csv` has a `noise` column.
     pub noise: NoiseTreatment,
 }
 
@@ -208,21 +210,31 @@ impl ExperimentSpec {
     /// [`migrate_model_tables`]) and spells out model-dependent defaults; `path` names it in
     /// errors. Does not validate.
     pub fn parse(path: &Path, text: &str) -> Result<Self, SpecError> {
+        let mut spec = Self::parse_unresolved(path, text)?;
+        spec.resolve_defaults();
+        Ok(spec)
+    }
+
+    /// [`Self::parse`] without spelling out the model-dependent defaults, so `--set` overrides
+    /// see the spec as written (a changed model gets its own defaults, not the old model's).
+    fn parse_unresolved(path: &Path, text: &str) -> Result<Self, SpecError> {
         let parse_error = |message: String| SpecError::Parse { path: path.to_path_buf(), message };
-        let mut spec: Self = match toml::from_str(text) {
-            Ok(spec) => spec,
+        let table: toml::Table = toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
+        if let Some(field) = non_finite_float(&toml::Value::Table(table.clone()), String::new()) {
+            // Read through JSON (model tables, old shapes) NaN and infinity would become "unset".
+            return Err(SpecError::invalid(field, "must be a finite number"));
+        }
+        match toml::from_str(text) {
+            Ok(spec) => Ok(spec),
             Err(error) => {
                 // Only a spec in the old shape is read again (without TOML's line numbers).
-                let table: toml::Table = toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
                 let mut value = serde_json::to_value(table).map_err(|e| parse_error(e.to_string()))?;
                 if !migrate_model_tables(&mut value) {
                     return Err(parse_error(error.to_string()));
                 }
-                serde_json::from_value(value).map_err(|e| parse_error(e.to_string()))?
+                serde_json::from_value(value).map_err(|e| parse_error(e.to_string()))
             }
-        };
-        spec.resolve_defaults();
-        Ok(spec)
+        }
     }
 
     /// Reads a run folder's `spec.json`, whichever pipeline version wrote it (older shapes are
@@ -243,6 +255,11 @@ impl ExperimentSpec {
 
     /// Reads, parses and validates `experiments/<name>.toml` (the `.toml` may be left off).
     pub fn load(path: &Path) -> Result<(Self, PathBuf), SpecError> {
+        Self::load_with(path, &[])
+    }
+
+    /// [`Self::load`] with `--set` overrides applied before validation (and so before hashing).
+    pub fn load_with(path: &Path, overrides: &[Override]) -> Result<(Self, PathBuf), SpecError> {
         if path.is_dir() {
             let mut specs: Vec<String> = std::fs::read_dir(path)
                 .map(|entries| {
@@ -260,7 +277,8 @@ impl ExperimentSpec {
         let path =
             if path.extension().is_none() && !path.is_file() { path.with_extension("toml") } else { path.into() };
         let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io { path: path.clone(), source })?;
-        let mut spec = Self::parse(&path, &text)?;
+        let mut spec = Self::parse_unresolved(&path, &text)?.with_overrides(overrides)?;
+        spec.resolve_defaults();
         spec.normalise_paths();
         spec.validate()?;
         Ok((spec, path))
@@ -430,13 +448,25 @@ fn migrate_model_tables(spec: &mut serde_json::Value) -> bool {
             continue;
         }
         migrated = true;
+        // A model named by string, or a table without those keys, takes the old settings.
         let with_settings = |model: &mut Value| {
-            if let Some((name, Value::Object(table))) = settings.iter().find(|(name, _)| model.as_str() == Some(name)) {
-                let mut merged = table.clone();
-                merged.insert("name".into(), Value::String((*name).into()));
-                *model = Value::Object(merged);
+            let name = model.as_str().or_else(|| model.get("name").and_then(Value::as_str)).map(str::to_string);
+            let Some((_, Value::Object(table))) = settings.iter().find(|(n, _)| name.as_deref() == Some(*n)) else {
+                return;
+            };
+            let mut merged = table.clone();
+            if let Value::Object(own) = model {
+                merged.extend(own.clone());
             }
+            merged.insert("name".into(), Value::String(name.unwrap_or_default()));
+            *model = Value::Object(merged);
         };
+        let is_compare = study.get("kind").and_then(Value::as_str) == Some("compare");
+        if is_compare && !study.contains_key("models") {
+            // Compare's default models, as PIPELINE 2 had them.
+            let defaults = ["kmeans", "agglomerative", "spectral"].map(|m| Value::String(m.into()));
+            study.insert("models".into(), Value::Array(defaults.to_vec()));
+        }
         match study.get_mut("models") {
             Some(Value::Array(models)) => models.iter_mut().for_each(with_settings),
             _ => {
@@ -448,6 +478,20 @@ fn migrate_model_tables(spec: &mut serde_json::Value) -> bool {
         }
     }
     migrated
+}
+
+/// The path of the first NaN or infinite float in a TOML value, if any.
+fn non_finite_float(value: &toml::Value, path: String) -> Option<String> {
+    match value {
+        toml::Value::Float(f) if !f.is_finite() => Some(path),
+        toml::Value::Table(table) => table
+            .iter()
+            .find_map(|(k, v)| non_finite_float(v, if path.is_empty() { k.clone() } else { format!("{path}.{k}") })),
+        toml::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| non_finite_float(v, format!("{path}[{i}]")))
+        }
+        _ => None,
+    }
 }
 
 /// A run's identity: SHA-256 of the canonical spec, the dataset fingerprint and the pipeline

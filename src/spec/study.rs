@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{KMeansInit, KMeansSettings, SpecError, SplitName};
 use crate::models::{ClusterModel, KUse, ModelError, TsneParams};
 
-/// A model's own parameter error, as a spec error at `field` (`study[1].kmeans` + `n_init`).
+/// A model's own parameter error, as a spec error at `field` (`study[1].model` + `n_init`).
 fn at_field(field: &str, error: ModelError) -> SpecError {
     match error {
         ModelError::InvalidParam { param, rule, value } => {
@@ -286,7 +286,11 @@ impl GridSpec {
                         params.push((name.clone(), value.clone()));
                     }
                 }
-                let model = self.model.with_values(&params).map_err(|e| (String::new(), e))?;
+                let model = self.model.with_values(&params).map_err(|e| {
+                    // Name the parameter whose value the model refuses, when one alone does.
+                    let culprit = params.iter().find(|p| self.model.with_values(std::slice::from_ref(p)).is_err());
+                    (culprit.map(|(name, _)| name.clone()).unwrap_or_default(), e)
+                })?;
                 Ok(GridCell { values, model, k })
             })
             .collect()
@@ -294,6 +298,9 @@ impl GridSpec {
 }
 
 /// `kind = "repeat"`: the same model refitted with `n` independent random streams.
+///
+/// Without `model` the notebook's single random k-means start is repeated; `model = "kmeans"`
+/// is k-means with its own defaults (k-means++, 10 starts), like everywhere else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepeatSpec {
@@ -555,6 +562,16 @@ impl StudySpec {
                 if s.grid.is_empty() && matches!(s.model, ClusterModel::Kmeans(_)) {
                     s.grid = notebook_kmeans_grid();
                 }
+                // Each value as the model's type writes it (`eps = [1]` is `1.0`), so one grid
+                // has one canonical form, run ID and set of metric keys.
+                for (name, values) in &mut s.grid {
+                    for value in values.iter_mut() {
+                        let one = [(name.clone(), value.clone())];
+                        if let Some(typed) = s.model.with_values(&one).ok().and_then(|m| m.fields().remove(name)) {
+                            *value = typed;
+                        }
+                    }
+                }
                 if needs_k && s.k.is_none() && !s.grid.contains_key("k") {
                     s.k = Some(sweep);
                 }
@@ -585,10 +602,14 @@ impl StudySpec {
             _ => Vec::new(),
         };
         match self {
-            Self::KSweep(s) => vec![
-                KDemand { field: "k.to", k: s.k.to, min_rows: s.k.to, split: s.on },
-                KDemand { field: "elbow_k.to", k: s.elbow_k.to, min_rows: s.elbow_k.to, split: s.on },
-            ],
+            Self::KSweep(s) => {
+                let mut demands = vec![KDemand { field: "k.to", k: s.k.to, min_rows: s.k.to, split: s.on }];
+                // Only k-means is fitted at the elbow's k values (other models have no inertia).
+                if matches!(s.model, ClusterModel::Kmeans(_)) {
+                    demands.push(KDemand { field: "elbow_k.to", k: s.elbow_k.to, min_rows: s.elbow_k.to, split: s.on });
+                }
+                demands
+            }
             Self::Grid(s) => {
                 let largest_grid_k =
                     s.grid.get("k").and_then(|ks| ks.iter().filter_map(serde_json::Value::as_u64).max());
@@ -736,6 +757,12 @@ fn validate_grid(field: &str, s: &GridSpec) -> Result<(), SpecError> {
     if let Some((name, _)) = s.grid.iter().find(|(_, values)| values.is_empty()) {
         return Err(SpecError::invalid(format!("{grid_field}.{name}"), "needs at least one value"));
     }
+    if s.grid.contains_key("name") {
+        return Err(SpecError::invalid(
+            format!("{grid_field}.name"),
+            "a grid varies one model's parameters; compare models with a compare study",
+        ));
+    }
     if s.grid.contains_key("k") {
         if s.model.k_use() == KUse::Never {
             return Err(SpecError::invalid(
@@ -757,6 +784,16 @@ fn validate_grid(field: &str, s: &GridSpec) -> Result<(), SpecError> {
         validate_model(&grid_field, &cell.model)?;
     }
     validate_model(&format!("{field}.model"), &s.model)?;
+    if s.score_on != s.fit_on && s.score_on.overlaps(s.fit_on) {
+        return Err(SpecError::invalid(
+            format!("{field}.score_on"),
+            format!(
+                "{} shares rows with fit_on = \"{}\": score on the fitted split itself or on rows it did not see",
+                s.score_on.as_str(),
+                s.fit_on.as_str()
+            ),
+        ));
+    }
     if s.score_on != s.fit_on && !s.model.can_predict() {
         return Err(SpecError::invalid(
             format!("{field}.score_on"),

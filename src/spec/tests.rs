@@ -190,7 +190,7 @@ fn a_grid_varies_any_models_parameters_and_k() {
     parse(&dbscan).validate().expect("valid");
     assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "eps = [0.5, -1.0]")), "study[1].grid.eps");
     assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "eps = []")), "study[1].grid.eps");
-    assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "epsilon = [0.5]")), "study[1].grid");
+    assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "epsilon = [0.5]")), "study[1].grid.epsilon");
     assert_eq!(invalid_field(&dbscan.replace("eps = [0.5, 1.0]", "k = [2]")), "study[1].grid.k");
     assert_eq!(invalid_field(&dbscan.replace("score_on = \"train\"\n", "")), "study[1].score_on");
     let empty = format!("{MINIMAL}[[study]]\nkind = \"grid\"\nmodel = \"dbscan\"\nscore_on = \"train\"\n");
@@ -360,4 +360,43 @@ fn a_feature_projection_keeps_at_most_the_feature_columns() {
     let both = format!("columns = [\"rms\", \"mfcc_1\"]\n{}", project(3));
     assert_eq!(invalid_field(&with(&both)), "features.project.n_components");
     assert!(parse(&with(&project(2))).validate().is_ok());
+}
+
+#[test]
+fn old_compare_studies_keep_their_default_models_and_settings() {
+    let legacy = format!("{MINIMAL}[[study]]\nkind = \"compare\"\nk = 3\nspectral = {{ n_neighbors = 5 }}\n");
+    let spec = parse(&legacy);
+    let StudySpec::Compare(compare) = &spec.studies[1] else { panic!("compare") };
+    let names: Vec<&str> = compare.models.iter().map(ClusterModel::name).collect();
+    assert_eq!(names, ["kmeans", "agglomerative", "spectral"]);
+    assert!(matches!(&compare.models[2], ClusterModel::Spectral(s) if s.n_neighbors == 5));
+}
+
+#[test]
+fn grid_values_are_written_as_the_model_types_them() {
+    let grid = |eps: &str| {
+        parse(&format!(
+            "{MINIMAL}[[study]]\nkind = \"grid\"\nmodel = \"dbscan\"\nscore_on = \"train\"\ngrid = {{ eps = [{eps}] }}\n"
+        ))
+        .canonical_json()
+    };
+    assert_eq!(grid("1, 2"), grid("1.0, 2.0"));
+}
+
+#[test]
+fn a_grid_cannot_change_the_model_or_score_on_rows_it_was_fitted_on() {
+    let grid = |extra: &str| format!("{MINIMAL}[[study]]\nkind = \"grid\"\nk = 3\n{extra}\n");
+    assert_eq!(invalid_field(&grid("grid = { name = [\"dbscan\"] }")), "study[1].grid.name");
+    assert_eq!(invalid_field(&grid("fit_on = \"train_val\"\nscore_on = \"val\"")), "study[1].score_on");
+    parse(&grid("fit_on = \"train_val\"\nscore_on = \"test\"")).validate().expect("valid");
+}
+
+#[test]
+fn non_finite_numbers_are_refused_wherever_they_are() {
+    let text =
+        format!("{MINIMAL}[[study]]\nkind = \"compare\"\nmodels = [{{ name = \"mean_shift\", bandwidth = inf }}]\n");
+    match ExperimentSpec::parse(Path::new("x.toml"), &text) {
+        Err(SpecError::Invalid { field, .. }) => assert_eq!(field, "study[1].models[0].bandwidth"),
+        other => panic!("{other:?}"),
+    }
 }

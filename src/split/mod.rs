@@ -65,6 +65,12 @@ impl SplitName {
         }
     }
 
+    /// Whether the two splits share any part.
+    #[must_use]
+    pub fn overlaps(self, other: SplitName) -> bool {
+        Self::PARTS.iter().any(|&part| self.contains(part) && other.contains(part))
+    }
+
     /// Whether this split includes all the rows of the part `part`.
     #[must_use]
     pub fn contains(self, part: SplitName) -> bool {

@@ -89,5 +89,6 @@ fn train_val_and_all_are_the_unions_of_their_parts() {
     assert_eq!(split.rows(SplitName::All), [0, 1, 2, 3, 4, 5]);
     assert!(SplitName::TrainVal.contains(SplitName::Val) && !SplitName::TrainVal.contains(SplitName::Test));
     assert!(SplitName::PARTS.iter().all(|&p| SplitName::All.contains(p)));
+    assert!(SplitName::TrainVal.overlaps(SplitName::Val) && !SplitName::TrainVal.overlaps(SplitName::Test));
     assert_eq!(split.part_of_rows(6)[3], Some(SplitName::Test));
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::models::{ClusterModel, Clustering, NoiseTreatment};
 use crate::spec::{GridEvaluate, GridSpec, KSweepSpec, Seed};
 
-use super::fit::{assign_all, fit_model, metric_at, model_error, stated_noise};
+use super::fit::{assign_all, fit_model, holdout_labels, metric_at, model_error, stated_noise};
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
 use super::validation::{agreements, insert_agreements};
@@ -167,7 +167,8 @@ pub(super) fn grid(
         }
         cell_ks.push(k);
     }
-    let noise = stated_noise(&spec.model, data.noise);
+    // Noise is stated when any cell can label it (mean shift's cluster_all may be a grid axis).
+    let noise = cells.iter().any(|c| c.model.can_emit_noise()).then_some(data.noise);
     let fits: Vec<CellFit> = cells
         .par_iter()
         .zip(&cell_ks)
@@ -177,7 +178,11 @@ pub(super) fn grid(
             let score = if spec.score_on == spec.fit_on {
                 silhouette(fit_x.view(), fitted.labels(), noise)
             } else {
-                let labels = fitted.predict(score_x.view()).expect("validated: the model can assign rows");
+                // The model's own rule for rows it did not see (the notebook's refit included).
+                let rng = seed.derive(3).rng_for(i as u64);
+                let labels = holdout_labels(&cell.model, k, fitted.as_ref(), score_x.view(), rng)
+                    .map_err(model_error(study))?
+                    .expect("validated: the model can assign rows");
                 silhouette(score_x.view(), &labels, noise)
             };
             Ok(CellFit { k, fitted, score })

@@ -402,7 +402,9 @@ fn within_across(consensus: &Array2<f64>, labels: &[Option<usize>], noise: Noise
     for a in 0..labels.len() {
         for b in 0..labels.len() {
             let v = consensus[[a, b]];
-            if a == b || v.is_nan() {
+            // Under non_noise_only a noise row is in no cluster: neither within nor across.
+            let unscored = noise == NoiseTreatment::NonNoiseOnly && (labels[a].is_none() || labels[b].is_none());
+            if a == b || v.is_nan() || unscored {
                 continue;
             }
             if same_cluster(labels[a], labels[b], noise) {

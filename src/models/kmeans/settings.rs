@@ -1,4 +1,5 @@
-//! The fit settings of k-means, in scikit-learn's terms: what a spec writes under `kmeans`.
+//! The fit settings of k-means, in scikit-learn's terms: what a spec writes in
+//! `model = { name = "kmeans", ... }`.
 
 use serde::{Deserialize, Serialize};
 
@@ -48,12 +49,6 @@ impl Default for KMeansSettings {
 }
 
 impl KMeansSettings {
-    /// `init=...;n_init=...;max_iter=...;tol=...`, as tables and summaries show settings.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        format!("init={};n_init={};max_iter={};tol={}", self.init.as_str(), self.n_init, self.max_iter, self.tol)
-    }
-
     /// Checks every field (the one validator of these settings: specs call it too).
     pub fn validate(&self) -> Result<(), ModelError> {
         let invalid = |param, rule, value: String| Err(ModelError::InvalidParam { param, rule, value });

@@ -21,6 +21,14 @@ pub enum SplitError {
         /// Rows to split.
         n_rows: usize,
     },
+    /// Grouped folds need at least two groups, and at least as many as folds.
+    #[error("{n_folds} grouped folds need at least {n_folds} (and 2) distinct groups; the column has {n_groups}")]
+    TooFewGroups {
+        /// Folds asked for.
+        n_folds: usize,
+        /// Distinct groups.
+        n_groups: usize,
+    },
     /// Scaling needs at least one training row.
     #[error("cannot fit a scaler on zero rows")]
     NoRowsToFit,

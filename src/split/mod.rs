@@ -5,6 +5,7 @@
 //! split depends only on the seed and the row order (sorted file paths), never on threads.
 
 mod error;
+mod folds;
 mod scale;
 mod seed;
 
@@ -16,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use error::SplitError;
+pub use folds::{group_kfold, leave_one_group_out, Fold};
 pub use scale::{standardize, standardize_per_group, Standardizer};
 pub use seed::Seed;
 

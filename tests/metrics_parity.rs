@@ -218,3 +218,74 @@ fn classification_metrics_match_scikit_learn() {
     assert!(n_roc >= 4);
     diffs.print("classification");
 }
+
+#[derive(Deserialize)]
+struct MulticlassCase {
+    name: String,
+    y_true: Vec<usize>,
+    y_pred: Vec<usize>,
+    balanced_accuracy: f64,
+    report: Report,
+    proba: Option<Vec<Vec<f64>>>,
+    roc_auc_ovr_macro: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct Report {
+    labels: Vec<usize>,
+    precision: Vec<f64>,
+    recall: Vec<f64>,
+    f1: Vec<f64>,
+    support: Vec<usize>,
+}
+
+/// Balanced accuracy (UAR), the per-class report and one-vs-rest macro ROC AUC against
+/// scikit-learn 1.9.1 (`make_classification_fixtures.py`), to `RTOL`.
+#[test]
+fn multiclass_metrics_match_scikit_learn() {
+    let text = std::fs::read_to_string(fixture_dir().join("classification_multiclass.json")).expect("fixture");
+    let cases: Vec<MulticlassCase> = serde_json::from_str(&text).expect("json");
+    assert!(cases.len() >= 5);
+    let mut diffs = Diffs::default();
+    let mut n_auc = 0;
+    for case in &cases {
+        let name = case.name.as_str();
+        let (t, p) = (&case.y_true, &case.y_pred);
+        diffs.check(
+            "balanced_accuracy",
+            name,
+            metrics::balanced_accuracy(t, p).expect(name),
+            case.balanced_accuracy,
+            RTOL,
+        );
+        let report = metrics::classification_report(t, p).expect(name);
+        assert_eq!(report.labels, case.report.labels, "{name}: labels");
+        assert_eq!(report.support, case.report.support, "{name}: support");
+        for (what, ours, theirs) in [
+            ("precision", &report.precision, &case.report.precision),
+            ("recall", &report.recall, &case.report.recall),
+            ("f1", &report.f1, &case.report.f1),
+        ] {
+            for (o, e) in ours.iter().zip(theirs) {
+                diffs.check(what, name, *o, *e, RTOL);
+            }
+        }
+        if let (Some(proba), Some(auc)) = (&case.proba, case.roc_auc_ovr_macro) {
+            n_auc += 1;
+            let rows = proba.len();
+            let m = Array2::from_shape_vec((rows, proba[0].len()), proba.concat()).expect("matrix");
+            diffs.check("roc_auc_ovr", name, metrics::roc_auc_ovr(t, m.view()).expect(name), auc, RTOL);
+        }
+    }
+    assert!(n_auc >= 4);
+    diffs.print("multi-class classification");
+}
+
+#[test]
+fn one_vs_rest_auc_needs_probabilities_for_every_class() {
+    let y = [0, 1, 2, 1];
+    let wrong_columns = Array2::from_elem((4, 2), 0.5);
+    assert!(metrics::roc_auc_ovr(&y, wrong_columns.view()).is_err());
+    let not_summing = Array2::from_elem((4, 3), 0.5);
+    assert!(metrics::roc_auc_ovr(&y, not_summing.view()).is_err());
+}

@@ -1,8 +1,8 @@
-//! Classification metrics for the supervised studies: accuracy, F1, binary ROC AUC, confusion
-//! matrix. Labels are arbitrary class ids; the classes of a problem are the sorted union of the
+//! Classification metrics for the supervised studies: accuracy, balanced accuracy (UAR), F1,
+//! the per-class report, binary and one-vs-rest ROC AUC, confusion matrix. Labels are arbitrary class ids; the classes of a problem are the sorted union of the
 //! ids in `y_true` and `y_pred` (scikit-learn's `unique_labels`).
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
 use super::input::{check_pair, check_same_length, encode};
 use super::MetricsError;
@@ -54,6 +54,107 @@ pub fn accuracy(y_true: &[usize], y_pred: &[usize]) -> Result<f64, MetricsError>
     check_pair("accuracy", "y_true", y_true, "y_pred", y_pred)?;
     let correct = y_true.iter().zip(y_pred).filter(|(t, p)| t == p).count();
     Ok(correct as f64 / y_true.len() as f64)
+}
+
+/// Mirrors sklearn.metrics.balanced_accuracy_score (1.9), `adjusted=False`: the mean over the
+/// classes of `y_true` of each class's recall — the unweighted average recall (UAR) of emotion
+/// recognition, which chance scores 1/k on however imbalanced classes are. A class that is only
+/// predicted has no recall and is left out, as scikit-learn's `nanmean` leaves it out. Errors
+/// on mismatched lengths and empty input. Differs: no warning for such a class.
+pub fn balanced_accuracy(y_true: &[usize], y_pred: &[usize]) -> Result<f64, MetricsError> {
+    check_pair("balanced_accuracy", "y_true", y_true, "y_pred", y_pred)?;
+    let matrix = count_pairs(y_true, y_pred);
+    let recalls: Vec<f64> = (0..matrix.labels.len())
+        .filter_map(|c| {
+            let support = matrix.counts.row(c).sum();
+            (support > 0).then(|| matrix.counts[[c, c]] as f64 / support as f64)
+        })
+        .collect();
+    Ok(recalls.iter().sum::<f64>() / recalls.len() as f64)
+}
+
+/// Precision, recall, F1 and support of every class: scikit-learn's classification report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassReport {
+    /// The class ids, ascending: the sorted union of `y_true` and `y_pred`.
+    pub labels: Vec<usize>,
+    /// `tp / (tp + fp)` per class (0 for a class never predicted).
+    pub precision: Vec<f64>,
+    /// `tp / (tp + fn)` per class (0 for a class not in `y_true`).
+    pub recall: Vec<f64>,
+    /// Harmonic mean of precision and recall (0 where both are 0).
+    pub f1: Vec<f64>,
+    /// Samples of each class in `y_true`.
+    pub support: Vec<usize>,
+}
+
+/// Mirrors sklearn.metrics.precision_recall_fscore_support (1.9) with `average=None`,
+/// `labels` = the sorted union of `y_true` and `y_pred` and `zero_division=0`: per class,
+/// precision, recall, F1 and support. Errors on mismatched lengths and empty input.
+/// Differs: none.
+pub fn classification_report(y_true: &[usize], y_pred: &[usize]) -> Result<ClassReport, MetricsError> {
+    check_pair("classification_report", "y_true", y_true, "y_pred", y_pred)?;
+    let matrix = count_pairs(y_true, y_pred);
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let k = matrix.labels.len();
+    let mut report = ClassReport {
+        labels: matrix.labels.clone(),
+        precision: Vec::with_capacity(k),
+        recall: Vec::with_capacity(k),
+        f1: Vec::with_capacity(k),
+        support: Vec::with_capacity(k),
+    };
+    for c in 0..k {
+        let tp = matrix.counts[[c, c]];
+        let true_sum = matrix.counts.row(c).sum();
+        let pred_sum = matrix.counts.column(c).sum();
+        report.precision.push(ratio(tp, pred_sum));
+        report.recall.push(ratio(tp, true_sum));
+        // scikit-learn's F-score: 2 tp / (true_sum + pred_sum), 0 when that is 0/0.
+        report.f1.push(ratio(2 * tp, true_sum + pred_sum));
+        report.support.push(true_sum);
+    }
+    Ok(report)
+}
+
+/// Mirrors sklearn.metrics.roc_auc_score (1.9) with `multi_class="ovr"`, `average="macro"`:
+/// the mean over classes of the binary ROC AUC of "this class or not" scored by the class's
+/// probability column. `y_proba` has one column per class of `y_true` in ascending id order,
+/// and its rows sum to 1 (within scikit-learn's `np.allclose`); otherwise an error, as
+/// scikit-learn raises. Errors also on mismatched lengths, empty input, fewer than two classes
+/// and non-finite probabilities. Differs: none.
+pub fn roc_auc_ovr(y_true: &[usize], y_proba: ArrayView2<f64>) -> Result<f64, MetricsError> {
+    const METRIC: &str = "roc_auc_ovr";
+    check_same_length(METRIC, "y_true", y_true.len(), "y_proba", y_proba.nrows())?;
+    if y_true.is_empty() {
+        return Err(MetricsError::Empty { metric: METRIC });
+    }
+    let classes = encode(y_true).classes;
+    let reason = |reason: String| MetricsError::NotProbabilities { metric: METRIC, reason };
+    if classes.len() < 2 {
+        return Err(reason(format!("y_true has {} class; ROC AUC needs at least 2", classes.len())));
+    }
+    if y_proba.ncols() != classes.len() {
+        return Err(reason(format!(
+            "y_true has {} classes but y_proba has {} columns",
+            classes.len(),
+            y_proba.ncols()
+        )));
+    }
+    for (i, row) in y_proba.rows().into_iter().enumerate() {
+        let sum: f64 = row.sum();
+        // np.allclose(1, sum): |1 − sum| ≤ 1e-8 + 1e-5·|sum| (false for NaN).
+        let sums_to_one = (1.0 - sum).abs() <= 1e-8 + 1e-5 * sum.abs();
+        if !sums_to_one {
+            return Err(reason(format!("row {i} of y_proba sums to {sum}, not 1")));
+        }
+    }
+    let mut total = 0.0;
+    for (c, &class) in classes.iter().enumerate() {
+        let is_class: Vec<usize> = y_true.iter().map(|&t| usize::from(t == class)).collect();
+        total += roc_auc_score(&is_class, &y_proba.column(c).to_vec())?;
+    }
+    Ok(total / classes.len() as f64)
 }
 
 /// Mirrors sklearn.metrics.f1_score (1.9) with `average="macro"` or `"weighted"` and the

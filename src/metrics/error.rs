@@ -106,6 +106,15 @@ pub enum MetricsError {
         /// Number of distinct labels in `y_true`.
         n_classes: usize,
     },
+    /// A probability matrix does not fit the classes of `y_true`: one column per class, rows
+    /// summing to 1 (scikit-learn's rule for multi-class ROC AUC).
+    #[error("{metric}: {reason}")]
+    NotProbabilities {
+        /// The metric that was asked for.
+        metric: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// The computation overflowed (squared distances beyond f64's range, |x| ≳ 1e154) or the
     /// sample count is too large for exact pair counting.
     #[error("{metric}: the result overflowed, the inputs are too large to score")]

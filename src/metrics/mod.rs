@@ -27,7 +27,10 @@ mod error;
 mod input;
 mod projection;
 
-pub use classification::{accuracy, confusion_matrix, f1_score, roc_auc_score, Average, ConfusionMatrix};
+pub use classification::{
+    accuracy, balanced_accuracy, classification_report, confusion_matrix, f1_score, roc_auc_ovr, roc_auc_score,
+    Average, ClassReport, ConfusionMatrix,
+};
 pub use clustering::{
     calinski_harabasz_score, davies_bouldin_score, inertia, inertia_to_centroids, silhouette_samples, silhouette_score,
 };

@@ -416,3 +416,49 @@ fn set_overrides_give_the_run_of_the_edited_spec() {
         assert!(!scratch.path().join("runs").exists(), "{bad}: work was done");
     }
 }
+
+/// The manifest says whether the tree that made a run had uncommitted changes (run folders
+/// aside), and `show` prints it with the commit, build and machine.
+#[test]
+fn the_manifest_records_a_dirty_working_tree() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.email=test@example.org", "-c", "user.name=test"])
+            .args(args)
+            .current_dir(dir.path())
+            .output();
+        out.map(|o| o.status.success()).unwrap_or(false)
+    };
+    if !git(&["init", "-q"]) {
+        eprintln!("git is not available; skipping");
+        return;
+    }
+    let corpus = util::fixtures().join("corpus/mini");
+    let spec = |seed: u64| {
+        format!(
+            "name = \"dirty\"\nseed = {seed}\n[data]\ncorpus = \"{}\"\n[[study]]\nkind = \"pca\"\nn_components = 3\n",
+            corpus.display()
+        )
+    };
+    std::fs::write(dir.path().join("exp.toml"), spec(1)).expect("spec");
+    assert!(git(&["add", "exp.toml"]) && git(&["commit", "-q", "-m", "spec"]));
+    let dirty_of = |seed: u64| {
+        std::fs::write(dir.path().join("exp.toml"), spec(seed)).expect("spec");
+        let out = util::vlogmood(dir.path(), &["run", "exp", "--no-cache"]);
+        assert_eq!(util::code(&out), 0, "{}", util::stderr(&out));
+        let folder = dir.path().join(String::from_utf8_lossy(&out.stdout).lines().last().expect("folder"));
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).expect("manifest"))
+                .expect("json");
+        let show = util::vlogmood(dir.path(), &["show", folder.file_name().expect("name").to_str().expect("utf-8")]);
+        (manifest["git_dirty"].as_bool(), String::from_utf8_lossy(&show.stdout).into_owned())
+    };
+    let (clean, shown) = dirty_of(1);
+    assert_eq!(clean, Some(false), "{shown}");
+    assert!(shown.contains("code     vlogmood") && shown.contains("machine  "), "{shown}");
+    // The new run folder under runs/ does not make the tree dirty; an edited spec does.
+    let (dirty, shown) = dirty_of(2);
+    assert_eq!(dirty, Some(true), "{shown}");
+    assert!(shown.contains("with uncommitted changes"), "{shown}");
+}

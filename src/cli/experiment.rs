@@ -18,8 +18,19 @@ fn git_commit() -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// Whether tracked files differ from HEAD, run folders aside (publishing runs edits them).
+fn git_dirty() -> Option<bool> {
+    let out = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)runs"])
+        .output()
+        .ok()?;
+    out.status.success().then_some(!out.stdout.is_empty())
+}
+
 fn options(no_cache: bool) -> ExecuteOptions {
-    ExecuteOptions { cache: (!no_cache).then(FeatureCache::from_env), git_commit: git_commit() }
+    let git_commit = git_commit();
+    let git_dirty = git_commit.as_ref().and_then(|_| git_dirty());
+    ExecuteOptions { cache: (!no_cache).then(FeatureCache::from_env), git_commit, git_dirty }
 }
 
 fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<PreparedRun> {

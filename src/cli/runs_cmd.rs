@@ -47,6 +47,17 @@ pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
         manifest.dataset.root, manifest.dataset.n_files, manifest.dataset.n_failed, manifest.dataset.fingerprint
     )?;
     writeln!(out, "finished {} in {:.2} s on {} threads", manifest.finished, manifest.wall_seconds, manifest.threads)?;
+    let dirty = match manifest.git_dirty {
+        Some(true) => " with uncommitted changes",
+        Some(false) => "",
+        None => " (clean or not: not recorded)",
+    };
+    let commit = manifest.git_commit.as_deref().unwrap_or("unknown");
+    writeln!(out, "code     vlogmood {} at git {commit}{dirty}", manifest.crate_version)?;
+    writeln!(out, "build    {}", manifest.rustc)?;
+    let machine = &manifest.machine;
+    let cpu = machine.cpu.as_deref().unwrap_or("unknown CPU");
+    writeln!(out, "machine  {} {}, {cpu}, {} logical CPUs", machine.os, machine.arch, machine.n_cpus)?;
     writeln!(out, "metrics  {} (metrics.json)", metrics.len())?;
     let mut tables: Vec<_> = std::fs::read_dir(folder.join("tables"))
         .with_context(|| format!("reading {}", folder.join("tables").display()))?

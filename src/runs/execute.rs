@@ -116,6 +116,8 @@ pub struct ExecuteOptions {
     pub cache: Option<FeatureCache>,
     /// Git commit recorded in the manifest.
     pub git_commit: Option<String>,
+    /// Whether the working tree had uncommitted changes to tracked files (outside `runs/`).
+    pub git_dirty: Option<bool>,
 }
 
 /// How a run ended.
@@ -274,6 +276,7 @@ pub fn execute(
         pipeline_version: PIPELINE_VERSION.into(),
         crate_version: env!("CARGO_PKG_VERSION").into(),
         git_commit: options.git_commit.clone(),
+        git_dirty: options.git_dirty,
         rustc: env!("VLOGMOOD_RUSTC_VERSION").into(),
         machine: Machine::current(),
         threads: rayon::current_num_threads(),

@@ -24,6 +24,10 @@ pub struct Manifest {
     pub crate_version: String,
     /// Git commit of the working tree, when known.
     pub git_commit: Option<String>,
+    /// Whether tracked files (outside `runs/`) differed from that commit: the code that made
+    /// the run is then not exactly the commit's. Unknown (absent) in older manifests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_dirty: Option<bool>,
     /// `rustc --version` of the build.
     pub rustc: String,
     /// Operating system and CPU.

@@ -1,8 +1,11 @@
 //! `--set PATH=VALUE`: typed changes to a spec before it is hashed (as `dvc exp run -S`).
 //!
-//! An override is applied to the resolved spec (every default spelled out), read back through
-//! the spec's own types and validated as a whole, so the run ID is the edited spec's, a wrong
-//! type or an unknown field is refused naming the override, and `spec.json` stores the result.
+//! An override is applied to the spec as written (its fields' own defaults filled in, the
+//! model-dependent ones — a study's `k`, the k-means grid — not yet), read back through the
+//! spec's own types and validated as a whole, so the run ID is that of the file edited the same
+//! way, a wrong type or an unknown field is refused naming the override, and `spec.json` stores
+//! the result. A changed model therefore gets its own defaults, and setting one grid axis makes
+//! a one-axis grid.
 //! Paths are the spec's TOML names: `seed`, `data.corpus`, `features.scale`, `study[1].k`,
 //! `study[0].model.eps`. The value is read as a TOML value (`7`, `0.5`, `"x"`, `[2, 4]`,
 //! `{ name = "dbscan" }`), and as a plain string when it is not one (`features.scale=per_group`).

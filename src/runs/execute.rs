@@ -256,10 +256,12 @@ pub fn execute(
         None => (x, columns),
         Some(project) => project_features(x, &split, project)?,
     };
+    let file_names: Vec<String> = files.iter().map(|f| f.relative_path.clone()).collect();
     let data = StudyData {
         x: x.view(),
         split: &split,
         feature_names: &feature_names,
+        file_names: &file_names,
         labels: &validation_labels,
         n_permutations: spec.validation.n_permutations,
         noise: spec.validation.noise,

@@ -14,7 +14,7 @@ use super::internal::InternalMetrics;
 use super::output::{Figure, StudyOutput, SummaryRow};
 use super::stability::{bootstrap_replicates, insert_spreads, spreads, stability_columns, Spread};
 use super::validation::{agreement_table, agreements, insert_agreements, Agreement};
-use super::views::{cluster_scatter, contingency_tables};
+use super::views::{cluster_profile, cluster_scatter, contingency_tables};
 use super::{check_k, label_groups, resolve_k, rows_of, StudyData, StudyError};
 
 /// What the executive summary shows of one model.
@@ -72,6 +72,14 @@ pub(super) fn compare(
                 .map_err(model_error(study))?,
         );
         out.tables.extend(contingency_tables(&format!("{study}_{name}"), labels, rows, data.labels));
+        out.tables.push(cluster_profile(
+            format!("{study}_{name}_profile"),
+            x.view(),
+            rows,
+            labels,
+            data.feature_names,
+            data.file_names,
+        ));
         let k_text = k.map_or_else(|| format!("{} found", fitted.n_clusters()), |k| format!("k = {k}"));
         out.figures.extend(cluster_scatter(
             format!("{study}_{name}_pca"),

@@ -37,6 +37,8 @@ pub struct StudyData<'a> {
     pub split: &'a SplitIndices,
     /// Name of each feature column.
     pub feature_names: &'a [String],
+    /// The file of each row (its path relative to the corpus).
+    pub file_names: &'a [String],
     /// Label columns clusterings are validated against: (column, value per row).
     pub labels: &'a [(String, Vec<String>)],
     /// Shuffles for the chance baseline of external validation.

@@ -14,7 +14,7 @@ use super::fit::{assign_all, fit_model, holdout_labels, metric_at, model_error, 
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
 use super::validation::{agreements, insert_agreements};
-use super::views::{cluster_scatter, contingency_tables};
+use super::views::{cluster_profile, cluster_scatter, contingency_tables};
 use super::{check_k, check_rows, resolve_k, rows_of, StudyData, StudyError};
 
 /// Silhouette for each k of `spec.k` and (k-means) inertia for each k of `spec.elbow_k`, on
@@ -257,6 +257,14 @@ pub(super) fn grid(
     let agreements = agreements(labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX), data.noise);
     insert_agreements(&mut out.metrics, &format!("{prefix}.{which}"), fit_split, &agreements);
     out.tables.extend(contingency_tables(&format!("{study}_{name}"), labels, rows, data.labels));
+    out.tables.push(cluster_profile(
+        format!("{study}_{name}_profile"),
+        fit_x.view(),
+        rows,
+        labels,
+        data.feature_names,
+        data.file_names,
+    ));
     out.summary.push(SummaryRow::new(study, &cell.model, fit.k, data.noise, fit_split, &metrics, BTreeMap::new()));
     out.assignments.push(
         assign_all(

@@ -1,5 +1,7 @@
 //! What every clustering is shown as: a 2-D PCA view of its split coloured by cluster (noise as
-//! its own group), and a cluster × label contingency table per validation column.
+//! its own group), a cluster × label contingency table per validation column, and a profile of
+//! each cluster (its size, its medoid recording and its mean of every feature): what makes
+//! cluster 2 cluster 2, and which recording to listen to.
 
 use std::collections::BTreeMap;
 
@@ -79,10 +81,75 @@ pub(super) fn contingency_tables(
         .collect()
 }
 
+/// One row per cluster (then `noise`): its size, its medoid (the member with the smallest sum
+/// of Euclidean distances to the other members; ties to the first row) as a file name, and the
+/// mean of every feature column of `x` over its members. `x` holds the rows `rows` (in order)
+/// as the model saw them; `file_names` names every row of the run.
+pub(super) fn cluster_profile(
+    name: String,
+    x: ArrayView2<f64>,
+    rows: &[usize],
+    clusters: &[Option<usize>],
+    feature_names: &[String],
+    file_names: &[String],
+) -> Table {
+    let mut ids: Vec<Option<usize>> = clusters.to_vec();
+    ids.sort_unstable_by_key(|c| c.map_or(usize::MAX, |c| c));
+    ids.dedup();
+    let members: Vec<Vec<usize>> =
+        ids.iter().map(|id| (0..clusters.len()).filter(|&p| clusters[p] == *id).collect()).collect();
+    let medoid = |positions: &[usize]| -> usize {
+        let cost = |a: usize| -> f64 {
+            positions
+                .iter()
+                .map(|&b| x.row(a).iter().zip(x.row(b)).map(|(u, v)| (u - v) * (u - v)).sum::<f64>().sqrt())
+                .sum()
+        };
+        positions.iter().copied().min_by(|&a, &b| cost(a).total_cmp(&cost(b))).expect("a cluster has members")
+    };
+    let mut columns = vec![
+        Column::text("cluster", ids.iter().map(|c| c.map_or_else(|| "noise".to_string(), |c| c.to_string()))),
+        Column::int("size", members.iter().map(|m| m.len() as i64)),
+        Column::text(
+            "medoid_file",
+            ids.iter().zip(&members).map(|(id, m)| {
+                if id.is_some() {
+                    file_names[rows[medoid(m)]].clone()
+                } else {
+                    String::new()
+                }
+            }),
+        ),
+    ];
+    for (f, feature) in feature_names.iter().enumerate() {
+        columns.push(Column::float(
+            feature,
+            members.iter().map(|m| Some(m.iter().map(|&p| x[[p, f]]).sum::<f64>() / m.len() as f64)),
+        ));
+    }
+    Table { name, columns }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::study::output::Values;
+
+    #[test]
+    fn a_profile_has_each_clusters_size_medoid_and_means() {
+        let x = ndarray::array![[0.0, 1.0], [1.0, 1.0], [2.0, 1.0], [10.0, 0.0], [50.0, 0.0]];
+        let files: Vec<String> = ["a", "b", "c", "d", "e", "f"].iter().map(|s| (*s).to_string()).collect();
+        let names = vec!["loudness".to_string(), "pitch".to_string()];
+        let clusters = [Some(0), Some(0), Some(0), Some(1), None];
+        let table = cluster_profile("p".into(), x.view(), &[1, 2, 3, 4, 5], &clusters, &names, &files);
+        let values: Vec<&Values> = table.columns.iter().map(|c| &c.values).collect();
+        assert_eq!(values[0], &Values::Text(vec!["0".into(), "1".into(), "noise".into()]));
+        assert_eq!(values[1], &Values::Int(vec![3, 1, 1]));
+        // The middle of 0, 1, 2 is the medoid: position 1, row 2, file "c".
+        assert_eq!(values[2], &Values::Text(vec!["c".into(), "e".into(), String::new()]));
+        assert_eq!(values[3], &Values::Float(vec![Some(1.0), Some(10.0), Some(50.0)]));
+        assert_eq!(table.columns[4].name, "pitch");
+    }
 
     #[test]
     fn contingency_counts_each_cluster_and_label_with_noise_last() {

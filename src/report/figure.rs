@@ -88,6 +88,8 @@ fn colour(index: usize) -> RGBColor {
 ///   palette, and a legend entry per group present (its `legend` name, else `cluster <id>`).
 /// - `Heatmap`: one cell per value on a white-to-blue scale (0 → white, 1 → dark blue, NaN
 ///   blank), lines at the block boundaries, and a colour bar.
+/// - `Matrix`: one cell per value on a blue–white–red scale symmetric around 0 (NaN blank), row
+///   names on the left, column names written vertically underneath, and a colour bar.
 /// - `Dendrogram`: each merge's U as a polyline, leaves labelled along the bottom.
 ///
 /// Errors: a name that is not a plain file stem ([`ReportError::BadFigureName`]), a folder or
@@ -112,6 +114,9 @@ pub fn draw_figure(figure: &Figure, dir: &Path) -> Result<PathBuf, ReportError> 
             }
             Figure::Heatmap { title, axis_label, values, boundaries, .. } => {
                 draw_heatmap(&root, Labels { title, x_label: axis_label, y_label: axis_label }, values, boundaries)
+            }
+            Figure::Matrix { title, value_label, row_labels, col_labels, values, .. } => {
+                draw_matrix(&root, title, value_label, row_labels, col_labels, values)
             }
             Figure::Dendrogram { title, y_label, links, leaf_labels, .. } => {
                 draw_dendrogram(&root, Labels { title, x_label: "", y_label }, links, leaf_labels)
@@ -322,6 +327,82 @@ fn draw_heatmap<DB: DrawingBackend>(
         let lo = i as f64 / 100.0;
         Rectangle::new([(0.0, lo), (1.0, lo + 0.01)], heat_colour(lo + 0.005).filled())
     }))?;
+    Ok(())
+}
+
+/// Blue (−1) through white (0) to red (1), for values scaled to [−1, 1].
+fn diverging_colour(v: f64) -> RGBColor {
+    let v = v.clamp(-1.0, 1.0);
+    let (end, t) = if v < 0.0 { ((33.0, 102.0, 172.0), -v) } else { ((178.0, 24.0, 43.0), v) };
+    let mix = |e: f64| (255.0 + (e - 255.0) * t).round() as u8;
+    RGBColor(mix(end.0), mix(end.1), mix(end.2))
+}
+
+fn draw_matrix<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    value_label: &str,
+    row_labels: &[String],
+    col_labels: &[String],
+    values: &[Vec<f64>],
+) -> DrawResult<DB> {
+    let (n_rows, n_cols) = (values.len(), col_labels.len());
+    let limit = values.iter().flatten().filter(|v| v.is_finite()).fold(0.0_f64, |m, v| m.max(v.abs()));
+    if n_rows == 0 || n_cols == 0 || limit == 0.0 {
+        return draw_empty(root, Labels { title, x_label: "", y_label: "" }, "nothing to colour");
+    }
+    let (plot, bar) = root.split_horizontally(FIGURE_SIZE.0 - 130);
+    let longest = col_labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(title, (FONT_FAMILY, TITLE_SIZE - 8))
+        .margin(20)
+        .x_label_area_size(20 + 7 * longest)
+        .y_label_area_size(85)
+        .build_cartesian_2d(0.0..n_cols as f64, n_rows as f64..0.0)?;
+    chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw()?;
+    let cells = values.iter().enumerate().flat_map(|(r, row)| {
+        row.iter().enumerate().filter(|(_, v)| v.is_finite()).map(move |(c, &v)| {
+            let fill = diverging_colour(v / limit).filled();
+            Rectangle::new([(c as f64, r as f64), (c as f64 + 1.0, r as f64 + 1.0)], fill)
+        })
+    });
+    chart.draw_series(cells)?;
+    let row_font = (FONT_FAMILY, TICK_LABEL_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+    for (r, label) in row_labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, r as f64 + 0.5));
+        plot.draw(&Text::new(label.clone(), (x - 6, y), row_font.clone()))?;
+    }
+    let col_font = (FONT_FAMILY, TICK_LABEL_SIZE - 3)
+        .into_font()
+        .transform(FontTransform::Rotate90)
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (c, label) in col_labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(c as f64 + 0.5, n_rows as f64));
+        plot.draw(&Text::new(label.clone(), (x, y + 6), col_font.clone()))?;
+    }
+    // Colour bar: −limit at the bottom, +limit at the top.
+    let mut scale = ChartBuilder::on(&bar)
+        .caption(value_label, (FONT_FAMILY, TICK_LABEL_SIZE))
+        .margin_top(30)
+        .margin_bottom(20 + 7 * longest as i32)
+        .margin_right(25)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..1.0, -limit..limit)?;
+    // The bar first, so the tick labels beside it are drawn over it, never under.
+    scale.draw_series((0..100).map(|i| {
+        let lo = -limit + 2.0 * limit * i as f64 / 100.0;
+        let fill = diverging_colour((lo + limit / 100.0) / limit).filled();
+        Rectangle::new([(0.0, lo), (1.0, lo + 2.0 * limit / 100.0)], fill)
+    }))?;
+    scale
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(5)
+        .y_label_formatter(&|v| format::significant(*v, 2))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
+        .draw()?;
     Ok(())
 }
 

@@ -72,14 +72,17 @@ pub(super) fn compare(
                 .map_err(model_error(study))?,
         );
         out.tables.extend(contingency_tables(&format!("{study}_{name}"), labels, rows, data.labels));
-        out.tables.push(cluster_profile(
+        let (profile, profile_figure) = cluster_profile(
             format!("{study}_{name}_profile"),
+            format!("{name} clusters: mean of each feature, {}", spec.on.phrase()),
             x.view(),
             rows,
             labels,
             data.feature_names,
             data.file_names,
-        ));
+        );
+        out.tables.push(profile);
+        out.figures.push(profile_figure);
         let k_text = k.map_or_else(|| format!("{} found", fitted.n_clusters()), |k| format!("k = {k}"));
         out.figures.extend(cluster_scatter(
             format!("{study}_{name}_pca"),

@@ -145,6 +145,22 @@ pub enum Figure {
         /// Indices where a new block (cluster) starts, drawn as lines.
         boundaries: Vec<usize>,
     },
+    /// A matrix with named rows and columns on a diverging scale centred on 0 (a cluster
+    /// profile: clusters × features); NaN cells are left blank.
+    Matrix {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// What the colour shows (written above the colour bar; keep it short).
+        value_label: String,
+        /// Row names, top to bottom.
+        row_labels: Vec<String>,
+        /// Column names, left to right.
+        col_labels: Vec<String>,
+        /// Row-major values.
+        values: Vec<Vec<f64>>,
+    },
     /// A dendrogram, as scipy lays it out: each link is the four corners of its "U".
     Dendrogram {
         /// File stem.
@@ -168,6 +184,7 @@ impl Figure {
             Figure::Line { name, .. }
             | Figure::Scatter { name, .. }
             | Figure::Heatmap { name, .. }
+            | Figure::Matrix { name, .. }
             | Figure::Dendrogram { name, .. } => name,
         }
     }

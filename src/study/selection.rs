@@ -257,14 +257,17 @@ pub(super) fn grid(
     let agreements = agreements(labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX), data.noise);
     insert_agreements(&mut out.metrics, &format!("{prefix}.{which}"), fit_split, &agreements);
     out.tables.extend(contingency_tables(&format!("{study}_{name}"), labels, rows, data.labels));
-    out.tables.push(cluster_profile(
+    let (profile, profile_figure) = cluster_profile(
         format!("{study}_{name}_profile"),
+        format!("{name} clusters: mean of each feature, {}", spec.fit_on.phrase()),
         fit_x.view(),
         rows,
         labels,
         data.feature_names,
         data.file_names,
-    ));
+    );
+    out.tables.push(profile);
+    out.figures.push(profile_figure);
     out.summary.push(SummaryRow::new(study, &cell.model, fit.k, data.noise, fit_split, &metrics, BTreeMap::new()));
     out.assignments.push(
         assign_all(

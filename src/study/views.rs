@@ -81,18 +81,20 @@ pub(super) fn contingency_tables(
         .collect()
 }
 
-/// One row per cluster (then `noise`): its size, its medoid (the member with the smallest sum
-/// of Euclidean distances to the other members; ties to the first row) as a file name, and the
-/// mean of every feature column of `x` over its members. `x` holds the rows `rows` (in order)
+/// The profile table — one row per cluster (then `noise`): its size, its medoid (the member
+/// with the smallest sum of Euclidean distances to the other members; ties to the first row) as
+/// a file name, and the mean of every feature column of `x` over its members — and the same
+/// means as a clusters × features heatmap titled `title`. `x` holds the rows `rows` (in order)
 /// as the model saw them; `file_names` names every row of the run.
 pub(super) fn cluster_profile(
     name: String,
+    title: String,
     x: ArrayView2<f64>,
     rows: &[usize],
     clusters: &[Option<usize>],
     feature_names: &[String],
     file_names: &[String],
-) -> Table {
+) -> (Table, Figure) {
     let mut ids: Vec<Option<usize>> = clusters.to_vec();
     ids.sort_unstable_by_key(|c| c.map_or(usize::MAX, |c| c));
     ids.dedup();
@@ -121,13 +123,30 @@ pub(super) fn cluster_profile(
             }),
         ),
     ];
+    let means: Vec<Vec<f64>> = members
+        .iter()
+        .map(|m| (0..feature_names.len()).map(|f| m.iter().map(|&p| x[[p, f]]).sum::<f64>() / m.len() as f64).collect())
+        .collect();
     for (f, feature) in feature_names.iter().enumerate() {
-        columns.push(Column::float(
-            feature,
-            members.iter().map(|m| Some(m.iter().map(|&p| x[[p, f]]).sum::<f64>() / m.len() as f64)),
-        ));
+        columns.push(Column::float(feature, means.iter().map(|row| Some(row[f]))));
     }
-    Table { name, columns }
+    let row_labels: Vec<String> = ids
+        .iter()
+        .zip(&members)
+        .map(|(id, m)| match id {
+            Some(c) => format!("cluster {c} ({})", m.len()),
+            None => format!("noise ({})", m.len()),
+        })
+        .collect();
+    let figure = Figure::Matrix {
+        name: name.clone(),
+        title,
+        value_label: "mean".into(),
+        row_labels,
+        col_labels: feature_names.to_vec(),
+        values: means,
+    };
+    (Table { name, columns }, figure)
 }
 
 #[cfg(test)]
@@ -141,7 +160,9 @@ mod tests {
         let files: Vec<String> = ["a", "b", "c", "d", "e", "f"].iter().map(|s| (*s).to_string()).collect();
         let names = vec!["loudness".to_string(), "pitch".to_string()];
         let clusters = [Some(0), Some(0), Some(0), Some(1), None];
-        let table = cluster_profile("p".into(), x.view(), &[1, 2, 3, 4, 5], &clusters, &names, &files);
+        let (table, figure) =
+            cluster_profile("p".into(), "t".into(), x.view(), &[1, 2, 3, 4, 5], &clusters, &names, &files);
+        assert!(matches!(figure, Figure::Matrix { ref row_labels, .. } if row_labels[2] == "noise (1)"));
         let values: Vec<&Values> = table.columns.iter().map(|c| &c.values).collect();
         assert_eq!(values[0], &Values::Text(vec!["0".into(), "1".into(), "noise".into()]));
         assert_eq!(values[1], &Values::Int(vec![3, 1, 1]));

@@ -91,6 +91,13 @@ impl ClusterModel {
         }
     }
 
+    /// `k` when this model takes a number of clusters, else `None`: the one rule for which
+    /// models a study's `k` reaches.
+    #[must_use]
+    pub fn given_k<K>(&self, k: Option<K>) -> Option<K> {
+        k.filter(|_| self.k_use() != KUse::Never)
+    }
+
     /// The parameter that receives k, under its scikit-learn (or MiniSom) name.
     fn k_param(&self) -> Option<&'static str> {
         match self {

@@ -545,10 +545,7 @@ impl StudySpec {
     /// none for a model that finds its own number of clusters.
     #[must_use]
     pub fn k_for(&self, model: &ClusterModel) -> Option<KChoice> {
-        match model.k_use() {
-            KUse::Never => None,
-            KUse::Required | KUse::Optional => self.k(),
-        }
+        model.given_k(self.k())
     }
 
     /// Spells out the defaults that depend on the model, so the canonical spec (and run ID) is

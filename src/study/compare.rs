@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::models::{ClusterModel, KUse, NoiseTreatment};
+use crate::models::{ClusterModel, NoiseTreatment};
 use crate::spec::{CompareSpec, Seed};
 
 use super::fit::{assign_all, fit_model, metric_at, model_error, stated_noise};
@@ -44,7 +44,7 @@ pub(super) fn compare(
     let mut results = Vec::new();
     for (m, model) in spec.models.iter().enumerate() {
         let name = model.name();
-        let k = study_k.filter(|_| model.k_use() != KUse::Never);
+        let k = model.given_k(study_k);
         let model_seed = seed.derive(m as u64);
         let fitted = fit_model(model, k, x.view(), model_seed.rng_for(0)).map_err(model_error(study))?;
         let labels = fitted.labels();

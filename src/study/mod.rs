@@ -24,7 +24,7 @@ pub use error::StudyError;
 pub use internal::InternalMetrics;
 pub use output::{Assignment, Column, Figure, StudyOutput, SummaryRow, Table, Values};
 
-use crate::models::{ClusterModel, KUse, NoiseTreatment};
+use crate::models::{ClusterModel, NoiseTreatment};
 use crate::spec::{KChoice, Seed, SplitName, StudySpec};
 use crate::split::SplitIndices;
 
@@ -126,8 +126,7 @@ fn k_and_rows<'a>(
     on: SplitName,
 ) -> Result<(Option<usize>, &'a [usize]), StudyError> {
     let rows = data.split.rows(on);
-    let choice = choice.filter(|_| model.k_use() != KUse::Never);
-    let k = choice.map(|c| resolve_k(study, c, best_from_sweep)).transpose()?;
+    let k = model.given_k(choice).map(|c| resolve_k(study, c, best_from_sweep)).transpose()?;
     if let Some(k) = k {
         check_k(study, k, rows.len(), on)?;
     }

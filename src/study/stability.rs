@@ -248,8 +248,7 @@ pub(super) fn consensus(
     best_from_sweep: Option<usize>,
 ) -> Result<StudyOutput, StudyError> {
     let model = &spec.model;
-    let k = spec.k.filter(|_| model.k_use() != crate::models::KUse::Never);
-    let k = k.map(|choice| resolve_k(study, choice, best_from_sweep)).transpose()?;
+    let k = model.given_k(spec.k).map(|choice| resolve_k(study, choice, best_from_sweep)).transpose()?;
     let rows = data.split.rows(spec.on);
     let n = rows.len();
     if let Some(k) = k {

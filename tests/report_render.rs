@@ -74,6 +74,7 @@ fn summary_csv_round_trips_bit_exactly() {
             n_clusters: Some(4.0),
             noise_fraction: None,
             stability: BTreeMap::new(),
+            classification: None,
         },
         SummaryRow {
             study: "repeat".into(),
@@ -92,6 +93,7 @@ fn summary_csv_round_trips_bit_exactly() {
                 ("silhouette".to_owned(), (AWKWARD[6], AWKWARD[7])),
                 ("ari".to_owned(), (AWKWARD[4], AWKWARD[3])),
             ]),
+            classification: None,
         },
     ];
     write_summary_csv(&rows, &path).expect("writes");

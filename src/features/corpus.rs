@@ -69,20 +69,24 @@ pub struct CorpusFeatures {
 }
 
 impl CorpusFeatures {
-    /// The `(n_files, n_columns)` matrix of a vector recipe (`seed45`, `descriptive`);
-    /// None for image recipes.
+    /// The `(n_files, n_columns)` matrix of a recipe: a vector recipe's values (`seed45`,
+    /// `descriptive`) or each file's image flattened row-major (`logmel128`); None for an
+    /// unknown recipe or images of different sizes.
     #[must_use]
     pub fn matrix(&self, recipe: &str) -> Option<Array2<f64>> {
         let row = |f: &FileFeatures| -> Option<Vec<f64>> {
             match recipe {
                 "seed45" => Some(f.seed45.clone()),
                 "descriptive" => Some(f.descriptive.to_vec()),
+                // Row-major (mel, frame), as the recipe's column names.
+                "logmel128" => Some(f.logmel.iter().map(|&v| f64::from(v)).collect()),
                 _ => None,
             }
         };
         let n_cols = match recipe {
             "seed45" => super::SEED45_NAMES.len(),
             "descriptive" => super::DESCRIPTIVE_NAMES.len(),
+            "logmel128" => self.features.first().map_or(0, |f| f.logmel.len()),
             _ => return None,
         };
         let rows: Vec<Vec<f64>> = self.features.iter().map(row).collect::<Option<_>>()?;

@@ -194,6 +194,16 @@ pub fn f1_score(y_true: &[usize], y_pred: &[usize], average: Average) -> Result<
 /// input and non-finite scores. Differs: fewer or more than two classes in `y_true` is an error
 /// (scikit-learn warns and returns NaN for one class, and needs a score matrix for more).
 pub fn roc_auc_score(y_true: &[usize], y_score: &[f64]) -> Result<f64, MetricsError> {
+    let (fpr, tpr) = roc_curve(y_true, y_score)?;
+    // numpy.trapezoid: Σ dx · (y₁ + y₀) / 2
+    Ok(fpr.windows(2).zip(tpr.windows(2)).map(|(x, y)| (x[1] - x[0]) * (y[1] + y[0]) / 2.0).sum())
+}
+
+/// Mirrors sklearn.metrics.roc_curve (1.9, `drop_intermediate=True`) for a binary `y_true`:
+/// `(fpr, tpr)` from (0, 0) through one point per distinct score (descending) to (1, 1), with
+/// collinear points dropped. Same rules and errors as [`roc_auc_score`]. Differs: thresholds
+/// are not returned.
+pub fn roc_curve(y_true: &[usize], y_score: &[f64]) -> Result<(Vec<f64>, Vec<f64>), MetricsError> {
     const METRIC: &str = "roc_auc_score";
     check_same_length(METRIC, "y_true", y_true.len(), "y_score", y_score.len())?;
     if y_true.is_empty() {
@@ -237,14 +247,21 @@ pub fn roc_auc_score(y_true: &[usize], y_score: &[f64]) -> Result<f64, MetricsEr
     let (fp_total, tp_total) = (fp as f64, tp as f64);
     let fpr: Vec<f64> = std::iter::once(0.0).chain(kept.iter().map(|&i| fps[i] / fp_total)).collect();
     let tpr: Vec<f64> = std::iter::once(0.0).chain(kept.iter().map(|&i| tps[i] / tp_total)).collect();
-    // numpy.trapezoid: Σ dx · (y₁ + y₀) / 2
-    Ok(fpr.windows(2).zip(tpr.windows(2)).map(|(x, y)| (x[1] - x[0]) * (y[1] + y[0]) / 2.0).sum())
+    Ok((fpr, tpr))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn roc_curve_runs_from_origin_to_corner_through_each_distinct_score() {
+        let (fpr, tpr) = roc_curve(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]).unwrap();
+        // sklearn.metrics.roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        assert_eq!(fpr, vec![0.0, 0.0, 0.5, 0.5, 1.0]);
+        assert_eq!(tpr, vec![0.0, 0.5, 0.5, 1.0, 1.0]);
+    }
 
     #[test]
     fn length_mismatch_is_rejected() {

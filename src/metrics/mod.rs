@@ -29,7 +29,7 @@ mod projection;
 
 pub use classification::{
     accuracy, balanced_accuracy, classification_report, confusion_matrix, f1_score, roc_auc_ovr, roc_auc_score,
-    Average, ClassReport, ConfusionMatrix,
+    roc_curve, Average, ClassReport, ConfusionMatrix,
 };
 pub use clustering::{
     calinski_harabasz_score, davies_bouldin_score, inertia, inertia_to_centroids, silhouette_samples, silhouette_score,

@@ -249,7 +249,7 @@ impl ClusterModel {
 }
 
 /// A JSON value as Python writes it (`None`, `True`, strings unquoted).
-fn python_literal(value: &serde_json::Value) -> String {
+pub(crate) fn python_literal(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::Null => "None".into(),
         serde_json::Value::Bool(true) => "True".into(),

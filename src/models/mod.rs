@@ -15,7 +15,8 @@ pub mod affinity_propagation;
 pub mod agglomerative;
 pub mod birch;
 pub(crate) mod centroids;
-mod cluster_model;
+pub mod classifier;
+pub(crate) mod cluster_model;
 mod clusterer;
 pub mod dbscan;
 mod error;
@@ -36,6 +37,7 @@ pub use agglomerative::{
 };
 pub use birch::{BirchModel, BirchParams};
 pub use centroids::{cluster_means, nearest_centroid};
+pub use classifier::{argmax_rows, ClassifierModel, FittedClassifier, TrainingSet};
 pub use cluster_model::{ClusterModel, KUse};
 pub use clusterer::{Clusterer, Clustering};
 pub use dbscan::{DbscanModel, DbscanParams};

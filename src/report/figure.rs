@@ -25,7 +25,7 @@ use plotters::style::{register_font, FontStyle};
 
 use super::error::ReportError;
 use super::format;
-use crate::study::Figure;
+use crate::study::{Figure, MatrixScale};
 
 /// Width and height of every PNG, in pixels.
 pub const FIGURE_SIZE: (u32, u32) = (900, 600);
@@ -115,8 +115,19 @@ pub fn draw_figure(figure: &Figure, dir: &Path) -> Result<PathBuf, ReportError> 
             Figure::Heatmap { title, axis_label, values, boundaries, .. } => {
                 draw_heatmap(&root, Labels { title, x_label: axis_label, y_label: axis_label }, values, boundaries)
             }
-            Figure::Matrix { title, value_label, row_labels, col_labels, values, .. } => {
-                draw_matrix(&root, title, value_label, row_labels, col_labels, values)
+            Figure::Matrix {
+                title,
+                value_label,
+                row_labels,
+                col_labels,
+                values,
+                scale,
+                cell_text,
+                axis_labels,
+                ..
+            } => {
+                let cells = MatrixCells { row_labels, col_labels, values, scale: *scale, cell_text, axis_labels };
+                draw_matrix(&root, title, value_label, &cells)
             }
             Figure::Dendrogram { title, y_label, links, leaf_labels, .. } => {
                 draw_dendrogram(&root, Labels { title, x_label: "", y_label }, links, leaf_labels)
@@ -338,35 +349,78 @@ fn diverging_colour(v: f64) -> RGBColor {
     RGBColor(mix(end.0), mix(end.1), mix(end.2))
 }
 
+/// What a [`Figure::Matrix`] shows, borrowed for drawing.
+struct MatrixCells<'a> {
+    row_labels: &'a [String],
+    col_labels: &'a [String],
+    values: &'a [Vec<f64>],
+    scale: MatrixScale,
+    cell_text: &'a [Vec<String>],
+    axis_labels: &'a [String; 2],
+}
+
+impl MatrixCells<'_> {
+    /// The colour of `v` when the largest magnitude is `limit`.
+    fn colour(&self, v: f64, limit: f64) -> RGBColor {
+        match self.scale {
+            MatrixScale::Diverging => diverging_colour(v / limit),
+            // The blue half of the diverging scale: white at 0, full blue at 1.
+            MatrixScale::Share => diverging_colour(-v.clamp(0.0, 1.0)),
+        }
+    }
+
+    /// The value at the bottom of the colour bar.
+    fn bar_low(&self, limit: f64) -> f64 {
+        match self.scale {
+            MatrixScale::Diverging => -limit,
+            MatrixScale::Share => 0.0,
+        }
+    }
+}
+
 fn draw_matrix<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     value_label: &str,
-    row_labels: &[String],
-    col_labels: &[String],
-    values: &[Vec<f64>],
+    cells: &MatrixCells<'_>,
 ) -> DrawResult<DB> {
+    let (values, row_labels, col_labels) = (cells.values, cells.row_labels, cells.col_labels);
     let (n_rows, n_cols) = (values.len(), col_labels.len());
-    let limit = values.iter().flatten().filter(|v| v.is_finite()).fold(0.0_f64, |m, v| m.max(v.abs()));
-    if n_rows == 0 || n_cols == 0 || limit == 0.0 {
+    let largest = values.iter().flatten().filter(|v| v.is_finite()).fold(0.0_f64, |m, v| m.max(v.abs()));
+    if n_rows == 0 || n_cols == 0 || largest == 0.0 {
         return draw_empty(root, Labels { title, x_label: "", y_label: "" }, "nothing to colour");
     }
+    // Shares keep one scale (0 to 1) so that two models' figures compare by eye.
+    let limit = if cells.scale == MatrixScale::Share { 1.0 } else { largest };
     let (plot, bar) = root.split_horizontally(FIGURE_SIZE.0 - 130);
     let longest = col_labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    let [row_axis, col_axis] = cells.axis_labels;
+    let (row_axis_room, col_axis_room) =
+        (if row_axis.is_empty() { 0 } else { 30 }, if col_axis.is_empty() { 0 } else { 30 });
     let mut chart = ChartBuilder::on(&plot)
         .caption(title, (FONT_FAMILY, TITLE_SIZE - 8))
         .margin(20)
-        .x_label_area_size(20 + 7 * longest)
-        .y_label_area_size(85)
+        .x_label_area_size(20 + 7 * longest + col_axis_room)
+        .y_label_area_size(85 + row_axis_room)
         .build_cartesian_2d(0.0..n_cols as f64, n_rows as f64..0.0)?;
     chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw()?;
-    let cells = values.iter().enumerate().flat_map(|(r, row)| {
+    let boxes = values.iter().enumerate().flat_map(|(r, row)| {
         row.iter().enumerate().filter(|(_, v)| v.is_finite()).map(move |(c, &v)| {
-            let fill = diverging_colour(v / limit).filled();
-            Rectangle::new([(c as f64, r as f64), (c as f64 + 1.0, r as f64 + 1.0)], fill)
+            Rectangle::new([(c as f64, r as f64), (c as f64 + 1.0, r as f64 + 1.0)], cells.colour(v, limit).filled())
         })
     });
-    chart.draw_series(cells)?;
+    chart.draw_series(boxes)?;
+    let centred = Pos::new(HPos::Center, VPos::Center);
+    for (r, row) in cells.cell_text.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            // White on the darker half of the scale, black elsewhere.
+            let dark = values.get(r).and_then(|v| v.get(c)).is_some_and(|v| v.abs() / limit > 0.6);
+            let font =
+                (FONT_FAMILY, TICK_LABEL_SIZE - 2).into_font().color(if dark { &WHITE } else { &BLACK }).pos(centred);
+            let at = chart.backend_coord(&(c as f64 + 0.5, r as f64 + 0.5));
+            plot.draw(&Text::new(text.clone(), at, font))?;
+        }
+    }
     let row_font = (FONT_FAMILY, TICK_LABEL_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
     for (r, label) in row_labels.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(0.0, r as f64 + 0.5));
@@ -381,19 +435,30 @@ fn draw_matrix<DB: DrawingBackend>(
         let (x, y) = chart.backend_coord(&(c as f64 + 0.5, n_rows as f64));
         plot.draw(&Text::new(label.clone(), (x, y + 6), col_font.clone()))?;
     }
-    // Colour bar: −limit at the bottom, +limit at the top.
+    let axis_font = (FONT_FAMILY, TICK_LABEL_SIZE + 2).into_font().color(&BLACK).pos(centred);
+    if !col_axis.is_empty() {
+        let (x, y) = chart.backend_coord(&(n_cols as f64 / 2.0, n_rows as f64));
+        plot.draw(&Text::new(col_axis.clone(), (x, y + 14 + 7 * longest as i32), axis_font.clone()))?;
+    }
+    if !row_axis.is_empty() {
+        let (_, y) = chart.backend_coord(&(0.0, n_rows as f64 / 2.0));
+        let rotated = axis_font.transform(FontTransform::Rotate270);
+        plot.draw(&Text::new(row_axis.clone(), (32, y), rotated))?;
+    }
+    // Colour bar from its low end at the bottom to the limit at the top.
+    let low = cells.bar_low(limit);
     let mut scale = ChartBuilder::on(&bar)
         .caption(value_label, (FONT_FAMILY, TICK_LABEL_SIZE))
         .margin_top(30)
-        .margin_bottom(20 + 7 * longest as i32)
+        .margin_bottom(20 + 7 * longest as i32 + col_axis_room as i32)
         .margin_right(25)
         .y_label_area_size(50)
-        .build_cartesian_2d(0.0..1.0, -limit..limit)?;
+        .build_cartesian_2d(0.0..1.0, low..limit)?;
     // The bar first, so the tick labels beside it are drawn over it, never under.
+    let step = (limit - low) / 100.0;
     scale.draw_series((0..100).map(|i| {
-        let lo = -limit + 2.0 * limit * i as f64 / 100.0;
-        let fill = diverging_colour((lo + limit / 100.0) / limit).filled();
-        Rectangle::new([(0.0, lo), (1.0, lo + 2.0 * limit / 100.0)], fill)
+        let lo = low + step * i as f64;
+        Rectangle::new([(0.0, lo), (1.0, lo + step)], cells.colour(lo + step / 2.0, limit).filled())
     }))?;
     scale
         .configure_mesh()

@@ -15,7 +15,7 @@ use polars::prelude::{CsvWriter, DataFrame, IntoColumn, NamedFrom, SerWriter, Se
 
 use super::error::ReportError;
 use super::format;
-use crate::study::{Column, SummaryRow, Table, Values};
+use crate::study::{Column, SummaryRow, Table, Values, CLASSIFICATION_COLUMNS};
 
 /// Builds a polars `DataFrame` from a [`Table`]: `Text` → `String`, `Int` → `Int64`,
 /// `Float` → `Float64` with `None` as null.
@@ -125,26 +125,52 @@ fn check_shape(table: &Table) -> Result<(), ReportError> {
 /// `study, model, params, k, split, noise, silhouette, davies_bouldin, calinski_harabasz, inertia,
 /// n_clusters, noise_fraction`,
 /// then `<metric>_mean` and `<metric>_range` for every stability metric present in any row,
-/// sorted by metric name (empty where a row did not measure it).
+/// sorted by metric name (empty where a row did not measure it). A run of classifiers only has
+/// `study, model, params, split, n_folds, n_test`, the [`CLASSIFICATION_COLUMNS`] and each
+/// one's `_ci_low` / `_ci_high`; a run of both has both sets.
 #[must_use]
 pub fn summary_table(rows: &[SummaryRow]) -> Table {
     let text = |name: &str, get: fn(&SummaryRow) -> &str| Column::text(name, rows.iter().map(|r| get(r).to_owned()));
     let float = |name: &str, get: fn(&SummaryRow) -> Option<f64>| Column::float(name, rows.iter().map(get));
-    let mut columns = vec![
-        text("study", |r| &r.study),
-        text("model", |r| &r.model),
-        text("params", |r| &r.params),
+    let mut columns = vec![text("study", |r| &r.study), text("model", |r| &r.model), text("params", |r| &r.params)];
+    let any_clustering = rows.iter().any(|r| r.classification.is_none());
+    if any_clustering {
         // Empty for a model that finds its own number of clusters.
-        Column::text("k", rows.iter().map(|r| r.k.map_or_else(String::new, |k| k.to_string()))),
-        text("split", |r| &r.split),
-        text("noise", |r| &r.noise),
-        float("silhouette", |r| r.silhouette),
-        float("davies_bouldin", |r| r.davies_bouldin),
-        float("calinski_harabasz", |r| r.calinski_harabasz),
-        float("inertia", |r| r.inertia),
-        float("n_clusters", |r| r.n_clusters),
-        float("noise_fraction", |r| r.noise_fraction),
-    ];
+        columns.push(Column::text("k", rows.iter().map(|r| r.k.map_or_else(String::new, |k| k.to_string()))));
+    }
+    columns.push(text("split", |r| &r.split));
+    if any_clustering {
+        columns.extend([
+            text("noise", |r| &r.noise),
+            float("silhouette", |r| r.silhouette),
+            float("davies_bouldin", |r| r.davies_bouldin),
+            float("calinski_harabasz", |r| r.calinski_harabasz),
+            float("inertia", |r| r.inertia),
+            float("n_clusters", |r| r.n_clusters),
+            float("noise_fraction", |r| r.noise_fraction),
+        ]);
+    }
+    if rows.iter().any(|r| r.classification.is_some()) {
+        columns.push(Column::int(
+            "n_folds",
+            rows.iter().map(|r| r.classification.as_ref().map_or(0, |c| c.n_folds as i64)),
+        ));
+        columns
+            .push(Column::int("n_test", rows.iter().map(|r| r.classification.as_ref().map_or(0, |c| c.n_test as i64))));
+        for metric in CLASSIFICATION_COLUMNS {
+            let stat = |pick: fn(&crate::study::FoldStat) -> f64| {
+                rows.iter().map(move |r| r.classification.as_ref().and_then(|c| c.metrics.get(metric)).map(pick))
+            };
+            columns.push(Column::float(metric, stat(|s| s.mean)));
+        }
+        for metric in CLASSIFICATION_COLUMNS {
+            let stat = |pick: fn(&crate::study::FoldStat) -> f64| {
+                rows.iter().map(move |r| r.classification.as_ref().and_then(|c| c.metrics.get(metric)).map(pick))
+            };
+            columns.push(Column::float(&format!("{metric}_ci_low"), stat(|s| s.ci_low)));
+            columns.push(Column::float(&format!("{metric}_ci_high"), stat(|s| s.ci_high)));
+        }
+    }
     let metrics: BTreeSet<&str> = rows.iter().flat_map(|r| r.stability.keys().map(String::as_str)).collect();
     for metric in metrics {
         let stat = |pick: fn(&(f64, f64)) -> f64| rows.iter().map(move |r| r.stability.get(metric).map(pick));
@@ -254,7 +280,27 @@ mod tests {
             n_clusters: Some(4.0),
             noise_fraction: None,
             stability: stability.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>(),
+            classification: None,
         }
+    }
+
+    #[test]
+    fn a_classifier_row_fills_the_classification_columns_and_leaves_the_clustering_ones_empty() {
+        let stat = |mean| crate::study::FoldStat { mean, ci_low: mean - 0.1, ci_high: mean + 0.1 };
+        let scores = crate::study::ClassificationScores {
+            n_folds: 5,
+            n_test: 100,
+            metrics: BTreeMap::from([("uar".to_string(), stat(0.5)), ("accuracy".to_string(), stat(0.6))]),
+        };
+        let rows = [row("grid", &[]), SummaryRow::classifier("classify", "svm", "c=1.0".into(), "holdout", scores)];
+        let table = summary_table(&rows);
+        let column = |name: &str| table.columns.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(column("uar").values, Values::Float(vec![None, Some(0.5)]));
+        assert_eq!(column("uar_ci_high").values, Values::Float(vec![None, Some(0.6)]));
+        assert_eq!(column("roc_auc").values, Values::Float(vec![None, None]));
+        assert_eq!(column("silhouette").values, Values::Float(vec![Some(0.25), None]));
+        let only_classifiers = summary_table(&rows[1..]);
+        assert!(only_classifiers.columns.iter().all(|c| c.name != "silhouette" && c.name != "k"));
     }
 
     #[test]

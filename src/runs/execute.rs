@@ -238,7 +238,7 @@ pub fn execute(
     let split =
         split_rows(raw.nrows(), spec.split.fractions, groups.as_deref(), strata.as_deref(), &mut spec.seed.rng_for(0))?;
     let x = match spec.features.scale {
-        Scale::None => raw,
+        Scale::None => raw.clone(),
         Scale::Standard => standardize(raw.view(), split.rows(crate::spec::SplitName::Train))?,
         Scale::PerGroup => {
             let groups = label_column(&spec.features.scale_group_by)?.expect("validated: per_group has a column");
@@ -257,12 +257,22 @@ pub fn execute(
         Some(project) => project_features(x, &split, project)?,
     };
     let file_names: Vec<String> = files.iter().map(|f| f.relative_path.clone()).collect();
+    let columns: BTreeMap<String, Vec<String>> = spec
+        .label_columns()
+        .into_iter()
+        .map(|(_, column)| Ok((column.to_string(), label_column(&Some(column.to_string()))?.unwrap_or_default())))
+        .collect::<Result<_, RunsError>>()?;
+    let shape = crate::features::recipe(&spec.features.recipe)?.shape;
     let data = StudyData {
         x: x.view(),
+        unscaled: raw.view(),
+        scale: spec.features.scale,
+        image_shape: (shape.len() == 2).then(|| [shape[0], shape[1]]),
         split: &split,
         feature_names: &feature_names,
         file_names: &file_names,
         labels: &validation_labels,
+        columns: &columns,
         n_permutations: spec.validation.n_permutations,
         noise: spec.validation.noise,
     };
@@ -270,7 +280,7 @@ pub fn execute(
     let output = run_studies(&spec.studies, data, spec.seed.derive(1_000), |_| progress.advance())?;
 
     progress.stage("writing", 0);
-    write_outputs(folder, prepared, &files, &x, &split, &output, &failures)?;
+    write_outputs(folder, prepared, &files, data.image_shape.is_none().then_some(&x), &split, &output, &failures)?;
     let manifest = Manifest {
         run_id: prepared.run_id.0.clone(),
         name: spec.name.clone(),
@@ -401,7 +411,7 @@ fn write_outputs(
     folder: &Path,
     prepared: &PreparedRun,
     files: &[&CorpusFile],
-    x: &Array2<f64>,
+    x: Option<&Array2<f64>>,
     split: &SplitIndices,
     output: &StudyOutput,
     failures: &[Failure],
@@ -411,8 +421,12 @@ fn write_outputs(
     std::fs::write(folder.join("metrics.json"), metrics_json(&output.metrics)).map_err(|e| io(folder, &e))?;
     let files_txt: String = files.iter().map(|f| format!("{}\n", f.relative_path)).collect();
     std::fs::write(folder.join("files.txt"), files_txt).map_err(|e| io(folder, &e))?;
-    let npy = folder.join("features.npy");
-    ndarray_npy::write_npy(&npy, x).map_err(|e| io(&npy, &e))?;
+    // The models' input matrix; not for image recipes, whose images stay in the feature cache
+    // (a run of 720 log-mels would carry 94 MB).
+    if let Some(x) = x {
+        let npy = folder.join("features.npy");
+        ndarray_npy::write_npy(&npy, x).map_err(|e| io(&npy, &e))?;
+    }
 
     let tables = folder.join("tables");
     std::fs::create_dir_all(&tables).map_err(|e| io(&tables, &e))?;
@@ -444,6 +458,13 @@ fn write_outputs(
         }
         let path = assignments.join(format!("{}.csv", assignment.name));
         std::fs::write(&path, csv).map_err(|e| io(&path, &e))?;
+    }
+    if !output.predictions.is_empty() {
+        let predictions = folder.join("predictions");
+        std::fs::create_dir_all(&predictions).map_err(|e| io(&predictions, &e))?;
+        for table in &output.predictions {
+            write_table_csv(table, &predictions.join(format!("{}.csv", table.name)))?;
+        }
     }
     if !failures.is_empty() {
         write_failures_csv(&folder.join("failures.csv"), failures)?;

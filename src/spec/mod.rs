@@ -29,8 +29,9 @@ pub use canonical::canonical_json;
 pub use error::SpecError;
 pub use overrides::Override;
 pub use study::{
-    BootstrapSpec, CompareSpec, ConsensusMethod, ConsensusSpec, GridCell, GridEvaluate, GridSpec, KChoice, KDemand,
-    KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec, RepeatSpec, StudySpec,
+    BootstrapSpec, ClassifySpec, CompareSpec, ConsensusMethod, ConsensusSpec, GridCell, GridEvaluate, GridSpec,
+    KChoice, KDemand, KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec, Protocol,
+    RepeatSpec, StudySpec,
 };
 
 use crate::audio::PreprocessParams;
@@ -341,6 +342,26 @@ impl ExperimentSpec {
                 ),
             ));
         }
+        let is_image = crate::features::recipes()[features.recipe.as_str()].shape.len() > 1;
+        if is_image {
+            if let Some(index) = self.studies.iter().position(StudySpec::needs_matrix) {
+                return Err(SpecError::invalid(
+                    "features.recipe",
+                    format!(
+                        "{} is an image per file; study[{index}] ({}) needs a feature vector per file \
+                         (seed45 or descriptive); only classify studies take images",
+                        features.recipe,
+                        self.studies[index].kind()
+                    ),
+                ));
+            }
+            if features.project.is_some() {
+                return Err(SpecError::invalid(
+                    "features.project",
+                    format!("{} is an image per file; project a feature vector (seed45, descriptive)", features.recipe),
+                ));
+            }
+        }
         if let Some(project) = features.project {
             let n_columns = features
                 .columns
@@ -387,7 +408,18 @@ impl ExperimentSpec {
             ("features.scale_group_by", self.features.scale_group_by.as_deref()),
         ];
         let validation = self.validation.labels.iter().map(|c| ("validation.labels", Some(c.as_str())));
-        single.into_iter().chain(validation).filter_map(|(field, column)| Some((field, column?))).collect()
+        let classify = self.studies.iter().flat_map(|study| match study {
+            StudySpec::Classify(c) => {
+                vec![("study.target", Some(c.target.as_str())), ("study.group_by", c.group_by.as_deref())]
+            }
+            _ => Vec::new(),
+        });
+        single
+            .into_iter()
+            .chain(validation)
+            .chain(classify)
+            .filter_map(|(field, column)| Some((field, column?)))
+            .collect()
     }
 
     /// The canonical JSON of this (resolved) spec, stored as `spec.json`.

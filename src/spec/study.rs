@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{KMeansInit, KMeansSettings, SpecError, SplitName};
-use crate::models::{ClusterModel, KUse, ModelError, TsneParams};
+use crate::models::{ClassifierModel, ClusterModel, KUse, ModelError, TsneParams};
 
 /// A model's own parameter error, as a spec error at `field` (`study[1].model` + `n_init`).
 fn at_field(field: &str, error: ModelError) -> SpecError {
@@ -39,6 +39,9 @@ pub enum StudySpec {
     /// A 2-D view of one split by PCA or t-SNE, coloured by every validation label, with the
     /// view's trustworthiness.
     Projection(ProjectionSpec),
+    /// Classifiers trained on a label column and tested on rows (speakers) they never saw: the
+    /// notebook's supervised half.
+    Classify(ClassifySpec),
 }
 
 /// An inclusive range of cluster counts.
@@ -512,6 +515,7 @@ impl StudySpec {
             Self::Compare(_) => "compare",
             Self::Pca(_) => "pca",
             Self::Projection(_) => "projection",
+            Self::Classify(_) => "classify",
         }
     }
 
@@ -525,8 +529,15 @@ impl StudySpec {
             | Self::Bootstrap(BootstrapSpec { model, .. })
             | Self::Consensus(ConsensusSpec { model, .. }) => vec![model],
             Self::Compare(s) => s.models.iter().collect(),
-            Self::Pca(_) | Self::Projection(_) => Vec::new(),
+            Self::Pca(_) | Self::Projection(_) | Self::Classify(_) => Vec::new(),
         }
+    }
+
+    /// Whether the study needs a feature matrix (every study but `classify`, which also takes
+    /// images such as `logmel128`).
+    #[must_use]
+    pub fn needs_matrix(&self) -> bool {
+        !matches!(self, Self::Classify(_))
     }
 
     /// The study's `k` field, for the studies that have one.
@@ -537,7 +548,7 @@ impl StudySpec {
             | Self::Bootstrap(BootstrapSpec { k, .. })
             | Self::Consensus(ConsensusSpec { k, .. })
             | Self::Compare(CompareSpec { k, .. }) => *k,
-            Self::KSweep(_) | Self::Pca(_) | Self::Projection(_) => None,
+            Self::KSweep(_) | Self::Pca(_) | Self::Projection(_) | Self::Classify(_) => None,
         }
     }
 
@@ -622,7 +633,7 @@ impl StudySpec {
                 let k = self.models().into_iter().find_map(|m| self.k_for(m));
                 fixed("k", k, *on)
             }
-            Self::Pca(_) | Self::Projection(_) => Vec::new(),
+            Self::Pca(_) | Self::Projection(_) | Self::Classify(_) => Vec::new(),
         }
     }
 
@@ -714,6 +725,7 @@ impl StudySpec {
                 }
                 s.tsne.validate().map_err(|e| at_field(&format!("{field}.tsne"), e))
             }
+            Self::Classify(s) => s.validate(field),
         }
     }
 
@@ -817,5 +829,136 @@ fn example_grid(model: &ClusterModel) -> &'static str {
         ClusterModel::Agglomerative(_) => "linkage = [\"ward\", \"average\"], k = [2, 4]",
         ClusterModel::Spectral(_) => "n_neighbors = [5, 10, 20]",
         ClusterModel::Kmeans(_) => "init = [\"k-means++\", \"random\"], n_init = [10, 20]",
+    }
+}
+
+/// How a classify study chooses the rows each model is trained and tested on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    /// Train on `[split]`'s train and validation rows, test on its test rows (one fold).
+    Holdout,
+    /// `n_folds` folds grouped by `group_by` (scikit-learn's `GroupKFold`): no group, e.g. no
+    /// speaker, is ever in training and test at once.
+    GroupKfold,
+    /// One fold per value of `group_by` (`LeaveOneGroupOut`), e.g. leave-one-speaker-out.
+    LeaveOneGroupOut,
+    /// The notebook's split, faithful: 20 % test, then 25 % of the rest for validation, drawn at
+    /// random without regard to speakers (so a speaker's other recordings are in training).
+    Notebook,
+}
+
+impl Protocol {
+    /// The name as a spec writes it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Holdout => "holdout",
+            Self::GroupKfold => "group_kfold",
+            Self::LeaveOneGroupOut => "leave_one_group_out",
+            Self::Notebook => "notebook",
+        }
+    }
+
+    /// Whether the protocol's folds are grouped by a label column.
+    #[must_use]
+    pub fn is_grouped(self) -> bool {
+        matches!(self, Self::GroupKfold | Self::LeaveOneGroupOut)
+    }
+}
+
+/// `kind = "classify"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClassifySpec {
+    /// The `labels.csv` column to predict. Default: `emotion`.
+    pub target: String,
+    /// Label value → class name (e.g. `angry = "excited"`); several values may share a class,
+    /// and rows whose value is not listed are left out (and counted). Empty: every value is its
+    /// own class. Default: empty.
+    pub classes: BTreeMap<String, String>,
+    /// How rows are split into training and test. Default: `group_kfold`.
+    pub protocol: Protocol,
+    /// The column grouping rows for `group_kfold` and `leave_one_group_out` (e.g. `actor`).
+    /// Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
+    /// Folds of `group_kfold`. Default: 5.
+    pub n_folds: usize,
+    /// Classifiers, each a name or a table with its parameters; names must differ.
+    /// Default: majority, stratified, logistic_regression, random_forest, svm.
+    pub models: Vec<ClassifierModel>,
+}
+
+impl Default for ClassifySpec {
+    fn default() -> Self {
+        Self {
+            target: "emotion".into(),
+            classes: BTreeMap::new(),
+            protocol: Protocol::GroupKfold,
+            group_by: None,
+            n_folds: 5,
+            models: ClassifierModel::defaults(),
+        }
+    }
+}
+
+impl ClassifySpec {
+    fn validate(&self, field: &str) -> Result<(), SpecError> {
+        if self.target.is_empty() {
+            return Err(SpecError::invalid(format!("{field}.target"), "name the labels.csv column to predict"));
+        }
+        if let Some((value, _)) = self.classes.iter().find(|(_, class)| class.is_empty()) {
+            return Err(SpecError::invalid(format!("{field}.classes.{value}"), "a class name cannot be empty"));
+        }
+        let n_classes: std::collections::BTreeSet<&String> = self.classes.values().collect();
+        if !self.classes.is_empty() && n_classes.len() < 2 {
+            return Err(SpecError::invalid(format!("{field}.classes"), "needs at least two classes"));
+        }
+        match (self.protocol.is_grouped(), &self.group_by) {
+            (true, None) => {
+                return Err(SpecError::invalid(
+                    format!("{field}.group_by"),
+                    format!(
+                        "protocol = \"{}\" needs the column to group by (e.g. group_by = \"actor\")",
+                        self.protocol.as_str()
+                    ),
+                ))
+            }
+            (false, Some(_)) => {
+                return Err(SpecError::invalid(
+                    format!("{field}.group_by"),
+                    format!("protocol = \"{}\" does not group rows; remove group_by", self.protocol.as_str()),
+                ))
+            }
+            _ => {}
+        }
+        if self.protocol == Protocol::GroupKfold && self.n_folds < 2 {
+            return Err(SpecError::invalid(format!("{field}.n_folds"), format!("must be ≥ 2, got {}", self.n_folds)));
+        }
+        if self.models.is_empty() {
+            return Err(SpecError::invalid(format!("{field}.models"), "needs at least one model"));
+        }
+        for (i, model) in self.models.iter().enumerate() {
+            if self.models[..i].iter().any(|m| m.name() == model.name()) {
+                return Err(SpecError::invalid(
+                    format!("{field}.models[{i}]"),
+                    format!("lists {} twice", model.name()),
+                ));
+            }
+            model.validate().map_err(|e| at_field(&format!("{field}.models[{i}]"), e))?;
+        }
+        Ok(())
+    }
+
+    /// The class of a label value: its mapping, or the value itself when there is none; None
+    /// for a value the mapping leaves out.
+    #[must_use]
+    pub fn class_of<'a>(&'a self, value: &'a str) -> Option<&'a str> {
+        if self.classes.is_empty() {
+            Some(value)
+        } else {
+            self.classes.get(value).map(String::as_str)
+        }
     }
 }

@@ -34,4 +34,12 @@ pub enum StudyError {
         /// The split.
         split: &'static str,
     },
+    /// A classify study cannot be run on these rows.
+    #[error("{study}: {reason}")]
+    Classify {
+        /// The study label.
+        study: String,
+        /// What is wrong.
+        reason: String,
+    },
 }

@@ -6,6 +6,7 @@
 //! (`rng_for(task)`), so results are the same whatever the thread count, and adding a study
 //! leaves the others' numbers unchanged. Parallel fits collect in task order.
 
+mod classify;
 mod compare;
 mod error;
 mod fit;
@@ -22,17 +23,28 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 pub use error::StudyError;
 pub use internal::InternalMetrics;
-pub use output::{Assignment, Column, Figure, StudyOutput, SummaryRow, Table, Values};
+pub use output::{
+    Assignment, ClassificationScores, Column, Figure, FoldStat, MatrixScale, StudyOutput, SummaryRow, Table, Values,
+    CLASSIFICATION_COLUMNS,
+};
 
 use crate::models::{ClusterModel, NoiseTreatment};
-use crate::spec::{KChoice, Seed, SplitName, StudySpec};
+use crate::spec::{KChoice, Scale, Seed, SplitName, StudySpec};
 use crate::split::SplitIndices;
 
 /// The data every study works on.
 #[derive(Debug, Clone, Copy)]
 pub struct StudyData<'a> {
-    /// The scaled feature matrix, all rows (`(n_rows, n_features)`).
+    /// The scaled feature matrix, all rows (`(n_rows, n_features)`); for an image recipe each
+    /// row is one file's image flattened row-major (see `image_shape`).
     pub x: ArrayView2<'a, f64>,
+    /// The same rows before scaling: studies that refit the scaler per fold start from here.
+    pub unscaled: ArrayView2<'a, f64>,
+    /// How `x` was scaled (`standard`: on the `train` split; `per_group`: each group on itself).
+    pub scale: Scale,
+    /// `[height, width]` of each row's image for an image recipe (`logmel128`: mel × frame),
+    /// None for a feature vector.
+    pub image_shape: Option<[usize; 2]>,
     /// Which rows are train/val/test.
     pub split: &'a SplitIndices,
     /// Name of each feature column.
@@ -41,6 +53,8 @@ pub struct StudyData<'a> {
     pub file_names: &'a [String],
     /// Label columns clusterings are validated against: (column, value per row).
     pub labels: &'a [(String, Vec<String>)],
+    /// Every `labels.csv` column the spec reads (targets, groups ...), value per row.
+    pub columns: &'a std::collections::BTreeMap<String, Vec<String>>,
     /// Shuffles for the chance baseline of external validation.
     pub n_permutations: usize,
     /// How noise points enter internal and external metrics.
@@ -75,6 +89,7 @@ pub fn run_studies(
             StudySpec::Compare(spec) => compare::compare(spec, data, study_seed, &label, best_k_from_sweep)?,
             StudySpec::Pca(spec) => pca_views::pca_views(spec, data, &label)?,
             StudySpec::Projection(spec) => projection::projection(spec, data, study_seed, &label)?,
+            StudySpec::Classify(spec) => classify::classify(spec, data, study_seed, &label)?,
         };
         merged.metrics.extend(output.metrics);
         merged.tables.extend(output.tables);
@@ -82,6 +97,7 @@ pub fn run_studies(
         merged.figures.extend(output.figures);
         merged.summary.extend(output.summary);
         merged.documents.extend(output.documents);
+        merged.predictions.extend(output.predictions);
     }
     Ok(merged)
 }

@@ -24,6 +24,8 @@ pub struct StudyOutput {
     pub summary: Vec<SummaryRow>,
     /// Markdown documents (name, text), written as `tables/<name>.md`.
     pub documents: Vec<(String, String)>,
+    /// Classifiers' predictions for every test row (written as `predictions/<name>.csv`).
+    pub predictions: Vec<Table>,
 }
 
 /// A named table of equally long columns.
@@ -145,8 +147,9 @@ pub enum Figure {
         /// Indices where a new block (cluster) starts, drawn as lines.
         boundaries: Vec<usize>,
     },
-    /// A matrix with named rows and columns on a diverging scale centred on 0 (a cluster
-    /// profile: clusters × features); NaN cells are left blank.
+    /// A matrix with named rows and columns (a cluster profile: clusters × features on a
+    /// diverging scale; a confusion matrix: classes × classes, sequential, counts written in the
+    /// cells); NaN cells are left blank.
     Matrix {
         /// File stem.
         name: String,
@@ -160,6 +163,12 @@ pub enum Figure {
         col_labels: Vec<String>,
         /// Row-major values.
         values: Vec<Vec<f64>>,
+        /// How values map to colour.
+        scale: MatrixScale,
+        /// Text written in each cell (row-major), or empty for none.
+        cell_text: Vec<Vec<String>>,
+        /// What the rows and the columns are (`["true class", "predicted class"]`), or empty.
+        axis_labels: [String; 2],
     },
     /// A dendrogram, as scipy lays it out: each link is the four corners of its "U".
     Dendrogram {
@@ -174,6 +183,15 @@ pub enum Figure {
         /// Labels of the leaves, left to right.
         leaf_labels: Vec<String>,
     },
+}
+
+/// How a [`Figure::Matrix`] colours its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatrixScale {
+    /// Blue below 0, white at 0, red above, symmetric around 0 (standardised means).
+    Diverging,
+    /// White at 0 to blue at 1 (shares of a row, e.g. a confusion matrix's recalls).
+    Share,
 }
 
 impl Figure {
@@ -222,6 +240,33 @@ pub struct SummaryRow {
     pub noise_fraction: Option<f64>,
     /// Stability: metric name → (mean, range) over replicates.
     pub stability: BTreeMap<String, (f64, f64)>,
+    /// A classifier's test scores (None for a clustering).
+    pub classification: Option<ClassificationScores>,
+}
+
+/// The classification metrics of `summary.csv`, in its column order (UAR, the headline, first).
+pub const CLASSIFICATION_COLUMNS: [&str; 5] = ["uar", "accuracy", "macro_f1", "weighted_f1", "roc_auc"];
+
+/// A classifier's scores on its test rows: each the mean over folds with a 95 % interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassificationScores {
+    /// Folds (1 for a holdout).
+    pub n_folds: usize,
+    /// Test rows over all folds.
+    pub n_test: usize,
+    /// metric (`accuracy`, `uar`, `macro_f1`, `weighted_f1`, `roc_auc`) → its [`FoldStat`].
+    pub metrics: BTreeMap<String, FoldStat>,
+}
+
+/// One metric over folds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FoldStat {
+    /// Mean over the folds where it is defined.
+    pub mean: f64,
+    /// 95 % interval of the mean (Student's t over folds); equal to the mean for one fold.
+    pub ci_low: f64,
+    /// Upper end of the interval.
+    pub ci_high: f64,
 }
 
 impl SummaryRow {
@@ -251,6 +296,30 @@ impl SummaryRow {
             n_clusters: metrics.n_clusters,
             noise_fraction: metrics.noise_fraction,
             stability,
+            classification: None,
+        }
+    }
+}
+
+impl SummaryRow {
+    /// A row for a classifier `model` (with its `params` text) tested as `split` describes.
+    #[must_use]
+    pub fn classifier(study: &str, model: &str, params: String, split: &str, scores: ClassificationScores) -> Self {
+        Self {
+            study: study.into(),
+            model: model.into(),
+            params,
+            k: None,
+            split: split.into(),
+            noise: String::new(),
+            silhouette: None,
+            davies_bouldin: None,
+            calinski_harabasz: None,
+            inertia: None,
+            n_clusters: None,
+            noise_fraction: None,
+            stability: BTreeMap::new(),
+            classification: Some(scores),
         }
     }
 }

@@ -9,7 +9,7 @@ use ndarray::ArrayView2;
 
 use crate::models::pca;
 
-use super::output::{Column, Figure, Table};
+use super::output::{Column, Figure, MatrixScale, Table};
 
 /// The PCA view of `x` (one split's rows) coloured by `labels`; `None` when `x` has fewer than
 /// two dimensions of variance to show.
@@ -145,6 +145,9 @@ pub(super) fn cluster_profile(
         row_labels,
         col_labels: feature_names.to_vec(),
         values: means,
+        scale: MatrixScale::Diverging,
+        cell_text: Vec::new(),
+        axis_labels: [String::new(), String::new()],
     };
     (Table { name, columns }, figure)
 }

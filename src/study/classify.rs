@@ -1,0 +1,541 @@
+//! `classify`: classifiers trained on one label column (mapped to classes) and tested on rows
+//! they never saw, fold by fold, with the scores researchers report for emotion recognition —
+//! UAR (balanced accuracy) first, since emotion classes are rarely balanced.
+//!
+//! Each fold refits the scaler on its own training rows (`scale = "standard"`), so no test row
+//! leaks into the features a model learns from; `per_group` scaling is each speaker's own and
+//! uses no labels, but it does use a test speaker's recordings (it is transductive). Every model
+//! of every fold draws from its own stream, so results do not depend on the thread count.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ndarray::{Array2, Axis};
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+
+use super::output::{ClassificationScores, FoldStat, CLASSIFICATION_COLUMNS};
+use super::{Column, Figure, MatrixScale, StudyData, StudyError, StudyOutput, SummaryRow, Table};
+use crate::metrics::{self, Average};
+use crate::models::{argmax_rows, ModelError, TrainingSet};
+use crate::spec::{ClassifySpec, Protocol, Scale, Seed, SplitName};
+use crate::split::{group_kfold, leave_one_group_out, Standardizer};
+
+/// The rows a study classifies and their classes.
+struct Target {
+    /// Class names, sorted (class `i` is `classes[i]`).
+    classes: Vec<String>,
+    /// Class of each data row, None where the mapping leaves the row out.
+    class_of_row: Vec<Option<usize>>,
+}
+
+impl Target {
+    fn new(spec: &ClassifySpec, values: &[String]) -> Self {
+        let classes: BTreeSet<&str> = values.iter().filter_map(|v| spec.class_of(v)).collect();
+        let classes: Vec<String> = classes.into_iter().map(str::to_string).collect();
+        let class_of_row = values
+            .iter()
+            .map(|v| spec.class_of(v).map(|c| classes.iter().position(|k| k == c).expect("collected above")))
+            .collect();
+        Self { classes, class_of_row }
+    }
+
+    /// Rows with a class, ascending.
+    fn rows(&self) -> Vec<usize> {
+        (0..self.class_of_row.len()).filter(|&r| self.class_of_row[r].is_some()).collect()
+    }
+
+    fn y(&self, rows: &[usize]) -> Vec<usize> {
+        rows.iter().map(|&r| self.class_of_row[r].expect("only classified rows are used")).collect()
+    }
+}
+
+/// One fold's data rows: fitted on `train`, (reserved for early stopping: `val`), scored on `test`.
+#[derive(Debug, Clone, PartialEq)]
+struct ClassifyFold {
+    train: Vec<usize>,
+    val: Vec<usize>,
+    test: Vec<usize>,
+}
+
+/// The folds of the study's protocol over `rows` (the classified data rows).
+fn make_folds(
+    spec: &ClassifySpec,
+    data: StudyData<'_>,
+    rows: &[usize],
+    seed: Seed,
+    study: &str,
+) -> Result<Vec<ClassifyFold>, StudyError> {
+    let keep = |part: SplitName| -> Vec<usize> {
+        let wanted: BTreeSet<usize> = rows.iter().copied().collect();
+        let mut kept: Vec<usize> = data.split.rows(part).iter().copied().filter(|r| wanted.contains(r)).collect();
+        kept.sort_unstable();
+        kept
+    };
+    let folds = match spec.protocol {
+        Protocol::Holdout => {
+            vec![ClassifyFold { train: keep(SplitName::Train), val: keep(SplitName::Val), test: keep(SplitName::Test) }]
+        }
+        Protocol::Notebook => {
+            // train_test_split(test_size=0.2), then train_test_split(test_size=0.25) of the rest:
+            // sklearn rounds each test share up.
+            let mut order = rows.to_vec();
+            order.shuffle(&mut seed.rng_for(u64::MAX));
+            let n_test = (order.len() as f64 * 0.2).ceil() as usize;
+            let (test, rest) = order.split_at(n_test);
+            let n_val = (rest.len() as f64 * 0.25).ceil() as usize;
+            let (val, train) = rest.split_at(n_val);
+            let sorted = |s: &[usize]| {
+                let mut v = s.to_vec();
+                v.sort_unstable();
+                v
+            };
+            vec![ClassifyFold { train: sorted(train), val: sorted(val), test: sorted(test) }]
+        }
+        Protocol::GroupKfold | Protocol::LeaveOneGroupOut => {
+            let column = spec.group_by.as_deref().expect("validated: grouped protocols name a column");
+            let values = &data.columns[column];
+            let groups: Vec<String> = rows.iter().map(|&r| values[r].clone()).collect();
+            let folds = if spec.protocol == Protocol::GroupKfold {
+                group_kfold(&groups, spec.n_folds)
+            } else {
+                leave_one_group_out(&groups)
+            }
+            .map_err(|e| StudyError::Classify { study: study.into(), reason: format!("{column}: {e}") })?;
+            let to_rows = |positions: &[usize]| positions.iter().map(|&p| rows[p]).collect::<Vec<_>>();
+            folds
+                .into_iter()
+                .map(|f| ClassifyFold { train: to_rows(&f.train), val: Vec::new(), test: to_rows(&f.test) })
+                .collect()
+        }
+    };
+    for (i, fold) in folds.iter().enumerate() {
+        if fold.train.is_empty() || fold.test.is_empty() {
+            return Err(StudyError::Classify {
+                study: study.into(),
+                reason: format!(
+                    "fold {i} has {} training and {} test rows; both need at least one",
+                    fold.train.len(),
+                    fold.test.len()
+                ),
+            });
+        }
+    }
+    Ok(folds)
+}
+
+/// The fold's training and test matrices, scaled as the spec asks: `standard` refitted on the
+/// fold's training rows (on every classified row for the notebook protocol, whose scaler saw
+/// all of them), `per_group` and `none` as the run computed them.
+fn fold_matrices(
+    data: StudyData<'_>,
+    fold: &ClassifyFold,
+    protocol: Protocol,
+    all_rows: &[usize],
+) -> (Array2<f64>, Array2<f64>) {
+    match data.scale {
+        Scale::Standard => {
+            let fit_rows = if protocol == Protocol::Notebook { all_rows } else { &fold.train };
+            let scaler = Standardizer::fit(data.unscaled, fit_rows).expect("a fold has training rows");
+            let scaled = |rows: &[usize]| scaler.transform(data.unscaled.select(Axis(0), rows).view());
+            (scaled(&fold.train), scaled(&fold.test))
+        }
+        Scale::PerGroup | Scale::None => (data.x.select(Axis(0), &fold.train), data.x.select(Axis(0), &fold.test)),
+    }
+}
+
+/// One model's predictions on one fold's test rows.
+struct FoldPredictions {
+    test: Vec<usize>,
+    y_true: Vec<usize>,
+    proba: Array2<f64>,
+}
+
+/// The scores of one set of predictions: each of [`CLASSIFICATION_COLUMNS`] (NaN where
+/// undefined, e.g. ROC AUC when a class is missing from the test rows).
+fn scores(y_true: &[usize], proba: &Array2<f64>, n_classes: usize) -> BTreeMap<&'static str, f64> {
+    let y_pred = argmax_rows(proba);
+    let value = |r: Result<f64, metrics::MetricsError>| r.unwrap_or(f64::NAN);
+    let all_classes = y_true.iter().collect::<BTreeSet<_>>().len() == n_classes;
+    let auc = if all_classes { value(metrics::roc_auc_ovr(y_true, proba.view())) } else { f64::NAN };
+    BTreeMap::from([
+        ("accuracy", value(metrics::accuracy(y_true, &y_pred))),
+        ("uar", value(metrics::balanced_accuracy(y_true, &y_pred))),
+        ("macro_f1", value(metrics::f1_score(y_true, &y_pred, Average::Macro))),
+        ("weighted_f1", value(metrics::f1_score(y_true, &y_pred, Average::Weighted))),
+        ("roc_auc", auc),
+    ])
+}
+
+/// Mean over the folds where a metric is defined, with a 95 % Student-t interval of the mean.
+fn fold_stat(values: &[f64]) -> Option<FoldStat> {
+    let defined: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let n = defined.len();
+    if n == 0 {
+        return None;
+    }
+    let mean = defined.iter().sum::<f64>() / n as f64;
+    if n == 1 {
+        return Some(FoldStat { mean, ci_low: mean, ci_high: mean });
+    }
+    let sd = (defined.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    let t = statrs::distribution::ContinuousCDF::inverse_cdf(
+        &statrs::distribution::StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("n ≥ 2 gives a valid t"),
+        0.975,
+    );
+    let half = t * sd / (n as f64).sqrt();
+    Some(FoldStat { mean, ci_low: mean - half, ci_high: mean + half })
+}
+
+/// Runs a classify study.
+pub(super) fn classify(
+    spec: &ClassifySpec,
+    data: StudyData<'_>,
+    seed: Seed,
+    label: &str,
+) -> Result<StudyOutput, StudyError> {
+    let target = Target::new(spec, &data.columns[&spec.target]);
+    let n_classes = target.classes.len();
+    let rows = target.rows();
+    if n_classes < 2 {
+        return Err(StudyError::Classify {
+            study: label.into(),
+            reason: format!("{} gives {n_classes} class(es) on the usable rows; at least 2 are needed", spec.target),
+        });
+    }
+    let folds = make_folds(spec, data, &rows, seed, label)?;
+
+    // predictions[model][fold]
+    let mut predictions: Vec<Vec<FoldPredictions>> = spec.models.iter().map(|_| Vec::new()).collect();
+    for (f, fold) in folds.iter().enumerate() {
+        let (train_x, test_x) = fold_matrices(data, fold, spec.protocol, &rows);
+        let y_train = target.y(&fold.train);
+        let train = TrainingSet { x: train_x.view(), y: &y_train, n_classes };
+        let fitted: Vec<Array2<f64>> = spec
+            .models
+            .par_iter()
+            .enumerate()
+            .map(|(m, model)| {
+                let mut rng = seed.derive(m as u64).rng_for(f as u64);
+                let fitted = model.fit(train, &mut rng)?;
+                fitted.predict_proba(test_x.view())
+            })
+            .collect::<Result<_, ModelError>>()
+            .map_err(|source| StudyError::Model { study: label.into(), source })?;
+        for (m, proba) in fitted.into_iter().enumerate() {
+            predictions[m].push(FoldPredictions { test: fold.test.clone(), y_true: target.y(&fold.test), proba });
+        }
+    }
+
+    let mut output = StudyOutput::default();
+    output.metrics.insert(format!("{label}.n_rows"), rows.len() as f64);
+    output.metrics.insert(format!("{label}.n_unmapped"), (target.class_of_row.len() - rows.len()) as f64);
+    output.metrics.insert(format!("{label}.n_classes"), n_classes as f64);
+    output.metrics.insert(format!("{label}.n_folds"), folds.len() as f64);
+    output.tables.push(class_table(label, spec, &target, &data.columns[&spec.target]));
+    let split = protocol_phrase(spec, folds.len());
+    let mut fold_rows = FoldTable::default();
+    for (model, model_predictions) in spec.models.iter().zip(&predictions) {
+        let name = model.name();
+        let per_fold: Vec<BTreeMap<&str, f64>> =
+            model_predictions.iter().map(|p| scores(&p.y_true, &p.proba, n_classes)).collect();
+        for (f, (fold_scores, p)) in per_fold.iter().zip(model_predictions).enumerate() {
+            fold_rows.push(name, f, &folds[f], p.test.len(), fold_scores);
+            for (metric, value) in fold_scores {
+                output.metrics.insert(format!("{label}.{name}.{metric}@fold={f}"), *value);
+            }
+        }
+        let pooled = Pooled::of(model_predictions, n_classes);
+        for (metric, value) in scores(&pooled.y_true, &pooled.proba, n_classes) {
+            output.metrics.insert(format!("{label}.{name}.{metric}@pooled"), value);
+        }
+        let mut stats = BTreeMap::new();
+        for metric in CLASSIFICATION_COLUMNS {
+            let values: Vec<f64> = per_fold.iter().map(|s| s[metric]).collect();
+            if let Some(stat) = fold_stat(&values) {
+                output.metrics.insert(format!("{label}.{name}.{metric}"), stat.mean);
+                output.metrics.insert(format!("{label}.{name}.{metric}_ci_low"), stat.ci_low);
+                output.metrics.insert(format!("{label}.{name}.{metric}_ci_high"), stat.ci_high);
+                stats.insert(metric.to_string(), stat);
+            }
+        }
+        let scores = ClassificationScores { n_folds: folds.len(), n_test: pooled.y_true.len(), metrics: stats };
+        output.summary.push(SummaryRow::classifier(label, name, model.params_text(), &split, scores));
+        output.predictions.push(pooled.table(&format!("{label}_{name}"), &target.classes, data.file_names));
+        let (report, confusion, figure) = pooled.report(&format!("{label}_{name}"), &target.classes, name);
+        output.tables.extend([report, confusion]);
+        output.figures.push(figure);
+        output.figures.push(pooled.roc_figure(&format!("{label}_{name}_roc"), &target.classes, name));
+    }
+    output.tables.push(fold_rows.table(label));
+    output.documents.push((format!("{label}_summary"), summary_markdown(label, &split, &output.summary)));
+    Ok(output)
+}
+
+/// How the study tested, for `summary.csv`'s `split` column.
+fn protocol_phrase(spec: &ClassifySpec, n_folds: usize) -> String {
+    match spec.protocol {
+        Protocol::Holdout => "holdout: test split".into(),
+        Protocol::Notebook => "notebook: random 20 % test (not grouped)".into(),
+        Protocol::GroupKfold | Protocol::LeaveOneGroupOut => {
+            format!("{}: {n_folds} folds by {}", spec.protocol.as_str(), spec.group_by.as_deref().unwrap_or_default())
+        }
+    }
+}
+
+/// `tables/<study>_classes.csv`: each class, the label values it gathers and its rows.
+fn class_table(label: &str, spec: &ClassifySpec, target: &Target, values: &[String]) -> Table {
+    let mut members: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); target.classes.len()];
+    let mut counts = vec![0i64; target.classes.len()];
+    for (value, class) in values.iter().zip(&target.class_of_row) {
+        if let Some(c) = class {
+            members[*c].insert(value);
+            counts[*c] += 1;
+        }
+    }
+    Table {
+        name: format!("{label}_classes"),
+        columns: vec![
+            Column::text("class", target.classes.iter().cloned()),
+            Column::text(&spec.target, members.iter().map(|m| m.iter().copied().collect::<Vec<_>>().join(" "))),
+            Column::int("n_rows", counts),
+        ],
+    }
+}
+
+/// Rows of `tables/<study>_folds.csv`: one per model and fold.
+#[derive(Default)]
+struct FoldTable {
+    model: Vec<String>,
+    fold: Vec<i64>,
+    n_train: Vec<i64>,
+    n_test: Vec<i64>,
+    scores: BTreeMap<&'static str, Vec<Option<f64>>>,
+}
+
+impl FoldTable {
+    fn push(
+        &mut self,
+        model: &str,
+        fold: usize,
+        rows: &ClassifyFold,
+        n_test: usize,
+        scores: &BTreeMap<&'static str, f64>,
+    ) {
+        self.model.push(model.into());
+        self.fold.push(fold as i64);
+        self.n_train.push(rows.train.len() as i64);
+        self.n_test.push(n_test as i64);
+        for (metric, value) in scores {
+            self.scores.entry(metric).or_default().push(value.is_finite().then_some(*value));
+        }
+    }
+
+    fn table(self, label: &str) -> Table {
+        let mut columns = vec![
+            Column::text("model", self.model),
+            Column::int("fold", self.fold),
+            Column::int("n_train", self.n_train),
+            Column::int("n_test", self.n_test),
+        ];
+        for metric in CLASSIFICATION_COLUMNS {
+            columns.push(Column::float(metric, self.scores.get(metric).cloned().unwrap_or_default()));
+        }
+        Table { name: format!("{label}_folds"), columns }
+    }
+}
+
+/// A model's test predictions over every fold, in fold order.
+struct Pooled {
+    rows: Vec<usize>,
+    folds: Vec<usize>,
+    y_true: Vec<usize>,
+    proba: Array2<f64>,
+}
+
+impl Pooled {
+    fn of(predictions: &[FoldPredictions], n_classes: usize) -> Self {
+        let n: usize = predictions.iter().map(|p| p.test.len()).sum();
+        let mut pooled = Self {
+            rows: Vec::with_capacity(n),
+            folds: Vec::new(),
+            y_true: Vec::new(),
+            proba: Array2::zeros((0, n_classes)),
+        };
+        for (f, p) in predictions.iter().enumerate() {
+            pooled.rows.extend(&p.test);
+            pooled.folds.extend(std::iter::repeat_n(f, p.test.len()));
+            pooled.y_true.extend(&p.y_true);
+            pooled.proba.append(Axis(0), p.proba.view()).expect("every fold has n_classes columns");
+        }
+        pooled
+    }
+
+    /// `predictions/<name>.csv`: `file, fold, true, predicted, p_<class>...`, one row per test
+    /// row of every fold.
+    fn table(&self, name: &str, classes: &[String], files: &[String]) -> Table {
+        let predicted = argmax_rows(&self.proba);
+        let mut columns = vec![
+            Column::text("file", self.rows.iter().map(|&r| files[r].clone())),
+            Column::int("fold", self.folds.iter().map(|&f| f as i64)),
+            Column::text("true", self.y_true.iter().map(|&c| classes[c].clone())),
+            Column::text("predicted", predicted.iter().map(|&c| classes[c].clone())),
+        ];
+        for (c, class) in classes.iter().enumerate() {
+            columns.push(Column::float(&format!("p_{class}"), self.proba.column(c).iter().map(|&p| Some(p))));
+        }
+        Table { name: name.into(), columns }
+    }
+
+    /// The per-class report and confusion counts (tables) and the confusion figure.
+    fn report(&self, name: &str, classes: &[String], model: &str) -> (Table, Table, Figure) {
+        let predicted = argmax_rows(&self.proba);
+        let n = classes.len();
+        let mut counts = vec![vec![0usize; n]; n];
+        for (&t, &p) in self.y_true.iter().zip(&predicted) {
+            counts[t][p] += 1;
+        }
+        let report =
+            metrics::classification_report(&self.y_true, &predicted).expect("pooled predictions are non-empty");
+        let per_class = |values: &[f64]| -> Vec<Option<f64>> {
+            (0..n).map(|c| report.labels.iter().position(|&l| l == c).map(|i| values[i])).collect()
+        };
+        let support = (0..n).map(|c| counts[c].iter().sum::<usize>() as i64);
+        let report_table = Table {
+            name: format!("{name}_report"),
+            columns: vec![
+                Column::text("class", classes.iter().cloned()),
+                Column::float("precision", per_class(&report.precision)),
+                Column::float("recall", per_class(&report.recall)),
+                Column::float("f1", per_class(&report.f1)),
+                Column::int("support", support),
+            ],
+        };
+        let mut confusion_columns = vec![Column::text("true", classes.iter().cloned())];
+        for (p, class) in classes.iter().enumerate() {
+            confusion_columns.push(Column::int(&format!("predicted_{class}"), counts.iter().map(|row| row[p] as i64)));
+        }
+        let confusion = Table { name: format!("{name}_confusion"), columns: confusion_columns };
+        let shares: Vec<Vec<f64>> = counts
+            .iter()
+            .map(|row| {
+                let total = row.iter().sum::<usize>().max(1) as f64;
+                row.iter().map(|&c| c as f64 / total).collect()
+            })
+            .collect();
+        let cell_text = counts
+            .iter()
+            .zip(&shares)
+            .map(|(row, share)| row.iter().zip(share).map(|(c, s)| format!("{c} ({:.0}%)", s * 100.0)).collect())
+            .collect();
+        let figure = Figure::Matrix {
+            name: format!("{name}_confusion"),
+            title: format!("{model}: confusion over all test folds (row = true class)"),
+            value_label: "share of row".into(),
+            row_labels: classes.to_vec(),
+            col_labels: classes.to_vec(),
+            values: shares,
+            scale: MatrixScale::Share,
+            cell_text,
+            axis_labels: ["true class".into(), "predicted class".into()],
+        };
+        (report_table, confusion, figure)
+    }
+
+    /// One ROC curve per class (this class against the rest, pooled over folds) and chance.
+    fn roc_figure(&self, name: &str, classes: &[String], model: &str) -> Figure {
+        let mut series = Vec::new();
+        for (c, class) in classes.iter().enumerate() {
+            let is_class: Vec<usize> = self.y_true.iter().map(|&t| usize::from(t == c)).collect();
+            let scores = self.proba.column(c).to_vec();
+            if let Ok((fpr, tpr)) = metrics::roc_curve(&is_class, &scores) {
+                let auc = metrics::roc_auc_score(&is_class, &scores).unwrap_or(f64::NAN);
+                series.push((format!("{class} (AUC {auc:.2})"), fpr.into_iter().zip(tpr).collect()));
+            }
+        }
+        series.push(("chance".into(), vec![(0.0, 0.0), (1.0, 1.0)]));
+        Figure::Line {
+            name: name.into(),
+            title: format!("{model}: ROC per class, one against the rest (all test folds)"),
+            x_label: "false positive rate".into(),
+            y_label: "true positive rate".into(),
+            series,
+            highlight_x: None,
+        }
+    }
+}
+
+/// `tables/<study>_summary.md`: the models by UAR, with intervals, as a README would show them.
+fn summary_markdown(label: &str, split: &str, rows: &[SummaryRow]) -> String {
+    let mut rows: Vec<&SummaryRow> = rows.iter().filter(|r| r.study == label).collect();
+    let uar =
+        |r: &SummaryRow| r.classification.as_ref().and_then(|c| c.metrics.get("uar")).map_or(f64::NAN, |s| s.mean);
+    rows.sort_by(|a, b| uar(b).total_cmp(&uar(a)));
+    let cell = |r: &SummaryRow, metric: &str, with_ci: bool| match r
+        .classification
+        .as_ref()
+        .and_then(|c| c.metrics.get(metric))
+    {
+        Some(s) if with_ci && s.ci_high > s.ci_low => {
+            format!("{:.1} % [{:.1}, {:.1}]", s.mean * 100.0, s.ci_low * 100.0, s.ci_high * 100.0)
+        }
+        Some(s) => format!("{:.1} %", s.mean * 100.0),
+        None => "–".into(),
+    };
+    let mut text = format!(
+        "# {label}: {split}\n\nMean over test folds (95 % interval of the mean). UAR is the mean of per-class recalls.\n\n\
+         | model | UAR | accuracy | macro F1 | ROC AUC |\n|---|---|---|---|---|\n"
+    );
+    for r in rows {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            r.model,
+            cell(r, "uar", true),
+            cell(r, "accuracy", false),
+            cell(r, "macro_f1", false),
+            cell(r, "roc_auc", false)
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mapping_gathers_values_into_classes_and_leaves_unlisted_values_out() {
+        let spec = ClassifySpec {
+            classes: BTreeMap::from([
+                ("angry".into(), "excited".into()),
+                ("happy".into(), "excited".into()),
+                ("sad".into(), "tired".into()),
+            ]),
+            ..ClassifySpec::default()
+        };
+        let values: Vec<String> = ["sad", "angry", "calm", "happy"].iter().map(|s| (*s).to_string()).collect();
+        let target = Target::new(&spec, &values);
+        assert_eq!(target.classes, vec!["excited", "tired"]);
+        assert_eq!(target.class_of_row, vec![Some(1), Some(0), None, Some(0)]);
+        assert_eq!(target.rows(), vec![0, 1, 3]);
+    }
+
+    #[test]
+    fn the_fold_interval_is_students_t_around_the_mean() {
+        // scipy.stats.t.interval(0.95, 4, loc=mean, scale=sem) for [0.5, 0.6, 0.7, 0.4, 0.8]
+        let stat = fold_stat(&[0.5, 0.6, 0.7, 0.4, 0.8, f64::NAN]).unwrap();
+        assert!((stat.mean - 0.6).abs() < 1e-12);
+        assert!((stat.ci_low - 0.403_675_683_852_244_3).abs() < 1e-9, "{}", stat.ci_low);
+        assert!((stat.ci_high - 0.796_324_316_147_755_7).abs() < 1e-9, "{}", stat.ci_high);
+        assert_eq!(fold_stat(&[0.3]), Some(FoldStat { mean: 0.3, ci_low: 0.3, ci_high: 0.3 }));
+        assert_eq!(fold_stat(&[f64::NAN]), None);
+    }
+
+    #[test]
+    fn scores_leave_roc_auc_undefined_when_a_class_is_missing_from_the_test_rows() {
+        let proba = ndarray::array![[0.8, 0.1, 0.1], [0.2, 0.7, 0.1]];
+        let s = scores(&[0, 1], &proba, 3);
+        assert_eq!(s["accuracy"], 1.0);
+        assert_eq!(s["uar"], 1.0);
+        assert!(s["roc_auc"].is_nan());
+    }
+}

@@ -55,7 +55,7 @@ const GROUPED: &str = "[[study]]\nkind = \"classify\"\ntarget = \"emotion\"\npro
 fn every_row_is_predicted_once_and_no_actor_is_in_two_test_folds() {
     let dir = workdir("", GROUPED);
     let run = run_ok(dir.path(), &["run", "exp"]);
-    let models = ["majority", "stratified", "logistic_regression", "random_forest", "svm"];
+    let models = ["majority", "stratified", "logistic_regression", "random_forest", "svm", "boosting"];
     for model in models {
         let (header, rows) = read_csv(&run.join(format!("predictions/classify_{model}.csv")));
         assert_eq!(header[..4], ["file", "fold", "true", "predicted"]);
@@ -86,6 +86,11 @@ fn every_row_is_predicted_once_and_no_actor_is_in_two_test_folds() {
     assert_eq!(metrics["classify.majority.uar"], 0.25);
     assert_eq!(metrics["classify.n_rows"], 24.0);
     assert_eq!(metrics["classify.n_folds"], 3.0);
+    let (_, importance) = read_csv(&run.join("tables/classify_boosting_importance.csv"));
+    assert_eq!(importance.len(), 45, "one importance per seed45 feature");
+    let total: f64 = importance.iter().map(|r| r[1].parse::<f64>().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "importances are shares: {total}");
+    assert!(run.join("figures/classify_boosting_importance.png").is_file());
     let confusion = read_csv(&run.join("tables/classify_svm_confusion.csv")).1;
     let total: i64 = confusion.iter().flat_map(|r| r[1..].iter().map(|v| v.parse::<i64>().unwrap())).sum();
     assert_eq!(total, 24);

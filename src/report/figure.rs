@@ -129,6 +129,7 @@ pub fn draw_figure(figure: &Figure, dir: &Path) -> Result<PathBuf, ReportError> 
                 let cells = MatrixCells { row_labels, col_labels, values, scale: *scale, cell_text, axis_labels };
                 draw_matrix(&root, title, value_label, &cells)
             }
+            Figure::Bars { title, value_label, bars, .. } => draw_bars(&root, title, value_label, bars),
             Figure::Dendrogram { title, y_label, links, leaf_labels, .. } => {
                 draw_dendrogram(&root, Labels { title, x_label: "", y_label }, links, leaf_labels)
             }
@@ -366,6 +367,7 @@ impl MatrixCells<'_> {
             MatrixScale::Diverging => diverging_colour(v / limit),
             // The blue half of the diverging scale: white at 0, full blue at 1.
             MatrixScale::Share => diverging_colour(-v.clamp(0.0, 1.0)),
+            MatrixScale::Magnitude => diverging_colour(-v.max(0.0) / limit),
         }
     }
 
@@ -373,7 +375,7 @@ impl MatrixCells<'_> {
     fn bar_low(&self, limit: f64) -> f64 {
         match self.scale {
             MatrixScale::Diverging => -limit,
-            MatrixScale::Share => 0.0,
+            MatrixScale::Share | MatrixScale::Magnitude => 0.0,
         }
     }
 }
@@ -468,6 +470,48 @@ fn draw_matrix<DB: DrawingBackend>(
         .y_label_formatter(&|v| format::significant(*v, 2))
         .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
         .draw()?;
+    Ok(())
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    value_label: &str,
+    bars: &[(String, f64)],
+) -> DrawResult<DB> {
+    let largest = bars.iter().map(|b| b.1).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    if bars.is_empty() || largest <= 0.0 {
+        return draw_empty(root, Labels { title, x_label: value_label, y_label: "" }, "nothing to draw");
+    }
+    let longest = bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(0) as u32;
+    let n = bars.len() as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT_FAMILY, TITLE_SIZE - 8))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(20 + 8 * longest)
+        .build_cartesian_2d(0.0..largest * 1.05, n..0.0)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc(value_label)
+        .x_label_formatter(&|v| format::significant(*v, 2))
+        .axis_desc_style((FONT_FAMILY, AXIS_DESC_SIZE))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
+        .draw()?;
+    let fill = colour(0).filled();
+    chart.draw_series(
+        bars.iter()
+            .enumerate()
+            .filter(|(_, b)| b.1.is_finite())
+            .map(|(i, b)| Rectangle::new([(0.0, i as f64 + 0.15), (b.1, i as f64 + 0.85)], fill)),
+    )?;
+    let font = (FONT_FAMILY, TICK_LABEL_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, (label, _)) in bars.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, i as f64 + 0.5));
+        root.draw(&Text::new(label.clone(), (x - 6, y), font.clone()))?;
+    }
     Ok(())
 }
 

@@ -886,7 +886,7 @@ pub struct ClassifySpec {
     /// Folds of `group_kfold`. Default: 5.
     pub n_folds: usize,
     /// Classifiers, each a name or a table with its parameters; names must differ.
-    /// Default: majority, stratified, logistic_regression, random_forest, svm.
+    /// Default: majority, stratified, logistic_regression, random_forest, svm, boosting.
     pub models: Vec<ClassifierModel>,
 }
 

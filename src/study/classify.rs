@@ -204,25 +204,27 @@ pub(super) fn classify(
     }
     let folds = make_folds(spec, data, &rows, seed, label)?;
 
-    // predictions[model][fold]
+    // predictions[model][fold], importances[model][fold]
     let mut predictions: Vec<Vec<FoldPredictions>> = spec.models.iter().map(|_| Vec::new()).collect();
+    let mut importances: Vec<Vec<Vec<f64>>> = spec.models.iter().map(|_| Vec::new()).collect();
     for (f, fold) in folds.iter().enumerate() {
         let (train_x, test_x) = fold_matrices(data, fold, spec.protocol, &rows);
         let y_train = target.y(&fold.train);
         let train = TrainingSet { x: train_x.view(), y: &y_train, n_classes };
-        let fitted: Vec<Array2<f64>> = spec
+        let fitted: Vec<(Array2<f64>, Option<Vec<f64>>)> = spec
             .models
             .par_iter()
             .enumerate()
             .map(|(m, model)| {
                 let mut rng = seed.derive(m as u64).rng_for(f as u64);
                 let fitted = model.fit(train, &mut rng)?;
-                fitted.predict_proba(test_x.view())
+                Ok((fitted.predict_proba(test_x.view())?, fitted.feature_importances()))
             })
             .collect::<Result<_, ModelError>>()
             .map_err(|source| StudyError::Model { study: label.into(), source })?;
-        for (m, proba) in fitted.into_iter().enumerate() {
+        for (m, (proba, importance)) in fitted.into_iter().enumerate() {
             predictions[m].push(FoldPredictions { test: fold.test.clone(), y_true: target.y(&fold.test), proba });
+            importances[m].extend(importance);
         }
     }
 
@@ -234,8 +236,13 @@ pub(super) fn classify(
     output.tables.push(class_table(label, spec, &target, &data.columns[&spec.target]));
     let split = protocol_phrase(spec, folds.len());
     let mut fold_rows = FoldTable::default();
-    for (model, model_predictions) in spec.models.iter().zip(&predictions) {
+    for ((model, model_predictions), model_importances) in spec.models.iter().zip(&predictions).zip(&importances) {
         let name = model.name();
+        if !model_importances.is_empty() {
+            let (table, figure) = importance_outputs(&format!("{label}_{name}"), name, model_importances, data);
+            output.tables.push(table);
+            output.figures.push(figure);
+        }
         let per_fold: Vec<BTreeMap<&str, f64>> =
             model_predictions.iter().map(|p| scores(&p.y_true, &p.proba, n_classes)).collect();
         for (f, (fold_scores, p)) in per_fold.iter().zip(model_predictions).enumerate() {
@@ -269,6 +276,58 @@ pub(super) fn classify(
     output.tables.push(fold_rows.table(label));
     output.documents.push((format!("{label}_summary"), summary_markdown(label, &split, &output.summary)));
     Ok(output)
+}
+
+/// A model's feature importances averaged over its folds: `tables/<name>_importance.csv`
+/// (feature, importance) and a figure — the 20 most important features as bars, or for an
+/// image recipe a heatmap of 8 × 8 blocks (mel bands × frames) summed.
+fn importance_outputs(name: &str, model: &str, per_fold: &[Vec<f64>], data: StudyData<'_>) -> (Table, Figure) {
+    let n_features = per_fold[0].len();
+    let mean: Vec<f64> =
+        (0..n_features).map(|j| per_fold.iter().map(|f| f[j]).sum::<f64>() / per_fold.len() as f64).collect();
+    let table = Table {
+        name: format!("{name}_importance"),
+        columns: vec![
+            Column::text("feature", data.feature_names.iter().cloned()),
+            Column::float("importance", mean.iter().map(|&v| Some(v))),
+        ],
+    };
+    let title = format!("{model}: feature importance (total split gain, mean of {} folds)", per_fold.len());
+    let figure = match data.image_shape {
+        Some([height, width]) => {
+            const BLOCK: usize = 8;
+            let (rows, cols) = (height.div_ceil(BLOCK), width.div_ceil(BLOCK));
+            let mut blocks = vec![vec![0.0; cols]; rows];
+            for (j, v) in mean.iter().enumerate() {
+                blocks[(j / width) / BLOCK][(j % width) / BLOCK] += v;
+            }
+            // Low mel bands at the bottom, as a spectrogram is drawn.
+            blocks.reverse();
+            let band = |b: usize, unit: &str| format!("{unit} {}–{}", b * BLOCK, (b + 1) * BLOCK - 1);
+            Figure::Matrix {
+                name: format!("{name}_importance"),
+                title,
+                value_label: "share of gain".into(),
+                row_labels: (0..rows).rev().map(|b| band(b, "mel")).collect(),
+                col_labels: (0..cols).map(|b| band(b, "frame")).collect(),
+                values: blocks,
+                scale: MatrixScale::Magnitude,
+                cell_text: Vec::new(),
+                axis_labels: ["mel band".into(), "time frame".into()],
+            }
+        }
+        None => {
+            let mut order: Vec<usize> = (0..n_features).collect();
+            order.sort_by(|&a, &b| mean[b].total_cmp(&mean[a]));
+            Figure::Bars {
+                name: format!("{name}_importance"),
+                title,
+                value_label: "share of total gain".into(),
+                bars: order.iter().take(20).map(|&j| (data.feature_names[j].clone(), mean[j])).collect(),
+            }
+        }
+    };
+    (table, figure)
 }
 
 /// How the study tested, for `summary.csv`'s `split` column.

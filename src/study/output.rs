@@ -170,6 +170,17 @@ pub enum Figure {
         /// What the rows and the columns are (`["true class", "predicted class"]`), or empty.
         axis_labels: [String; 2],
     },
+    /// Horizontal bars, one per named value, largest at the top (feature importances).
+    Bars {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// What the bar length measures (the x axis).
+        value_label: String,
+        /// (label, value) per bar, top to bottom.
+        bars: Vec<(String, f64)>,
+    },
     /// A dendrogram, as scipy lays it out: each link is the four corners of its "U".
     Dendrogram {
         /// File stem.
@@ -192,6 +203,8 @@ pub enum MatrixScale {
     Diverging,
     /// White at 0 to blue at 1 (shares of a row, e.g. a confusion matrix's recalls).
     Share,
+    /// White at 0 to blue at the largest value (importances, counts).
+    Magnitude,
 }
 
 impl Figure {
@@ -203,6 +216,7 @@ impl Figure {
             | Figure::Scatter { name, .. }
             | Figure::Heatmap { name, .. }
             | Figure::Matrix { name, .. }
+            | Figure::Bars { name, .. }
             | Figure::Dendrogram { name, .. } => name,
         }
     }

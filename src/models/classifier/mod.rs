@@ -9,6 +9,7 @@
 //! Foreign crates (smartcore, perpetual) stay inside this module.
 
 mod baseline;
+mod boosting;
 mod classical;
 
 use ndarray::{Array2, ArrayView2};
@@ -16,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use baseline::{MajorityParams, StratifiedParams};
+pub use boosting::{balanced_sample_weights, BoostingEngine, BoostingParams, ClassWeight};
 pub use classical::{LogisticRegressionParams, RandomForestParams, SvmParams};
 
 use super::ModelError;
@@ -110,6 +112,8 @@ pub enum ClassifierModel {
     RandomForest(RandomForestParams),
     /// Support-vector machines with an RBF kernel, one per class against the rest (linfa-svm).
     Svm(SvmParams),
+    /// Gradient-boosted trees with balanced class weights (perpetual).
+    Boosting(BoostingParams),
 }
 
 impl ClassifierModel {
@@ -122,6 +126,7 @@ impl ClassifierModel {
             Self::LogisticRegression(_) => "logistic_regression",
             Self::RandomForest(_) => "random_forest",
             Self::Svm(_) => "svm",
+            Self::Boosting(_) => "boosting",
         }
     }
 
@@ -134,6 +139,7 @@ impl ClassifierModel {
             Self::LogisticRegression(LogisticRegressionParams::default()),
             Self::RandomForest(RandomForestParams::default()),
             Self::Svm(SvmParams::default()),
+            Self::Boosting(BoostingParams::default()),
         ]
     }
 
@@ -144,6 +150,7 @@ impl ClassifierModel {
             Self::LogisticRegression(p) => p.validate(),
             Self::RandomForest(p) => p.validate(),
             Self::Svm(p) => p.validate(),
+            Self::Boosting(p) => p.validate(),
         }
     }
 
@@ -171,6 +178,7 @@ impl ClassifierModel {
             Self::LogisticRegression(p) => Ok(Box::new(classical::fit_logistic(p, train)?)),
             Self::RandomForest(p) => Ok(Box::new(classical::fit_forest(p, train, rng)?)),
             Self::Svm(p) => Ok(Box::new(classical::fit_svm(p, train)?)),
+            Self::Boosting(p) => Ok(Box::new(boosting::fit_boosting(p, train, rng)?)),
         }
     }
 }

@@ -155,3 +155,72 @@ fn a_grouped_protocol_without_a_group_column_is_refused_before_any_work() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("study[0].models[1]"), "{}", stderr(&out));
 }
+
+/// Copies the mini corpus's clips of `actors` into `dir`, with their labels.
+fn corpus_of(dir: &Path, actors: &[&str]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let labels = std::fs::read_to_string(corpus().join("labels.csv")).unwrap();
+    let mut lines = labels.lines();
+    let mut kept = vec![lines.next().unwrap().to_string()];
+    for line in lines.filter(|l| actors.contains(&l.split(',').nth(2).unwrap())) {
+        let file = line.split(',').next().unwrap();
+        std::fs::copy(corpus().join(file), dir.join(file)).unwrap();
+        kept.push(line.to_string());
+    }
+    std::fs::write(dir.join("labels.csv"), kept.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn a_test_corpus_is_only_tested_on_and_its_content_joins_the_run_id() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus_of(&dir.path().join("train"), &["01", "02", "03", "04"]);
+    corpus_of(&dir.path().join("unseen"), &["05", "06"]);
+    let spec = |test_corpus: &str| {
+        format!(
+            "name = \"cross\"\n[data]\ncorpus = \"train\"\ntest_corpus = \"{test_corpus}\"\n\
+             [[study]]\nkind = \"classify\"\nprotocol = \"test_corpus\"\nmodels = [\"majority\", \"svm\"]\n"
+        )
+    };
+    std::fs::write(dir.path().join("exp.toml"), spec("unseen")).unwrap();
+    let run = run_ok(dir.path(), &["run", "exp"]);
+    let (_, rows) = read_csv(&run.join("predictions/classify_svm.csv"));
+    assert_eq!(rows.len(), 8, "every clip of the two unseen actors");
+    assert!(rows.iter().all(|r| r[0].starts_with("unseen/")), "{rows:?}");
+    let (header, folds) = read_csv(&run.join("tables/classify_folds.csv"));
+    let n_train = header.iter().position(|h| h == "n_train").unwrap();
+    assert!(folds.iter().all(|f| f[n_train] == "16"), "trained on the 16 clips of the corpus only");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["test_dataset"]["n_files"], 8);
+
+    // The same clips elsewhere: the same run. Other clips: another run.
+    let id = |dir: &Path| {
+        let out = vlogmood(dir, &["spec", "exp"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("run_id: ").map(str::to_string))
+            .unwrap()
+    };
+    let first = id(dir.path());
+    corpus_of(&dir.path().join("moved"), &["05", "06"]);
+    std::fs::write(dir.path().join("exp.toml"), spec("moved")).unwrap();
+    assert_eq!(id(dir.path()), first);
+    corpus_of(&dir.path().join("other"), &["05"]);
+    std::fs::write(dir.path().join("exp.toml"), spec("other")).unwrap();
+    assert_ne!(id(dir.path()), first);
+
+    // Without a test_corpus study, the corpus is refused; without the corpus, the protocol is.
+    std::fs::write(
+        dir.path().join("exp.toml"),
+        spec("unseen").replace("protocol = \"test_corpus\"\n", "protocol = \"holdout\"\n"),
+    )
+    .unwrap();
+    let out = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("data.test_corpus"), "{}", stderr(&out));
+    std::fs::write(dir.path().join("exp.toml"), spec("unseen").replace("test_corpus = \"unseen\"\n", "")).unwrap();
+    let out = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("study[0].protocol"), "{}", stderr(&out));
+}

@@ -28,33 +28,58 @@ pub struct PreparedRun {
     pub run_id: RunId,
     /// The data.
     pub dataset: Dataset,
+    /// The corpus of `data.test_corpus`, when the spec names one.
+    pub test_dataset: Option<Dataset>,
 }
 
 impl PreparedRun {
-    /// Validates the spec, loads and fingerprints its corpus, and computes the run ID.
+    /// Validates the spec, loads and fingerprints its corpus (and test corpus), and computes
+    /// the run ID.
     pub fn prepare(mut spec: ExperimentSpec) -> Result<Self, RunsError> {
         spec.normalise_paths();
         spec.validate()?;
-        let dataset = Dataset::load(&spec.data.corpus, &[])?;
-        if let Some(nothing) = dataset.nothing_found() {
-            return Err(crate::spec::SpecError::invalid("data.corpus", nothing).into());
-        }
-        dataset.check_labels()?;
-        for (field, column) in spec.label_columns() {
-            let known = dataset.labels.as_ref().is_some_and(|l| l.columns.iter().any(|c| c == column));
-            if !known {
-                return Err(crate::spec::SpecError::invalid(
-                    field,
-                    format!("{column:?} is not a column of {}/labels.csv", spec.data.corpus.display()),
-                )
-                .into());
-            }
-        }
+        let dataset = load_corpus(&spec.data.corpus, "data.corpus", &spec.label_columns())?;
+        let test_dataset = match &spec.data.test_corpus {
+            Some(path) => Some(load_corpus(path, "data.test_corpus", &spec.test_corpus_columns())?),
+            None => None,
+        };
         check_k_fits(&spec, dataset.files.len() + dataset.failures.len())?;
         let canonical_spec = spec.canonical_json();
-        let run_id = RunId::compute(&spec.hashed_json(), &dataset.fingerprint);
-        Ok(Self { spec, canonical_spec, run_id, dataset })
+        let fingerprint = data_fingerprint(&dataset.fingerprint, test_dataset.as_ref().map(|d| d.fingerprint.as_str()));
+        let run_id = RunId::compute(&spec.hashed_json(), &fingerprint);
+        Ok(Self { spec, canonical_spec, run_id, dataset, test_dataset })
     }
+}
+
+/// What the run ID hashes of the data: the corpus's fingerprint, and the test corpus's after
+/// it when there is one (so runs without a test corpus keep their IDs).
+#[must_use]
+pub fn data_fingerprint(corpus: &str, test_corpus: Option<&str>) -> String {
+    match test_corpus {
+        None => corpus.to_string(),
+        Some(test) => format!("{corpus}\ntest_corpus {test}"),
+    }
+}
+
+/// Scans, hashes and checks one corpus: it has input files, its labels name existing files,
+/// and it has every label column in `needed` (field, column).
+fn load_corpus(path: &Path, field: &str, needed: &[(&'static str, &str)]) -> Result<Dataset, RunsError> {
+    let dataset = Dataset::load(path, &[])?;
+    if let Some(nothing) = dataset.nothing_found() {
+        return Err(crate::spec::SpecError::invalid(field, nothing).into());
+    }
+    dataset.check_labels()?;
+    for (column_field, column) in needed {
+        let known = dataset.labels.as_ref().is_some_and(|l| l.columns.iter().any(|c| c == column));
+        if !known {
+            return Err(crate::spec::SpecError::invalid(
+                *column_field,
+                format!("{column:?} is not a column of {}/labels.csv", path.display()),
+            )
+            .into());
+        }
+    }
+    Ok(dataset)
 }
 
 /// Rejects, before any work, a study that asks for at least as many clusters as its split can
@@ -209,39 +234,45 @@ pub fn execute(
     let dataset = &prepared.dataset;
 
     progress.stage("features", dataset.files.len() as u64);
-    let features = extract_corpus(
-        &dataset.files,
-        &dataset.hashes,
-        &spec.preprocess,
-        &spec.features.params,
-        options.cache.as_ref(),
-        &|| progress.advance(),
-    )?;
     let (columns, positions) = selected_columns(spec)?;
-    let (files, raw, failures) = usable_rows(prepared, &features, &columns, &positions)?;
+    let extract = |data: &Dataset| {
+        extract_corpus(
+            &data.files,
+            &data.hashes,
+            &spec.preprocess,
+            &spec.features.params,
+            options.cache.as_ref(),
+            &|| progress.advance(),
+        )
+    };
+    let features = extract(dataset)?;
+    let main = usable_rows(spec, dataset, &features, &columns, &positions, &spec.label_columns())?;
+    let test = match &prepared.test_dataset {
+        Some(test_dataset) => {
+            progress.stage("test corpus features", test_dataset.files.len() as u64);
+            let features = extract(test_dataset)?;
+            Some(usable_rows(spec, test_dataset, &features, &columns, &positions, &spec.test_corpus_columns())?)
+        }
+        None => None,
+    };
+    let rows = AllRows::new(main, test, spec.data.test_corpus.as_deref())
+        .with_datasets(dataset, prepared.test_dataset.as_ref());
+    let (raw, failures) = (&rows.raw, &rows.failures);
 
     let label_column = |column: &Option<String>| -> Result<Option<Vec<String>>, RunsError> {
-        let Some(column) = column else { return Ok(None) };
-        let labels = dataset.labels.as_ref().ok_or_else(|| RunsError::Data("labels.csv is missing".into()))?;
-        files
-            .iter()
-            .map(|f| {
-                labels.get(&f.relative_path, column).map(str::to_string).ok_or_else(|| {
-                    RunsError::Data(format!("{} has no {column:?} value in labels.csv", f.relative_path))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        column.as_deref().map(|column| rows.label_column(column)).transpose()
     };
+    let n_main = rows.n_main;
     let groups = label_column(&spec.split.group_by)?;
     let strata = label_column(&spec.split.stratify_by)?;
     let split =
-        split_rows(raw.nrows(), spec.split.fractions, groups.as_deref(), strata.as_deref(), &mut spec.seed.rng_for(0))?;
+        split_rows(n_main, spec.split.fractions, groups.as_deref(), strata.as_deref(), &mut spec.seed.rng_for(0))?;
     let x = match spec.features.scale {
         Scale::None => raw.clone(),
         Scale::Standard => standardize(raw.view(), split.rows(crate::spec::SplitName::Train))?,
         Scale::PerGroup => {
-            let groups = label_column(&spec.features.scale_group_by)?.expect("validated: per_group has a column");
+            let column = spec.features.scale_group_by.as_deref().expect("validated: per_group has a column");
+            let groups = rows.group_column(column)?;
             standardize_per_group(raw.view(), &groups)?
         }
     };
@@ -250,18 +281,19 @@ pub fn execute(
         .validation
         .labels
         .iter()
-        .map(|column| Ok((column.clone(), label_column(&Some(column.clone()))?.unwrap_or_default())))
+        .map(|column| Ok((column.clone(), rows.label_column(column)?)))
         .collect::<Result<_, RunsError>>()?;
     let (x, feature_names) = match spec.features.project {
         None => (x, columns),
         Some(project) => project_features(x, &split, project)?,
     };
-    let file_names: Vec<String> = files.iter().map(|f| f.relative_path.clone()).collect();
     let columns: BTreeMap<String, Vec<String>> = spec
         .label_columns()
         .into_iter()
-        .map(|(_, column)| Ok((column.to_string(), label_column(&Some(column.to_string()))?.unwrap_or_default())))
+        .filter(|(field, _)| rows.test.is_none() || spec.test_corpus_columns().iter().any(|(f, _)| f == field))
+        .map(|(_, column)| Ok((column.to_string(), rows.label_column(column)?)))
         .collect::<Result<_, RunsError>>()?;
+    let test_rows: Vec<usize> = (n_main..raw.nrows()).collect();
     let shape = crate::features::recipe(&spec.features.recipe)?.shape;
     let data = StudyData {
         x: x.view(),
@@ -270,8 +302,9 @@ pub fn execute(
         image_shape: (shape.len() == 2).then(|| [shape[0], shape[1]]),
         split: &split,
         feature_names: &feature_names,
-        file_names: &file_names,
+        file_names: &rows.file_names,
         labels: &validation_labels,
+        test_rows: &test_rows,
         columns: &columns,
         n_permutations: spec.validation.n_permutations,
         noise: spec.validation.noise,
@@ -280,7 +313,15 @@ pub fn execute(
     let output = run_studies(&spec.studies, data, spec.seed.derive(1_000), |_| progress.advance())?;
 
     progress.stage("writing", 0);
-    write_outputs(folder, prepared, &files, data.image_shape.is_none().then_some(&x), &split, &output, &failures)?;
+    write_outputs(
+        folder,
+        prepared,
+        &rows.file_names,
+        data.image_shape.is_none().then_some(&x),
+        &split,
+        &output,
+        failures,
+    )?;
     let manifest = Manifest {
         run_id: prepared.run_id.0.clone(),
         name: spec.name.clone(),
@@ -297,8 +338,14 @@ pub fn execute(
             root: spec.data.corpus.display().to_string(),
             fingerprint: dataset.fingerprint.clone(),
             n_files: dataset.files.len(),
-            n_failed: failures.len(),
+            n_failed: rows.main_failures,
         },
+        test_dataset: prepared.test_dataset.as_ref().zip(spec.data.test_corpus.as_ref()).map(|(d, root)| DatasetInfo {
+            root: root.display().to_string(),
+            fingerprint: d.fingerprint.clone(),
+            n_files: d.files.len(),
+            n_failed: failures.len() - rows.main_failures,
+        }),
         started: started_at,
         finished: now_rfc3339(),
         wall_seconds: clock.elapsed().as_secs_f64(),
@@ -352,20 +399,19 @@ fn selected_columns(spec: &ExperimentSpec) -> Result<(Vec<String>, Vec<usize>), 
 type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, Vec<Failure>);
 
 /// The rows models can use: processed files whose features are finite and that have a value
-/// in every label column the spec reads. Every other input becomes a failure (listed in the
+/// in every label column in `needed`. Every other input becomes a failure (listed in the
 /// run's `failures.csv`) while the rest go on; fewer than 3 usable rows is an error.
 fn usable_rows<'a>(
-    prepared: &'a PreparedRun,
+    spec: &ExperimentSpec,
+    dataset: &'a Dataset,
     features: &CorpusFeatures,
     columns: &[String],
     positions: &[usize],
+    needed: &[(&'static str, &str)],
 ) -> Result<UsableRows<'a>, RunsError> {
-    let spec = &prepared.spec;
-    let dataset = &prepared.dataset;
     let recipe = &spec.features.recipe;
     let matrix = features.matrix(recipe).ok_or_else(|| RunsError::Data(format!("recipe {recipe:?} has no matrix")))?;
     let matrix = matrix.select(ndarray::Axis(1), positions);
-    let needed = spec.label_columns();
     let mut failures: Vec<Failure> = dataset.failures.iter().chain(&features.failures).cloned().collect();
     let (mut keep, mut files) = (Vec::new(), Vec::new());
     for (row, &index) in features.rows.iter().enumerate() {
@@ -393,12 +439,79 @@ fn usable_rows<'a>(
         let n_inputs = dataset.files.len() + dataset.failures.len();
         let reasons: Vec<&str> = failures.iter().take(5).map(|f| f.reason.as_str()).collect();
         return Err(RunsError::Data(format!(
-            "only {} of {n_inputs} input files could be used, and a split needs at least 3; first failures: {}",
+            "{}: only {} of {n_inputs} input files could be used, and a split needs at least 3; first failures: {}",
+            dataset.root.display(),
             keep.len(),
             reasons.join("; ")
         )));
     }
     Ok((files, matrix.select(ndarray::Axis(0), &keep), failures))
+}
+
+/// The corpus's usable rows, then the test corpus's: one matrix, one name per row, and the
+/// labels each row's own corpus gives it.
+struct AllRows<'a> {
+    /// Rows of the spec's corpus (the first `n_main` rows).
+    n_main: usize,
+    main: Vec<&'a CorpusFile>,
+    /// The test corpus's usable files, and its path.
+    test: Option<(Vec<&'a CorpusFile>, &'a Path)>,
+    raw: Array2<f64>,
+    /// Each row's file: its path in the corpus, or `<test corpus>/<path>` for test rows.
+    file_names: Vec<String>,
+    /// Every failed input of both corpora; the first `main_failures` are the corpus's.
+    failures: Vec<Failure>,
+    main_failures: usize,
+    datasets: (Option<&'a Dataset>, Option<&'a Dataset>),
+}
+
+impl<'a> AllRows<'a> {
+    fn new(main: UsableRows<'a>, test: Option<UsableRows<'a>>, test_root: Option<&'a Path>) -> Self {
+        let (main_files, mut raw, mut failures) = main;
+        let n_main = main_files.len();
+        let main_failures = failures.len();
+        let mut file_names: Vec<String> = main_files.iter().map(|f| f.relative_path.clone()).collect();
+        let test = test.zip(test_root).map(|((files, test_raw, test_failures), root)| {
+            raw.append(ndarray::Axis(0), test_raw.view()).expect("both corpora have the recipe's columns");
+            failures.extend(test_failures);
+            file_names.extend(files.iter().map(|f| format!("{}/{}", root.display(), f.relative_path)));
+            (files, root)
+        });
+        Self { n_main, main: main_files, test, raw, file_names, failures, main_failures, datasets: (None, None) }
+    }
+
+    fn with_datasets(mut self, main: &'a Dataset, test: Option<&'a Dataset>) -> Self {
+        self.datasets = (Some(main), test);
+        self
+    }
+
+    /// One `labels.csv` column for every row, each from its own corpus.
+    fn label_column(&self, column: &str) -> Result<Vec<String>, RunsError> {
+        self.column_values(column, "")
+    }
+
+    /// A grouping column for every row: test-corpus values are kept apart from the corpus's
+    /// (`actor` 1 of one corpus is not `actor` 1 of the other) by a `test_corpus:` prefix.
+    fn group_column(&self, column: &str) -> Result<Vec<String>, RunsError> {
+        self.column_values(column, "test_corpus:")
+    }
+
+    fn column_values(&self, column: &str, test_prefix: &str) -> Result<Vec<String>, RunsError> {
+        let lookup = |dataset: Option<&Dataset>, file: &CorpusFile| -> Result<String, RunsError> {
+            dataset
+                .and_then(|d| d.labels.as_ref())
+                .and_then(|l| l.get(&file.relative_path, column))
+                .map(str::to_string)
+                .ok_or_else(|| RunsError::Data(format!("{} has no {column:?} value in labels.csv", file.relative_path)))
+        };
+        let mut values: Vec<String> = self.main.iter().map(|f| lookup(self.datasets.0, f)).collect::<Result<_, _>>()?;
+        if let Some((files, _)) = &self.test {
+            for file in files {
+                values.push(format!("{test_prefix}{}", lookup(self.datasets.1, file)?));
+            }
+        }
+        Ok(values)
+    }
 }
 
 /// Writes `metrics.json` as a flat, sorted map of finite values (shortest round-trip floats).
@@ -410,7 +523,7 @@ pub(super) fn metrics_json(metrics: &BTreeMap<String, f64>) -> String {
 fn write_outputs(
     folder: &Path,
     prepared: &PreparedRun,
-    files: &[&CorpusFile],
+    file_names: &[String],
     x: Option<&Array2<f64>>,
     split: &SplitIndices,
     output: &StudyOutput,
@@ -419,7 +532,7 @@ fn write_outputs(
     let io = |path: &Path, e: &dyn std::fmt::Display| RunsError::io(path, e);
     std::fs::write(folder.join("spec.json"), &prepared.canonical_spec).map_err(|e| io(folder, &e))?;
     std::fs::write(folder.join("metrics.json"), metrics_json(&output.metrics)).map_err(|e| io(folder, &e))?;
-    let files_txt: String = files.iter().map(|f| format!("{}\n", f.relative_path)).collect();
+    let files_txt: String = file_names.iter().map(|f| format!("{f}\n")).collect();
     std::fs::write(folder.join("files.txt"), files_txt).map_err(|e| io(folder, &e))?;
     // The models' input matrix; not for image recipes, whose images stay in the feature cache
     // (a run of 720 log-mels would carry 94 MB).
@@ -447,14 +560,14 @@ fn write_outputs(
 
     let assignments = folder.join("assignments");
     std::fs::create_dir_all(&assignments).map_err(|e| io(&assignments, &e))?;
-    let parts = split.part_of_rows(files.len());
+    let parts = split.part_of_rows(file_names.len());
     for assignment in &output.assignments {
         let mut csv = String::from("file,split,cluster\n");
         for &(row, cluster) in &assignment.clusters {
             let part = parts[row].map_or("none", |p| p.as_str());
             // Noise is −1, as scikit-learn writes it.
             let cluster = cluster.map_or_else(|| "-1".to_string(), |c| c.to_string());
-            csv.push_str(&format!("{},{part},{cluster}\n", csv_field(&files[row].relative_path)));
+            csv.push_str(&format!("{},{part},{cluster}\n", csv_field(&file_names[row])));
         }
         let path = assignments.join(format!("{}.csv", assignment.name));
         std::fs::write(&path, csv).map_err(|e| io(&path, &e))?;

@@ -38,6 +38,9 @@ pub struct Manifest {
     pub seed: u64,
     /// The data.
     pub dataset: DatasetInfo,
+    /// The corpus classify studies tested on (`data.test_corpus`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_dataset: Option<DatasetInfo>,
     /// Start time, UTC, RFC 3339.
     pub started: String,
     /// End time, UTC, RFC 3339.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::spec::{ExperimentSpec, RunId, PIPELINE_VERSION};
 
-use super::execute::{execute, ExecuteOptions, PreparedRun, Progress};
+use super::execute::{data_fingerprint, execute, ExecuteOptions, PreparedRun, Progress};
 use super::manifest::{check_folder, Manifest};
 use super::store::{read_manifest, read_metrics, RunStore};
 use super::RunsError;
@@ -87,7 +87,9 @@ pub fn reproduce(
     // that made it): otherwise the folder was edited, or names a run it is not. It is hashed
     // as stored, so a run whose spec had an older shape is checked against its own ID.
     let hashed = ExperimentSpec::hashed_json_of(stored);
-    let stored_id = RunId::compute_for_pipeline(&hashed, &manifest.dataset.fingerprint, &manifest.pipeline_version);
+    let fingerprint =
+        data_fingerprint(&manifest.dataset.fingerprint, manifest.test_dataset.as_ref().map(|d| d.fingerprint.as_str()));
+    let stored_id = RunId::compute_for_pipeline(&hashed, &fingerprint, &manifest.pipeline_version);
     if stored_id.0 != manifest.run_id {
         return Err(RunsError::Tampered {
             folder,
@@ -100,6 +102,15 @@ pub fn reproduce(
     }
     let spec = ExperimentSpec::from_stored_json(&spec_text).map_err(|e| RunsError::io(&spec_path, e))?;
     let prepared = PreparedRun::prepare(spec)?;
+    if let (Some(then), Some(now)) = (&manifest.test_dataset, &prepared.test_dataset) {
+        if then.fingerprint != now.fingerprint {
+            return Err(RunsError::DatasetChanged {
+                root: then.root.clone(),
+                then: then.fingerprint.clone(),
+                now: now.fingerprint.clone(),
+            });
+        }
+    }
     if prepared.dataset.fingerprint != manifest.dataset.fingerprint {
         return Err(RunsError::DatasetChanged {
             root: manifest.dataset.root,

@@ -100,6 +100,11 @@ impl Default for ValidationSpec {
 pub struct DataSpec {
     /// Corpus folder, relative to the working directory; `labels.csv` inside it is optional.
     pub corpus: PathBuf,
+    /// A second corpus (with `labels.csv`) that classify studies with
+    /// `protocol = "test_corpus"` test on, after training on `corpus`: recordings and speakers
+    /// the models never saw. Like `corpus`, its content (not its path) joins the run ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_corpus: Option<PathBuf>,
 }
 
 /// Which features the models see and how they are scaled.
@@ -393,6 +398,31 @@ impl ExperimentSpec {
         if self.studies.is_empty() {
             return Err(SpecError::invalid("study", "at least one [[study]] is needed"));
         }
+        let tests_on_corpus = |s: &StudySpec| matches!(s, StudySpec::Classify(c) if c.protocol == Protocol::TestCorpus);
+        match (&self.data.test_corpus, self.studies.iter().position(tests_on_corpus)) {
+            (None, Some(index)) => {
+                return Err(SpecError::invalid(
+                    format!("study[{index}].protocol"),
+                    "\"test_corpus\" needs the corpus to test on: data.test_corpus = \"<folder with labels.csv>\"",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(SpecError::invalid(
+                    "data.test_corpus",
+                    "no study tests on it: set protocol = \"test_corpus\" in a classify study",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                if let Some(index) = self.studies.iter().position(|s| !tests_on_corpus(s)) {
+                    return Err(SpecError::invalid(
+                        format!("study[{index}]"),
+                        "with data.test_corpus every study is a classify study with protocol = \"test_corpus\" \
+                         (the test corpus's rows belong to no split, fold or clustering)",
+                    ));
+                }
+            }
+            (None, None) => {}
+        }
         for (index, study) in self.studies.iter().enumerate() {
             study.validate(&format!("study[{index}]"), &self.studies[..index])?;
         }
@@ -448,6 +478,7 @@ impl ExperimentSpec {
     pub fn hashed_json_of(mut stored: serde_json::Value) -> String {
         if let Some(data) = stored.get_mut("data").and_then(serde_json::Value::as_object_mut) {
             data.remove("corpus");
+            data.remove("test_corpus");
         }
         canonical_json(&stored)
     }
@@ -456,6 +487,17 @@ impl ExperimentSpec {
     /// folder read the same in `spec.json` and the manifest.
     pub fn normalise_paths(&mut self) {
         self.data.corpus = normalise_path(&self.data.corpus);
+        self.data.test_corpus = self.data.test_corpus.as_deref().map(normalise_path);
+    }
+
+    /// The `labels.csv` columns every row of the test corpus needs: the classify targets and
+    /// the per-group scaling column.
+    #[must_use]
+    pub fn test_corpus_columns(&self) -> Vec<(&'static str, &str)> {
+        self.label_columns()
+            .into_iter()
+            .filter(|(field, _)| matches!(*field, "study.target" | "features.scale_group_by"))
+            .collect()
     }
 }
 

@@ -846,6 +846,8 @@ pub enum Protocol {
     /// The notebook's split, faithful: 20 % test, then 25 % of the rest for validation, drawn at
     /// random without regard to speakers (so a speaker's other recordings are in training).
     Notebook,
+    /// Train on every row of the spec's corpus, test on every row of `data.test_corpus`.
+    TestCorpus,
 }
 
 impl Protocol {
@@ -857,6 +859,7 @@ impl Protocol {
             Self::GroupKfold => "group_kfold",
             Self::LeaveOneGroupOut => "leave_one_group_out",
             Self::Notebook => "notebook",
+            Self::TestCorpus => "test_corpus",
         }
     }
 
@@ -879,7 +882,8 @@ pub struct ClassifySpec {
     pub classes: BTreeMap<String, String>,
     /// How rows are split into training and test. Default: `group_kfold`.
     pub protocol: Protocol,
-    /// The column grouping rows for `group_kfold` and `leave_one_group_out` (e.g. `actor`).
+    /// The column grouping rows for `group_kfold` and `leave_one_group_out` (e.g. `actor`);
+    /// with `test_corpus`, the column by which validation rows would be held out of training.
     /// Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_by: Option<String>,
@@ -925,7 +929,7 @@ impl ClassifySpec {
                     ),
                 ))
             }
-            (false, Some(_)) => {
+            (false, Some(_)) if self.protocol != Protocol::TestCorpus => {
                 return Err(SpecError::invalid(
                     format!("{field}.group_by"),
                     format!("protocol = \"{}\" does not group rows; remove group_by", self.protocol.as_str()),

@@ -91,6 +91,11 @@ fn make_folds(
             };
             vec![ClassifyFold { train: sorted(train), val: sorted(val), test: sorted(test) }]
         }
+        Protocol::TestCorpus => {
+            let (test, train): (Vec<usize>, Vec<usize>) =
+                rows.iter().partition(|r| data.test_rows.binary_search(r).is_ok());
+            vec![ClassifyFold { train, val: Vec::new(), test }]
+        }
         Protocol::GroupKfold | Protocol::LeaveOneGroupOut => {
             let column = spec.group_by.as_deref().expect("validated: grouped protocols name a column");
             let values = &data.columns[column];
@@ -335,6 +340,7 @@ fn protocol_phrase(spec: &ClassifySpec, n_folds: usize) -> String {
     match spec.protocol {
         Protocol::Holdout => "holdout: test split".into(),
         Protocol::Notebook => "notebook: random 20 % test (not grouped)".into(),
+        Protocol::TestCorpus => "test_corpus: trained on the corpus, tested on data.test_corpus".into(),
         Protocol::GroupKfold | Protocol::LeaveOneGroupOut => {
             format!("{}: {n_folds} folds by {}", spec.protocol.as_str(), spec.group_by.as_deref().unwrap_or_default())
         }

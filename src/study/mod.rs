@@ -53,6 +53,9 @@ pub struct StudyData<'a> {
     pub file_names: &'a [String],
     /// Label columns clusterings are validated against: (column, value per row).
     pub labels: &'a [(String, Vec<String>)],
+    /// Rows from `data.test_corpus` (after the corpus's own rows), ascending; empty without one.
+    /// They belong to no split.
+    pub test_rows: &'a [usize],
     /// Every `labels.csv` column the spec reads (targets, groups ...), value per row.
     pub columns: &'a std::collections::BTreeMap<String, Vec<String>>,
     /// Shuffles for the chance baseline of external validation.

@@ -36,7 +36,13 @@ fn boosting_probabilities_equal_perpetuals_python_package() {
             class_weight,
             ..BoostingParams::default()
         });
-        let train = TrainingSet { x: x.slice(s![..n, ..]), y: &y[..n], n_classes: fixture.classes.len() };
+        let train = TrainingSet {
+            x: x.slice(s![..n, ..]),
+            y: &y[..n],
+            n_classes: fixture.classes.len(),
+            val: None,
+            image_shape: None,
+        };
         let fitted = model.fit(train, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).unwrap();
         let proba = fitted.predict_proba(x.slice(s![n.., ..])).unwrap();
         for (row, expected) in proba.rows().into_iter().zip(&fixture.proba[weighting]) {

@@ -98,12 +98,21 @@ fn every_row_is_predicted_once_and_no_actor_is_in_two_test_folds() {
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
+    let study = format!(
+        "{GROUPED}models = [\"random_forest\", \"svm\", \"boosting\", {{ name = \"cnn\", epochs = 2, batch_size = 8 }}]\n"
+    );
     let metrics = |threads: &str| {
-        let dir = workdir("scale = \"per_group\"\nscale_group_by = \"actor\"", GROUPED);
+        let dir = workdir("scale = \"per_group\"\nscale_group_by = \"actor\"", &study);
         let run = run_ok(dir.path(), &["--threads", threads, "run", "exp"]);
+        let (_, history) = read_csv(&run.join("tables/classify_cnn_history.csv"));
+        assert_eq!(history.len(), 3 * 2, "2 epochs in each of 3 folds");
+        for figure in ["classify_cnn_learning_cross-entropy.png", "classify_cnn_learning_accuracy.png"] {
+            assert!(run.join("figures").join(figure).is_file(), "{figure}");
+        }
         (
             std::fs::read_to_string(run.join("metrics.json")).unwrap(),
             std::fs::read_to_string(run.join("predictions/classify_random_forest.csv")).unwrap(),
+            std::fs::read_to_string(run.join("predictions/classify_cnn.csv")).unwrap(),
         )
     };
     assert_eq!(metrics("1"), metrics("2"));

@@ -300,6 +300,10 @@ pub fn execute(
         unscaled: raw.view(),
         scale: spec.features.scale,
         image_shape: (shape.len() == 2).then(|| [shape[0], shape[1]]),
+        images: rows.images.as_ref().map(|images| {
+            let shape = crate::features::recipe(LOGMEL).expect("a built-in recipe").shape;
+            (images.view(), [shape[0], shape[1]])
+        }),
         split: &split,
         feature_names: &feature_names,
         file_names: &rows.file_names,
@@ -395,8 +399,9 @@ fn selected_columns(spec: &ExperimentSpec) -> Result<(Vec<String>, Vec<usize>), 
     Ok((selected.clone(), positions))
 }
 
-/// The files whose rows the models see, their feature matrix, and every input that failed.
-type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, Vec<Failure>);
+/// The files whose rows the models see, their feature matrix, their log-mel images when a
+/// model reads them, and every input that failed.
+type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, Option<Array2<f64>>, Vec<Failure>);
 
 /// The rows models can use: processed files whose features are finite and that have a value
 /// in every label column in `needed`. Every other input becomes a failure (listed in the
@@ -445,8 +450,17 @@ fn usable_rows<'a>(
             reasons.join("; ")
         )));
     }
-    Ok((files, matrix.select(ndarray::Axis(0), &keep), failures))
+    let images = if spec.reads_images() {
+        let images = features.matrix(LOGMEL).ok_or_else(|| RunsError::Data("log-mel images differ in size".into()))?;
+        Some(images.select(ndarray::Axis(0), &keep))
+    } else {
+        None
+    };
+    Ok((files, matrix.select(ndarray::Axis(0), &keep), images, failures))
 }
+
+/// The image recipe the CNN reads.
+const LOGMEL: &str = "logmel128";
 
 /// The corpus's usable rows, then the test corpus's: one matrix, one name per row, and the
 /// labels each row's own corpus gives it.
@@ -457,6 +471,8 @@ struct AllRows<'a> {
     /// The test corpus's usable files, and its path.
     test: Option<(Vec<&'a CorpusFile>, &'a Path)>,
     raw: Array2<f64>,
+    /// Each row's log-mel image, when a model reads them.
+    images: Option<Array2<f64>>,
     /// Each row's file: its path in the corpus, or `<test corpus>/<path>` for test rows.
     file_names: Vec<String>,
     /// Every failed input of both corpora; the first `main_failures` are the corpus's.
@@ -467,17 +483,30 @@ struct AllRows<'a> {
 
 impl<'a> AllRows<'a> {
     fn new(main: UsableRows<'a>, test: Option<UsableRows<'a>>, test_root: Option<&'a Path>) -> Self {
-        let (main_files, mut raw, mut failures) = main;
+        let (main_files, mut raw, mut images, mut failures) = main;
         let n_main = main_files.len();
         let main_failures = failures.len();
         let mut file_names: Vec<String> = main_files.iter().map(|f| f.relative_path.clone()).collect();
-        let test = test.zip(test_root).map(|((files, test_raw, test_failures), root)| {
+        let test = test.zip(test_root).map(|((files, test_raw, test_images, test_failures), root)| {
             raw.append(ndarray::Axis(0), test_raw.view()).expect("both corpora have the recipe's columns");
+            if let (Some(images), Some(test_images)) = (images.as_mut(), test_images) {
+                images.append(ndarray::Axis(0), test_images.view()).expect("images of one size");
+            }
             failures.extend(test_failures);
             file_names.extend(files.iter().map(|f| format!("{}/{}", root.display(), f.relative_path)));
             (files, root)
         });
-        Self { n_main, main: main_files, test, raw, file_names, failures, main_failures, datasets: (None, None) }
+        Self {
+            n_main,
+            main: main_files,
+            test,
+            raw,
+            images,
+            file_names,
+            failures,
+            main_failures,
+            datasets: (None, None),
+        }
     }
 
     fn with_datasets(mut self, main: &'a Dataset, test: Option<&'a Dataset>) -> Self {

@@ -490,6 +490,12 @@ impl ExperimentSpec {
         self.data.test_corpus = self.data.test_corpus.as_deref().map(normalise_path);
     }
 
+    /// Whether a model of the spec reads log-mel images (so the run keeps them for it).
+    #[must_use]
+    pub fn reads_images(&self) -> bool {
+        self.studies.iter().any(|s| matches!(s, StudySpec::Classify(c) if c.models.iter().any(crate::models::ClassifierModel::needs_images)))
+    }
+
     /// The `labels.csv` columns every row of the test corpus needs: the classify targets and
     /// the per-group scaling column.
     #[must_use]

@@ -11,12 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::output::{ClassificationScores, FoldStat, CLASSIFICATION_COLUMNS};
 use super::{Column, Figure, MatrixScale, StudyData, StudyError, StudyOutput, SummaryRow, Table};
 use crate::metrics::{self, Average};
-use crate::models::{argmax_rows, ModelError, TrainingSet};
+use crate::models::classifier::EpochRecord;
+use crate::models::{argmax_rows, ClassifierModel, ModelError, TrainingSet};
 use crate::spec::{ClassifySpec, Protocol, Scale, Seed, SplitName};
 use crate::split::{group_kfold, leave_one_group_out, Standardizer};
 
@@ -113,6 +115,15 @@ fn make_folds(
                 .collect()
         }
     };
+    let needs_val = spec.models.iter().any(ClassifierModel::uses_validation);
+    let mut folds = folds;
+    if needs_val && matches!(spec.protocol, Protocol::GroupKfold | Protocol::LeaveOneGroupOut | Protocol::TestCorpus) {
+        for (i, fold) in folds.iter_mut().enumerate() {
+            let groups = spec.group_by.as_deref().map(|column| &data.columns[column]);
+            let (train, val) = hold_out_validation(&fold.train, groups, &mut seed.rng_for(1_000 + i as u64));
+            (fold.train, fold.val) = (train, val);
+        }
+    }
     for (i, fold) in folds.iter().enumerate() {
         if fold.train.is_empty() || fold.test.is_empty() {
             return Err(StudyError::Classify {
@@ -128,24 +139,52 @@ fn make_folds(
     Ok(folds)
 }
 
-/// The fold's training and test matrices, scaled as the spec asks: `standard` refitted on the
-/// fold's training rows (on every classified row for the notebook protocol, whose scaler saw
-/// all of them), `per_group` and `none` as the run computed them.
-fn fold_matrices(
-    data: StudyData<'_>,
-    fold: &ClassifyFold,
-    protocol: Protocol,
-    all_rows: &[usize],
-) -> (Array2<f64>, Array2<f64>) {
+/// Splits a fold's training rows into training and validation rows (for early stopping): a
+/// fifth of the groups (at least one) when rows are grouped, so no speaker is on both sides,
+/// else a fifth of the rows; drawn from `rng`.
+fn hold_out_validation(rows: &[usize], groups: Option<&Vec<String>>, rng: &mut ChaCha8Rng) -> (Vec<usize>, Vec<usize>) {
+    let key = |r: usize| groups.map_or_else(|| r.to_string(), |g| g[r].clone());
+    let mut keys: Vec<String> = rows.iter().map(|&r| key(r)).collect::<BTreeSet<_>>().into_iter().collect();
+    keys.shuffle(rng);
+    let n_val = (keys.len() as f64 / 5.0).round().max(1.0) as usize;
+    let held: BTreeSet<&String> = keys[..n_val.min(keys.len().saturating_sub(1))].iter().collect();
+    rows.iter().partition(|&&r| !held.contains(&key(r)))
+}
+
+/// The fold's training, validation and test matrices, scaled as the spec asks: `standard`
+/// refitted on the fold's training and validation rows (on every classified row for the
+/// notebook protocol, whose scaler saw all of them), `per_group` and `none` as the run
+/// computed them.
+fn fold_matrices(data: StudyData<'_>, fold: &ClassifyFold, protocol: Protocol, all_rows: &[usize]) -> FoldMatrices {
+    let select = |x: ndarray::ArrayView2<f64>, rows: &[usize]| x.select(Axis(0), rows);
+    let learned: Vec<usize> = fold.train.iter().chain(&fold.val).copied().collect();
     match data.scale {
         Scale::Standard => {
-            let fit_rows = if protocol == Protocol::Notebook { all_rows } else { &fold.train };
+            let fit_rows = if protocol == Protocol::Notebook { all_rows } else { &learned };
             let scaler = Standardizer::fit(data.unscaled, fit_rows).expect("a fold has training rows");
-            let scaled = |rows: &[usize]| scaler.transform(data.unscaled.select(Axis(0), rows).view());
-            (scaled(&fold.train), scaled(&fold.test))
+            let scaled = |rows: &[usize]| scaler.transform(select(data.unscaled, rows).view());
+            FoldMatrices { train: scaled(&fold.train), val: scaled(&fold.val), test: scaled(&fold.test) }
         }
-        Scale::PerGroup | Scale::None => (data.x.select(Axis(0), &fold.train), data.x.select(Axis(0), &fold.test)),
+        Scale::PerGroup | Scale::None => FoldMatrices {
+            train: select(data.x, &fold.train),
+            val: select(data.x, &fold.val),
+            test: select(data.x, &fold.test),
+        },
     }
+}
+
+/// A fold's rows as the models see them.
+struct FoldMatrices {
+    train: Array2<f64>,
+    val: Array2<f64>,
+    test: Array2<f64>,
+}
+
+/// What one model gives back from one fold.
+struct FittedOutputs {
+    proba: Array2<f64>,
+    importance: Option<Vec<f64>>,
+    history: Option<Vec<EpochRecord>>,
 }
 
 /// One model's predictions on one fold's test rows.
@@ -209,27 +248,52 @@ pub(super) fn classify(
     }
     let folds = make_folds(spec, data, &rows, seed, label)?;
 
-    // predictions[model][fold], importances[model][fold]
+    // predictions[model][fold], importances[model][fold], histories[model][fold]
     let mut predictions: Vec<Vec<FoldPredictions>> = spec.models.iter().map(|_| Vec::new()).collect();
     let mut importances: Vec<Vec<Vec<f64>>> = spec.models.iter().map(|_| Vec::new()).collect();
+    let mut histories: Vec<Vec<Vec<EpochRecord>>> = spec.models.iter().map(|_| Vec::new()).collect();
     for (f, fold) in folds.iter().enumerate() {
-        let (train_x, test_x) = fold_matrices(data, fold, spec.protocol, &rows);
-        let y_train = target.y(&fold.train);
-        let train = TrainingSet { x: train_x.view(), y: &y_train, n_classes };
-        let fitted: Vec<(Array2<f64>, Option<Vec<f64>>)> = spec
+        let m = fold_matrices(data, fold, spec.protocol, &rows);
+        let (y_train, y_val) = (target.y(&fold.train), target.y(&fold.val));
+        // Validation rows only serve early stopping: models without it learn from them too.
+        let y_all: Vec<usize> = y_train.iter().chain(&y_val).copied().collect();
+        // The CNN's input: the fold's log-mel images, unscaled (it standardises them itself).
+        let images = data.images.filter(|_| spec.models.iter().any(ClassifierModel::needs_images)).map(|(x, shape)| {
+            let select = |rows: &[usize]| x.select(Axis(0), rows);
+            (FoldMatrices { train: select(&fold.train), val: select(&fold.val), test: select(&fold.test) }, shape)
+        });
+        let fitted: Vec<FittedOutputs> = spec
             .models
             .par_iter()
             .enumerate()
-            .map(|(m, model)| {
-                let mut rng = seed.derive(m as u64).rng_for(f as u64);
+            .map(|(index, model)| {
+                let (m, image_shape) = match (&images, model.needs_images()) {
+                    (Some((images, shape)), true) => (images, Some(*shape)),
+                    _ => (&m, data.image_shape),
+                };
+                let joined: Array2<f64>;
+                let train = if model.uses_validation() {
+                    let val = (!y_val.is_empty()).then(|| (m.val.view(), y_val.as_slice()));
+                    TrainingSet { x: m.train.view(), y: &y_train, n_classes, val, image_shape }
+                } else {
+                    joined = ndarray::concatenate(Axis(0), &[m.train.view(), m.val.view()]).expect("same columns");
+                    TrainingSet { x: joined.view(), y: &y_all, n_classes, val: None, image_shape }
+                };
+                let mut rng = seed.derive(index as u64).rng_for(f as u64);
                 let fitted = model.fit(train, &mut rng)?;
-                Ok((fitted.predict_proba(test_x.view())?, fitted.feature_importances()))
+                Ok(FittedOutputs {
+                    proba: fitted.predict_proba(m.test.view())?,
+                    importance: fitted.feature_importances(),
+                    history: fitted.history().map(<[EpochRecord]>::to_vec),
+                })
             })
             .collect::<Result<_, ModelError>>()
             .map_err(|source| StudyError::Model { study: label.into(), source })?;
-        for (m, (proba, importance)) in fitted.into_iter().enumerate() {
-            predictions[m].push(FoldPredictions { test: fold.test.clone(), y_true: target.y(&fold.test), proba });
-            importances[m].extend(importance);
+        for (index, out) in fitted.into_iter().enumerate() {
+            let y_true = target.y(&fold.test);
+            predictions[index].push(FoldPredictions { test: fold.test.clone(), y_true, proba: out.proba });
+            importances[index].extend(out.importance);
+            histories[index].extend(out.history);
         }
     }
 
@@ -241,8 +305,15 @@ pub(super) fn classify(
     output.tables.push(class_table(label, spec, &target, &data.columns[&spec.target]));
     let split = protocol_phrase(spec, folds.len());
     let mut fold_rows = FoldTable::default();
-    for ((model, model_predictions), model_importances) in spec.models.iter().zip(&predictions).zip(&importances) {
+    for (((model, model_predictions), model_importances), model_histories) in
+        spec.models.iter().zip(&predictions).zip(&importances).zip(&histories)
+    {
         let name = model.name();
+        if !model_histories.is_empty() {
+            let (table, figures) = learning_curves(&format!("{label}_{name}"), name, model_histories);
+            output.tables.push(table);
+            output.figures.extend(figures);
+        }
         if !model_importances.is_empty() {
             let (table, figure) = importance_outputs(&format!("{label}_{name}"), name, model_importances, data);
             output.tables.push(table);
@@ -333,6 +404,54 @@ fn importance_outputs(name: &str, model: &str, per_fold: &[Vec<f64>], data: Stud
         }
     };
     (table, figure)
+}
+
+/// `tables/<name>_history.csv` (every fold's loss and accuracy per epoch) and two figures,
+/// loss and accuracy per epoch, training and validation, each the mean over the folds that
+/// reached that epoch.
+fn learning_curves(name: &str, model: &str, folds: &[Vec<EpochRecord>]) -> (Table, Vec<Figure>) {
+    let rows: Vec<(usize, usize, &EpochRecord)> =
+        folds.iter().enumerate().flat_map(|(f, h)| h.iter().enumerate().map(move |(e, r)| (f, e, r))).collect();
+    let table = Table {
+        name: format!("{name}_history"),
+        columns: vec![
+            Column::int("fold", rows.iter().map(|r| r.0 as i64)),
+            Column::int("epoch", rows.iter().map(|r| r.1 as i64 + 1)),
+            Column::float("train_loss", rows.iter().map(|r| Some(r.2.train_loss))),
+            Column::float("train_accuracy", rows.iter().map(|r| Some(r.2.train_accuracy))),
+            Column::float("val_loss", rows.iter().map(|r| r.2.val_loss)),
+            Column::float("val_accuracy", rows.iter().map(|r| r.2.val_accuracy)),
+        ],
+    };
+    let longest = folds.iter().map(Vec::len).max().unwrap_or(0);
+    let mean_curve = |pick: fn(&EpochRecord) -> Option<f64>| -> Vec<(f64, f64)> {
+        (0..longest)
+            .filter_map(|e| {
+                let values: Vec<f64> = folds.iter().filter_map(|h| h.get(e).and_then(pick)).collect();
+                (!values.is_empty()).then(|| (e as f64 + 1.0, values.iter().sum::<f64>() / values.len() as f64))
+            })
+            .collect()
+    };
+    let figure = |what: &str, train: fn(&EpochRecord) -> Option<f64>, val: fn(&EpochRecord) -> Option<f64>| {
+        let mut series = vec![(format!("training {what}"), mean_curve(train))];
+        let val_curve = mean_curve(val);
+        if !val_curve.is_empty() {
+            series.push((format!("validation {what}"), val_curve));
+        }
+        Figure::Line {
+            name: format!("{name}_learning_{}", what.replace(' ', "_")),
+            title: format!("{model}: {what} per epoch (mean of {} folds)", folds.len()),
+            x_label: "epoch".into(),
+            y_label: what.into(),
+            series,
+            highlight_x: None,
+        }
+    };
+    let figures = vec![
+        figure("cross-entropy", |r| Some(r.train_loss), |r| r.val_loss),
+        figure("accuracy", |r| Some(r.train_accuracy), |r| r.val_accuracy),
+    ];
+    (table, figures)
 }
 
 /// How the study tested, for `summary.csv`'s `split` column.

@@ -45,6 +45,9 @@ pub struct StudyData<'a> {
     /// `[height, width]` of each row's image for an image recipe (`logmel128`: mel × frame),
     /// None for a feature vector.
     pub image_shape: Option<[usize; 2]>,
+    /// Each row's `logmel128` image, unscaled and flattened row-major, with its shape, when a
+    /// model reads images (the CNN), whatever the spec's recipe.
+    pub images: Option<(ArrayView2<'a, f64>, [usize; 2])>,
     /// Which rows are train/val/test.
     pub split: &'a SplitIndices,
     /// Name of each feature column.

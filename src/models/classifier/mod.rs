@@ -11,6 +11,7 @@
 mod baseline;
 mod boosting;
 mod classical;
+mod cnn;
 
 use ndarray::{Array2, ArrayView2};
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use baseline::{MajorityParams, StratifiedParams};
 pub use boosting::{balanced_sample_weights, BoostingEngine, BoostingParams, ClassWeight};
 pub use classical::{LogisticRegressionParams, RandomForestParams, SvmParams};
+pub use cnn::{CnnArchitecture, CnnParams, EpochRecord, FittedCnn};
 
 use super::ModelError;
 
@@ -31,6 +33,10 @@ pub struct TrainingSet<'a> {
     pub y: &'a [usize],
     /// Number of classes of the study (some may be absent from `y`).
     pub n_classes: usize,
+    /// Rows held out for early stopping (features, classes), for the models that stop early.
+    pub val: Option<(ArrayView2<'a, f64>, &'a [usize])>,
+    /// `[height, width]` of each row's image, for an image recipe (the CNN needs one).
+    pub image_shape: Option<[usize; 2]>,
 }
 
 impl TrainingSet<'_> {
@@ -79,6 +85,11 @@ pub trait FittedClassifier: Send + Sync {
     fn feature_importances(&self) -> Option<Vec<f64>> {
         None
     }
+
+    /// Loss and accuracy per training epoch, for models trained in epochs.
+    fn history(&self) -> Option<&[EpochRecord]> {
+        None
+    }
 }
 
 /// The class of highest probability in each row (the first, on ties).
@@ -114,10 +125,14 @@ pub enum ClassifierModel {
     Svm(SvmParams),
     /// Gradient-boosted trees with balanced class weights (perpetual).
     Boosting(BoostingParams),
+    /// A convolutional network on log-mel images (burn), the notebook's §9.1–9.2.
+    Cnn(CnnParams),
 }
 
 impl ClassifierModel {
-    /// The name used in specs, metric keys, file names and `summary.csv`.
+    /// The name used in specs, metric keys, file names and `summary.csv` (the large CNN, written
+    /// `{ name = "cnn", architecture = "large" }`, is reported as `cnn_large`, so one study can
+    /// compare both networks).
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self {
@@ -127,6 +142,8 @@ impl ClassifierModel {
             Self::RandomForest(_) => "random_forest",
             Self::Svm(_) => "svm",
             Self::Boosting(_) => "boosting",
+            Self::Cnn(p) if p.architecture == CnnArchitecture::Large => "cnn_large",
+            Self::Cnn(_) => "cnn",
         }
     }
 
@@ -143,6 +160,19 @@ impl ClassifierModel {
         ]
     }
 
+    /// Whether the model reads images (an image recipe such as `logmel128`), not vectors.
+    #[must_use]
+    pub fn needs_images(&self) -> bool {
+        matches!(self, Self::Cnn(_))
+    }
+
+    /// Whether the model keeps validation rows apart (the CNN: for early stopping and its
+    /// learning curve), so it trains without them; the others train on them too.
+    #[must_use]
+    pub fn uses_validation(&self) -> bool {
+        matches!(self, Self::Cnn(_))
+    }
+
     /// Checks every parameter.
     pub fn validate(&self) -> Result<(), ModelError> {
         match self {
@@ -151,6 +181,7 @@ impl ClassifierModel {
             Self::RandomForest(p) => p.validate(),
             Self::Svm(p) => p.validate(),
             Self::Boosting(p) => p.validate(),
+            Self::Cnn(p) => p.validate(),
         }
     }
 
@@ -179,6 +210,7 @@ impl ClassifierModel {
             Self::RandomForest(p) => Ok(Box::new(classical::fit_forest(p, train, rng)?)),
             Self::Svm(p) => Ok(Box::new(classical::fit_svm(p, train)?)),
             Self::Boosting(p) => Ok(Box::new(boosting::fit_boosting(p, train, rng)?)),
+            Self::Cnn(p) => Ok(Box::new(cnn::fit_cnn(p, train, rng)?)),
         }
     }
 }
@@ -247,7 +279,7 @@ mod tests {
     fn every_model_learns_two_separated_blobs_and_gives_probabilities() {
         let x = array![[0.0, 0.1], [0.2, 0.0], [0.1, 0.3], [5.0, 5.1], [5.2, 4.9], [4.8, 5.0], [0.3, 0.2], [5.1, 5.3]];
         let y = [0, 0, 0, 1, 1, 1, 0, 1];
-        let train = TrainingSet { x: x.view(), y: &y, n_classes: 3 };
+        let train = TrainingSet { x: x.view(), y: &y, n_classes: 3, val: None, image_shape: None };
         let test = array![[0.05, 0.05], [5.05, 5.0]];
         for model in ClassifierModel::defaults() {
             let fitted = model.fit(train, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
@@ -268,10 +300,14 @@ mod tests {
         let x = array![[0.0], [1.0]];
         let model = ClassifierModel::Majority(MajorityParams::default());
         let mut rng = ChaCha8Rng::seed_from_u64(0);
-        assert!(model.fit(TrainingSet { x: x.view(), y: &[0, 2], n_classes: 2 }, &mut rng).is_err());
+        assert!(model
+            .fit(TrainingSet { x: x.view(), y: &[0, 2], n_classes: 2, val: None, image_shape: None }, &mut rng)
+            .is_err());
         let nan = array![[0.0], [f64::NAN]];
         assert_eq!(
-            model.fit(TrainingSet { x: nan.view(), y: &[0, 1], n_classes: 2 }, &mut rng).err(),
+            model
+                .fit(TrainingSet { x: nan.view(), y: &[0, 1], n_classes: 2, val: None, image_shape: None }, &mut rng)
+                .err(),
             Some(ModelError::NonFinite)
         );
     }

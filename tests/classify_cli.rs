@@ -163,6 +163,10 @@ fn a_grouped_protocol_without_a_group_column_is_refused_before_any_work() {
     let out = vlogmood(dir.path(), &["run", "exp"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("study[0].models[1]"), "{}", stderr(&out));
+    let dir = workdir("project = { method = \"pca\", n_components = 2 }", GROUPED);
+    let out = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("features.project"), "{}", stderr(&out));
 }
 
 /// Copies the mini corpus's clips of `actors` into `dir`, with their labels.
@@ -187,7 +191,8 @@ fn a_test_corpus_is_only_tested_on_and_its_content_joins_the_run_id() {
     let spec = |test_corpus: &str| {
         format!(
             "name = \"cross\"\n[data]\ncorpus = \"train\"\ntest_corpus = \"{test_corpus}\"\n\
-             [[study]]\nkind = \"classify\"\nprotocol = \"test_corpus\"\nmodels = [\"majority\", \"svm\"]\n"
+             [[study]]\nkind = \"classify\"\nprotocol = \"test_corpus\"\ngroup_by = \"actor\"\n\
+             models = [\"majority\", \"svm\", {{ name = \"cnn\", epochs = 1, batch_size = 8 }}]\n"
         )
     };
     std::fs::write(dir.path().join("exp.toml"), spec("unseen")).unwrap();
@@ -196,8 +201,14 @@ fn a_test_corpus_is_only_tested_on_and_its_content_joins_the_run_id() {
     assert_eq!(rows.len(), 8, "every clip of the two unseen actors");
     assert!(rows.iter().all(|r| r[0].starts_with("unseen/")), "{rows:?}");
     let (header, folds) = read_csv(&run.join("tables/classify_folds.csv"));
-    let n_train = header.iter().position(|h| h == "n_train").unwrap();
-    assert!(folds.iter().all(|f| f[n_train] == "16"), "trained on the 16 clips of the corpus only");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for fold in &folds {
+        let (n_train, n_val) =
+            (fold[column("n_train")].parse::<usize>().unwrap(), fold[column("n_val")].parse::<usize>().unwrap());
+        assert_eq!(n_train + n_val, 16, "trained on the 16 clips of the corpus only: {fold:?}");
+        // The CNN holds one of the four training actors out for early stopping.
+        assert_eq!(n_val, if fold[0] == "cnn" { 4 } else { 0 }, "{fold:?}");
+    }
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["test_dataset"]["n_files"], 8);

@@ -127,7 +127,7 @@ fn check_shape(table: &Table) -> Result<(), ReportError> {
 /// then `<metric>_mean` and `<metric>_range` for every stability metric present in any row,
 /// sorted by metric name (empty where a row did not measure it). A run of classifiers only has
 /// `study, model, params, split, n_folds, n_test`, the [`CLASSIFICATION_COLUMNS`] and each
-/// one's `_ci_low` / `_ci_high`; a run of both has both sets.
+/// one's `_ci_low` / `_ci_high` (empty for a single test fold); a run of both has both sets.
 #[must_use]
 pub fn summary_table(rows: &[SummaryRow]) -> Table {
     let text = |name: &str, get: fn(&SummaryRow) -> &str| Column::text(name, rows.iter().map(|r| get(r).to_owned()));
@@ -164,11 +164,14 @@ pub fn summary_table(rows: &[SummaryRow]) -> Table {
             columns.push(Column::float(metric, stat(|s| s.mean)));
         }
         for metric in CLASSIFICATION_COLUMNS {
-            let stat = |pick: fn(&crate::study::FoldStat) -> f64| {
-                rows.iter().map(move |r| r.classification.as_ref().and_then(|c| c.metrics.get(metric)).map(pick))
+            let bound = |high: bool| {
+                rows.iter().map(move |r| {
+                    let ci = r.classification.as_ref().and_then(|c| c.metrics.get(metric)).and_then(|s| s.ci);
+                    ci.map(|(low, up)| if high { up } else { low })
+                })
             };
-            columns.push(Column::float(&format!("{metric}_ci_low"), stat(|s| s.ci_low)));
-            columns.push(Column::float(&format!("{metric}_ci_high"), stat(|s| s.ci_high)));
+            columns.push(Column::float(&format!("{metric}_ci_low"), bound(false)));
+            columns.push(Column::float(&format!("{metric}_ci_high"), bound(true)));
         }
     }
     let metrics: BTreeSet<&str> = rows.iter().flat_map(|r| r.stability.keys().map(String::as_str)).collect();
@@ -286,7 +289,7 @@ mod tests {
 
     #[test]
     fn a_classifier_row_fills_the_classification_columns_and_leaves_the_clustering_ones_empty() {
-        let stat = |mean| crate::study::FoldStat { mean, ci_low: mean - 0.1, ci_high: mean + 0.1 };
+        let stat = |mean| crate::study::FoldStat { mean, n_folds: 5, ci: Some((mean - 0.1, mean + 0.1)) };
         let scores = crate::study::ClassificationScores {
             n_folds: 5,
             n_test: 100,

@@ -287,11 +287,20 @@ pub fn execute(
         None => (x, columns),
         Some(project) => project_features(x, &split, project)?,
     };
+    // Test-corpus rows need only the columns they are tested by; the others (a study's
+    // group_by, which holds out validation speakers among the training rows) are empty there.
+    let test_columns = spec.test_corpus_columns();
     let columns: BTreeMap<String, Vec<String>> = spec
         .label_columns()
         .into_iter()
-        .filter(|(field, _)| rows.test.is_none() || spec.test_corpus_columns().iter().any(|(f, _)| f == field))
-        .map(|(_, column)| Ok((column.to_string(), rows.label_column(column)?)))
+        .map(|(field, column)| {
+            let values = if rows.test.is_none() || test_columns.iter().any(|(f, _)| *f == field) {
+                rows.label_column(column)?
+            } else {
+                rows.main_column(column)?
+            };
+            Ok((column.to_string(), values))
+        })
         .collect::<Result<_, RunsError>>()?;
     let test_rows: Vec<usize> = (n_main..raw.nrows()).collect();
     let shape = crate::features::recipe(&spec.features.recipe)?.shape;
@@ -525,7 +534,19 @@ impl<'a> AllRows<'a> {
         self.column_values(column, "test_corpus:")
     }
 
+    /// A column only the corpus's rows have: its values there, empty for test-corpus rows.
+    fn main_column(&self, column: &str) -> Result<Vec<String>, RunsError> {
+        let n_test = self.test.as_ref().map_or(0, |(files, _)| files.len());
+        let mut values = self.column_values_of(column, "", false)?;
+        values.extend(std::iter::repeat_n(String::new(), n_test));
+        Ok(values)
+    }
+
     fn column_values(&self, column: &str, test_prefix: &str) -> Result<Vec<String>, RunsError> {
+        self.column_values_of(column, test_prefix, true)
+    }
+
+    fn column_values_of(&self, column: &str, test_prefix: &str, with_test: bool) -> Result<Vec<String>, RunsError> {
         let lookup = |dataset: Option<&Dataset>, file: &CorpusFile| -> Result<String, RunsError> {
             dataset
                 .and_then(|d| d.labels.as_ref())
@@ -534,7 +555,7 @@ impl<'a> AllRows<'a> {
                 .ok_or_else(|| RunsError::Data(format!("{} has no {column:?} value in labels.csv", file.relative_path)))
         };
         let mut values: Vec<String> = self.main.iter().map(|f| lookup(self.datasets.0, f)).collect::<Result<_, _>>()?;
-        if let Some((files, _)) = &self.test {
+        if let Some((files, _)) = self.test.as_ref().filter(|_| with_test) {
             for file in files {
                 values.push(format!("{test_prefix}{}", lookup(self.datasets.1, file)?));
             }

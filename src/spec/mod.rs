@@ -367,6 +367,30 @@ impl ExperimentSpec {
                 ));
             }
         }
+        let classifies = self.studies.iter().any(|s| matches!(s, StudySpec::Classify(_)));
+        if classifies && features.project.is_some() {
+            return Err(SpecError::invalid(
+                "features.project",
+                "classify studies refit their scaling per fold and cannot use a projection fitted across folds; remove it",
+            ));
+        }
+        if (is_image || self.reads_images())
+            && (features.params.mel.n_mels, features.params.logmel.n_frames) != (128, 128)
+        {
+            return Err(SpecError::invalid(
+                "features.params",
+                format!(
+                    "logmel128 images (and the CNN) need mel.n_mels = 128 and logmel.n_frames = 128, got {} and {}",
+                    features.params.mel.n_mels, features.params.logmel.n_frames
+                ),
+            ));
+        }
+        if is_image && features.columns.is_some() {
+            return Err(SpecError::invalid(
+                "features.columns",
+                format!("{} is an image per file; use all of it", features.recipe),
+            ));
+        }
         if let Some(project) = features.project {
             let n_columns = features
                 .columns
@@ -413,6 +437,17 @@ impl ExperimentSpec {
                 ));
             }
             (Some(_), Some(_)) => {
+                let split_columns =
+                    [("split.group_by", &self.split.group_by), ("split.stratify_by", &self.split.stratify_by)];
+                if let Some((field, _)) = split_columns.iter().find(|(_, c)| c.is_some()) {
+                    return Err(SpecError::invalid(
+                        *field,
+                        "with data.test_corpus no split is made (training is the whole corpus); remove it",
+                    ));
+                }
+                if !self.validation.labels.is_empty() {
+                    return Err(SpecError::invalid("validation.labels", "only clusterings are validated; remove it"));
+                }
                 if let Some(index) = self.studies.iter().position(|s| !tests_on_corpus(s)) {
                     return Err(SpecError::invalid(
                         format!("study[{index}]"),

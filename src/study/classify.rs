@@ -31,12 +31,14 @@ struct Target {
 }
 
 impl Target {
-    fn new(spec: &ClassifySpec, values: &[String]) -> Self {
-        let classes: BTreeSet<&str> = values.iter().filter_map(|v| spec.class_of(v)).collect();
+    fn new<'a>(spec: &'a ClassifySpec, values: &'a [String]) -> Self {
+        // An empty label cell is no label: the row is left out like an unmapped one.
+        let class_of = |v: &'a String| if v.is_empty() { None } else { spec.class_of(v) };
+        let classes: BTreeSet<&str> = values.iter().filter_map(class_of).collect();
         let classes: Vec<String> = classes.into_iter().map(str::to_string).collect();
         let class_of_row = values
             .iter()
-            .map(|v| spec.class_of(v).map(|c| classes.iter().position(|k| k == c).expect("collected above")))
+            .map(|v| class_of(v).map(|c| classes.iter().position(|k| k == c).expect("collected above")))
             .collect();
         Self { classes, class_of_row }
     }
@@ -155,28 +157,56 @@ fn hold_out_validation(rows: &[usize], groups: Option<&Vec<String>>, rng: &mut C
 /// refitted on the fold's training and validation rows (on every classified row for the
 /// notebook protocol, whose scaler saw all of them), `per_group` and `none` as the run
 /// computed them.
-fn fold_matrices(data: StudyData<'_>, fold: &ClassifyFold, protocol: Protocol, all_rows: &[usize]) -> FoldMatrices {
+fn fold_matrices(
+    data: StudyData<'_>,
+    fold: &ClassifyFold,
+    learned: &[usize],
+    protocol: Protocol,
+    all_rows: &[usize],
+) -> FoldMatrices {
     let select = |x: ndarray::ArrayView2<f64>, rows: &[usize]| x.select(Axis(0), rows);
-    let learned: Vec<usize> = fold.train.iter().chain(&fold.val).copied().collect();
     match data.scale {
         Scale::Standard => {
-            let fit_rows = if protocol == Protocol::Notebook { all_rows } else { &learned };
+            let union: Vec<usize> = fold.train.iter().chain(&fold.val).copied().collect();
+            let fit_rows = if protocol == Protocol::Notebook { all_rows } else { &union };
             let scaler = Standardizer::fit(data.unscaled, fit_rows).expect("a fold has training rows");
             let scaled = |rows: &[usize]| scaler.transform(select(data.unscaled, rows).view());
-            FoldMatrices { train: scaled(&fold.train), val: scaled(&fold.val), test: scaled(&fold.test) }
+            FoldMatrices {
+                train: scaled(&fold.train),
+                val: scaled(&fold.val),
+                learned: scaled(learned),
+                test: scaled(&fold.test),
+            }
         }
         Scale::PerGroup | Scale::None => FoldMatrices {
             train: select(data.x, &fold.train),
             val: select(data.x, &fold.val),
+            learned: select(data.x, learned),
             test: select(data.x, &fold.test),
         },
     }
 }
 
+/// The rows a model without early stopping learns from: the fold's training and validation
+/// rows in row order (validation rows only serve early stopping), but only the training rows
+/// under the notebook's protocol, which fitted on its 60 % and watched the 20 % validation.
+fn learned_rows(fold: &ClassifyFold, protocol: Protocol) -> Vec<usize> {
+    let mut rows = fold.train.clone();
+    if protocol != Protocol::Notebook {
+        rows.extend(&fold.val);
+        rows.sort_unstable();
+    }
+    rows
+}
+
 /// A fold's rows as the models see them.
 struct FoldMatrices {
+    /// Rows a model with early stopping trains on.
     train: Array2<f64>,
+    /// Its early-stopping rows.
     val: Array2<f64>,
+    /// Rows every other model learns from ([`learned_rows`]).
+    learned: Array2<f64>,
     test: Array2<f64>,
 }
 
@@ -219,7 +249,7 @@ fn fold_stat(values: &[f64]) -> Option<FoldStat> {
     }
     let mean = defined.iter().sum::<f64>() / n as f64;
     if n == 1 {
-        return Some(FoldStat { mean, ci_low: mean, ci_high: mean });
+        return Some(FoldStat { mean, n_folds: 1, ci: None });
     }
     let sd = (defined.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
     let t = statrs::distribution::ContinuousCDF::inverse_cdf(
@@ -227,7 +257,7 @@ fn fold_stat(values: &[f64]) -> Option<FoldStat> {
         0.975,
     );
     let half = t * sd / (n as f64).sqrt();
-    Some(FoldStat { mean, ci_low: mean - half, ci_high: mean + half })
+    Some(FoldStat { mean, n_folds: n, ci: Some((mean - half, mean + half)) })
 }
 
 /// Runs a classify study.
@@ -253,43 +283,54 @@ pub(super) fn classify(
     let mut importances: Vec<Vec<Vec<f64>>> = spec.models.iter().map(|_| Vec::new()).collect();
     let mut histories: Vec<Vec<Vec<EpochRecord>>> = spec.models.iter().map(|_| Vec::new()).collect();
     for (f, fold) in folds.iter().enumerate() {
-        let m = fold_matrices(data, fold, spec.protocol, &rows);
-        let (y_train, y_val) = (target.y(&fold.train), target.y(&fold.val));
-        // Validation rows only serve early stopping: models without it learn from them too.
-        let y_all: Vec<usize> = y_train.iter().chain(&y_val).copied().collect();
+        let learned = learned_rows(fold, spec.protocol);
+        let m = fold_matrices(data, fold, &learned, spec.protocol, &rows);
+        let (y_train, y_val, y_learned) = (target.y(&fold.train), target.y(&fold.val), target.y(&learned));
         // The CNN's input: the fold's log-mel images, unscaled (it standardises them itself).
         let images = data.images.filter(|_| spec.models.iter().any(ClassifierModel::needs_images)).map(|(x, shape)| {
             let select = |rows: &[usize]| x.select(Axis(0), rows);
-            (FoldMatrices { train: select(&fold.train), val: select(&fold.val), test: select(&fold.test) }, shape)
+            let images = FoldMatrices {
+                train: select(&fold.train),
+                val: select(&fold.val),
+                learned: select(&learned),
+                test: select(&fold.test),
+            };
+            (images, shape)
         });
-        let fitted: Vec<FittedOutputs> = spec
-            .models
-            .par_iter()
-            .enumerate()
-            .map(|(index, model)| {
-                let (m, image_shape) = match (&images, model.needs_images()) {
-                    (Some((images, shape)), true) => (images, Some(*shape)),
-                    _ => (&m, data.image_shape),
-                };
-                let joined: Array2<f64>;
-                let train = if model.uses_validation() {
-                    let val = (!y_val.is_empty()).then(|| (m.val.view(), y_val.as_slice()));
-                    TrainingSet { x: m.train.view(), y: &y_train, n_classes, val, image_shape }
-                } else {
-                    joined = ndarray::concatenate(Axis(0), &[m.train.view(), m.val.view()]).expect("same columns");
-                    TrainingSet { x: joined.view(), y: &y_all, n_classes, val: None, image_shape }
-                };
-                let mut rng = seed.derive(index as u64).rng_for(f as u64);
-                let fitted = model.fit(train, &mut rng)?;
-                Ok(FittedOutputs {
-                    proba: fitted.predict_proba(m.test.view())?,
-                    importance: fitted.feature_importances(),
-                    history: fitted.history().map(<[EpochRecord]>::to_vec),
-                })
+        let fit = |index: usize| -> Result<FittedOutputs, ModelError> {
+            let model = &spec.models[index];
+            let (m, image_shape) = match (&images, model.needs_images()) {
+                (Some((images, shape)), true) => (images, Some(*shape)),
+                _ => (&m, data.image_shape),
+            };
+            let train = if model.uses_validation() {
+                let val = (!y_val.is_empty()).then(|| (m.val.view(), y_val.as_slice()));
+                TrainingSet { x: m.train.view(), y: &y_train, n_classes, val, image_shape }
+            } else {
+                TrainingSet { x: m.learned.view(), y: &y_learned, n_classes, val: None, image_shape }
+            };
+            let mut rng = seed.derive(index as u64).rng_for(f as u64);
+            let fitted = model.fit(train, &mut rng)?;
+            Ok(FittedOutputs {
+                proba: fitted.predict_proba(m.test.view())?,
+                importance: fitted.feature_importances(),
+                history: fitted.history().map(<[EpochRecord]>::to_vec),
             })
-            .collect::<Result<_, ModelError>>()
-            .map_err(|source| StudyError::Model { study: label.into(), source })?;
-        for (index, out) in fitted.into_iter().enumerate() {
+        };
+        // Vector models in parallel; CNNs one after another, outside that parallel loop: burn's
+        // generator is process-wide (trainings hold a lock), and a thread holding it must never
+        // pick up another CNN's job while it waits for its own parallel work.
+        let (image_models, vector_models): (Vec<usize>, Vec<usize>) =
+            (0..spec.models.len()).partition(|&i| spec.models[i].needs_images());
+        let mut fitted: Vec<Option<FittedOutputs>> = spec.models.iter().map(|_| None).collect();
+        let in_parallel: Vec<(usize, Result<FittedOutputs, ModelError>)> =
+            vector_models.par_iter().map(|&i| (i, fit(i))).collect();
+        let in_turn = image_models.iter().map(|&i| (i, fit(i)));
+        for (i, result) in in_parallel.into_iter().chain(in_turn) {
+            fitted[i] = Some(result.map_err(|source| StudyError::Model { study: label.into(), source })?);
+        }
+        let fitted = fitted.into_iter().map(|f| f.expect("every model was fitted"));
+        for (index, out) in fitted.enumerate() {
             let y_true = target.y(&fold.test);
             predictions[index].push(FoldPredictions { test: fold.test.clone(), y_true, proba: out.proba });
             importances[index].extend(out.importance);
@@ -321,8 +362,8 @@ pub(super) fn classify(
         }
         let per_fold: Vec<BTreeMap<&str, f64>> =
             model_predictions.iter().map(|p| scores(&p.y_true, &p.proba, n_classes)).collect();
-        for (f, (fold_scores, p)) in per_fold.iter().zip(model_predictions).enumerate() {
-            fold_rows.push(name, f, &folds[f], p.test.len(), fold_scores);
+        for (f, fold_scores) in per_fold.iter().enumerate() {
+            fold_rows.push(model, f, &folds[f], spec.protocol, fold_scores);
             for (metric, value) in fold_scores {
                 output.metrics.insert(format!("{label}.{name}.{metric}@fold={f}"), *value);
             }
@@ -336,8 +377,10 @@ pub(super) fn classify(
             let values: Vec<f64> = per_fold.iter().map(|s| s[metric]).collect();
             if let Some(stat) = fold_stat(&values) {
                 output.metrics.insert(format!("{label}.{name}.{metric}"), stat.mean);
-                output.metrics.insert(format!("{label}.{name}.{metric}_ci_low"), stat.ci_low);
-                output.metrics.insert(format!("{label}.{name}.{metric}_ci_high"), stat.ci_high);
+                if let Some((low, high)) = stat.ci {
+                    output.metrics.insert(format!("{label}.{name}.{metric}_ci_low"), low);
+                    output.metrics.insert(format!("{label}.{name}.{metric}_ci_high"), high);
+                }
                 stats.insert(metric.to_string(), stat);
             }
         }
@@ -486,12 +529,14 @@ fn class_table(label: &str, spec: &ClassifySpec, target: &Target, values: &[Stri
     }
 }
 
-/// Rows of `tables/<study>_folds.csv`: one per model and fold.
+/// Rows of `tables/<study>_folds.csv`: one per model and fold, with the rows the model
+/// learned from (`n_train`), held out of them for early stopping (`n_val`) and was tested on.
 #[derive(Default)]
 struct FoldTable {
     model: Vec<String>,
     fold: Vec<i64>,
     n_train: Vec<i64>,
+    n_val: Vec<i64>,
     n_test: Vec<i64>,
     scores: BTreeMap<&'static str, Vec<Option<f64>>>,
 }
@@ -499,16 +544,22 @@ struct FoldTable {
 impl FoldTable {
     fn push(
         &mut self,
-        model: &str,
+        model: &ClassifierModel,
         fold: usize,
         rows: &ClassifyFold,
-        n_test: usize,
+        protocol: Protocol,
         scores: &BTreeMap<&'static str, f64>,
     ) {
-        self.model.push(model.into());
+        let (n_train, n_val) = if model.uses_validation() {
+            (rows.train.len(), rows.val.len())
+        } else {
+            (learned_rows(rows, protocol).len(), 0)
+        };
+        self.model.push(model.name().into());
         self.fold.push(fold as i64);
-        self.n_train.push(rows.train.len() as i64);
-        self.n_test.push(n_test as i64);
+        self.n_train.push(n_train as i64);
+        self.n_val.push(n_val as i64);
+        self.n_test.push(rows.test.len() as i64);
         for (metric, value) in scores {
             self.scores.entry(metric).or_default().push(value.is_finite().then_some(*value));
         }
@@ -519,6 +570,7 @@ impl FoldTable {
             Column::text("model", self.model),
             Column::int("fold", self.fold),
             Column::int("n_train", self.n_train),
+            Column::int("n_val", self.n_val),
             Column::int("n_test", self.n_test),
         ];
         for metric in CLASSIFICATION_COLUMNS {
@@ -659,8 +711,8 @@ fn summary_markdown(label: &str, split: &str, rows: &[SummaryRow]) -> String {
         .as_ref()
         .and_then(|c| c.metrics.get(metric))
     {
-        Some(s) if with_ci && s.ci_high > s.ci_low => {
-            format!("{:.1} % [{:.1}, {:.1}]", s.mean * 100.0, s.ci_low * 100.0, s.ci_high * 100.0)
+        Some(FoldStat { mean, ci: Some((low, high)), .. }) if with_ci => {
+            format!("{:.1} % [{:.1}, {:.1}]", mean * 100.0, low * 100.0, high * 100.0)
         }
         Some(s) => format!("{:.1} %", s.mean * 100.0),
         None => "–".into(),
@@ -708,9 +760,11 @@ mod tests {
         // scipy.stats.t.interval(0.95, 4, loc=mean, scale=sem) for [0.5, 0.6, 0.7, 0.4, 0.8]
         let stat = fold_stat(&[0.5, 0.6, 0.7, 0.4, 0.8, f64::NAN]).unwrap();
         assert!((stat.mean - 0.6).abs() < 1e-12);
-        assert!((stat.ci_low - 0.403_675_683_852_244_3).abs() < 1e-9, "{}", stat.ci_low);
-        assert!((stat.ci_high - 0.796_324_316_147_755_7).abs() < 1e-9, "{}", stat.ci_high);
-        assert_eq!(fold_stat(&[0.3]), Some(FoldStat { mean: 0.3, ci_low: 0.3, ci_high: 0.3 }));
+        let (low, high) = stat.ci.unwrap();
+        assert!((low - 0.403_675_683_852_244_3).abs() < 1e-9, "{low}");
+        assert!((high - 0.796_324_316_147_755_7).abs() < 1e-9, "{high}");
+        assert_eq!(stat.n_folds, 5);
+        assert_eq!(fold_stat(&[0.3]), Some(FoldStat { mean: 0.3, n_folds: 1, ci: None }));
         assert_eq!(fold_stat(&[f64::NAN]), None);
     }
 

@@ -277,10 +277,10 @@ pub struct ClassificationScores {
 pub struct FoldStat {
     /// Mean over the folds where it is defined.
     pub mean: f64,
-    /// 95 % interval of the mean (Student's t over folds); equal to the mean for one fold.
-    pub ci_low: f64,
-    /// Upper end of the interval.
-    pub ci_high: f64,
+    /// Folds where it is defined (ROC AUC is not on a fold missing a class).
+    pub n_folds: usize,
+    /// 95 % interval of the mean (Student's t over folds): `(low, high)`, None with one fold.
+    pub ci: Option<(f64, f64)>,
 }
 
 impl SummaryRow {

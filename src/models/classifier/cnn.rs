@@ -246,11 +246,12 @@ impl Network {
 /// Loss and accuracy of one epoch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpochRecord {
-    /// Mean cross-entropy over the training rows (with dropout, as trained).
+    /// Mean cross-entropy over the training rows (with dropout, as trained; class-weighted as
+    /// the loss being minimised is).
     pub train_loss: f64,
     /// Share of training rows classified right during the epoch.
     pub train_accuracy: f64,
-    /// Cross-entropy on the validation rows (None without them).
+    /// Cross-entropy on the validation rows, weighted the same way (None without them).
     pub val_loss: Option<f64>,
     /// Share of validation rows classified right.
     pub val_accuracy: Option<f64>,
@@ -261,6 +262,8 @@ pub struct FittedCnn {
     network: Network,
     shape: [usize; 2],
     n_classes: usize,
+    /// Whether each class had training rows: the others get probability 0.
+    present: Vec<bool>,
     mean: f32,
     std: f32,
     history: Vec<EpochRecord>,
@@ -308,13 +311,23 @@ fn failed(error: impl ToString) -> ModelError {
     ModelError::Fit { model: "cnn", reason: error.to_string() }
 }
 
-/// Loss and accuracy of `network` (in evaluation mode) on `rows`, in batches.
-fn evaluate(network: &Network, fitted: &FittedCnn, x: ArrayView2<f64>, rows: &[usize], y: &[usize]) -> (f64, f64) {
+/// Loss and accuracy of `network` (in evaluation mode) on `rows`, in batches; the loss is
+/// weighted by class as the training loss is (Σ w·ℓ / Σ w), so the two curves compare.
+fn evaluate(
+    network: &Network,
+    fitted: &FittedCnn,
+    x: ArrayView2<f64>,
+    rows: &[usize],
+    y: &[usize],
+    class_weights: &[f32],
+) -> (f64, f64) {
     let proba = fitted.proba_with(network, x, rows);
     let predicted = super::argmax_rows(&proba);
-    let loss: f64 = y.iter().enumerate().map(|(i, &class)| -proba[[i, class]].max(1e-12).ln()).sum();
+    let weight = |class: usize| f64::from(class_weights[class]);
+    let loss: f64 = y.iter().enumerate().map(|(i, &class)| -weight(class) * proba[[i, class]].max(1e-12).ln()).sum();
+    let total: f64 = y.iter().map(|&class| weight(class)).sum();
     let right = predicted.iter().zip(y).filter(|(p, t)| p == t).count();
-    (loss / y.len() as f64, right as f64 / y.len() as f64)
+    (loss / total, right as f64 / y.len() as f64)
 }
 
 pub(super) fn fit_cnn(
@@ -352,11 +365,16 @@ pub(super) fn fit_cnn(
         _ => AdamConfig::new().with_epsilon(1e-7),
     }
     .init();
-    let loss_fn = CrossEntropyLossConfig::new().with_weights(Some(class_weights)).init(&device);
+    let loss_fn = CrossEntropyLossConfig::new().with_weights(Some(class_weights.clone())).init(&device);
+    let mut present = vec![false; train.n_classes];
+    for &class in train.y {
+        present[class] = true;
+    }
     let mut fitted = FittedCnn {
         network: network.valid(),
         shape,
         n_classes: train.n_classes,
+        present,
         mean,
         std,
         history: Vec::new(),
@@ -397,7 +415,7 @@ pub(super) fn fit_cnn(
         let (val_loss, val_accuracy) = match val {
             Some((vx, vy)) => {
                 let rows: Vec<usize> = (0..vy.len()).collect();
-                let (l, a) = evaluate(&evaluated, &fitted, vx, &rows, vy);
+                let (l, a) = evaluate(&evaluated, &fitted, vx, &rows, vy, &class_weights);
                 (Some(l), Some(a))
             }
             None => (None, None),
@@ -429,8 +447,11 @@ impl FittedCnn {
             let out = softmax(network.forward(images(x, batch, self.shape, self.mean, self.std, &device)), 1);
             let values = out.into_data().try_into_vec::<f32>().expect("softmax gives f32");
             for (i, p) in values.chunks(self.n_classes).enumerate() {
-                for (c, &v) in p.iter().enumerate() {
-                    proba[[b * 64 + i, c]] = f64::from(v);
+                // Renormalised over the classes seen in training.
+                let seen = |c: usize| if self.present[c] { f64::from(p[c]) } else { 0.0 };
+                let total: f64 = (0..self.n_classes).map(seen).sum();
+                for c in 0..self.n_classes {
+                    proba[[b * 64 + i, c]] = seen(c) / total;
                 }
             }
         }
@@ -485,7 +506,7 @@ impl FittedCnn {
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| failed(format!("{e:?}")))?;
         let network =
             Network::new(architecture, &Device::flex(), self.shape, self.n_classes).load_record(record).valid();
-        Ok(Self { network, history: self.history.clone(), ..*self })
+        Ok(Self { network, history: self.history.clone(), present: self.present.clone(), ..*self })
     }
 }
 

@@ -483,7 +483,10 @@ fn learning_curves(name: &str, model: &str, folds: &[Vec<EpochRecord>]) -> (Tabl
         }
         Figure::Line {
             name: format!("{name}_learning_{}", what.replace(' ', "_")),
-            title: format!("{model}: {what} per epoch (mean of {} folds)", folds.len()),
+            title: match folds.len() {
+                1 => format!("{model}: {what} per epoch"),
+                n => format!("{model}: {what} per epoch (mean of {n} folds)"),
+            },
             x_label: "epoch".into(),
             y_label: what.into(),
             series,

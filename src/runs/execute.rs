@@ -525,13 +525,13 @@ impl<'a> AllRows<'a> {
 
     /// One `labels.csv` column for every row, each from its own corpus.
     fn label_column(&self, column: &str) -> Result<Vec<String>, RunsError> {
-        self.column_values(column, "")
+        self.column_values_of(column, "", true)
     }
 
     /// A grouping column for every row: test-corpus values are kept apart from the corpus's
     /// (`actor` 1 of one corpus is not `actor` 1 of the other) by a `test_corpus:` prefix.
     fn group_column(&self, column: &str) -> Result<Vec<String>, RunsError> {
-        self.column_values(column, "test_corpus:")
+        self.column_values_of(column, "test_corpus:", true)
     }
 
     /// A column only the corpus's rows have: its values there, empty for test-corpus rows.
@@ -540,10 +540,6 @@ impl<'a> AllRows<'a> {
         let mut values = self.column_values_of(column, "", false)?;
         values.extend(std::iter::repeat_n(String::new(), n_test));
         Ok(values)
-    }
-
-    fn column_values(&self, column: &str, test_prefix: &str) -> Result<Vec<String>, RunsError> {
-        self.column_values_of(column, test_prefix, true)
     }
 
     fn column_values_of(&self, column: &str, test_prefix: &str, with_test: bool) -> Result<Vec<String>, RunsError> {

@@ -42,7 +42,14 @@ fn cnn_step(c: &mut Criterion) {
     for architecture in [CnnArchitecture::Small, CnnArchitecture::Large] {
         // One epoch of one batch = one step (no validation rows, so no evaluation pass).
         let model = ClassifierModel::Cnn(CnnParams { architecture, epochs: 1, patience: 0, ..CnnParams::default() });
-        let train = TrainingSet { x: images.view(), y: &y, n_classes: 8, val: None, image_shape: Some([128, 128]) };
+        let train = TrainingSet {
+            x: images.view(),
+            y: &y,
+            n_classes: 8,
+            val: None,
+            image_shape: Some([128, 128]),
+            groups: None,
+        };
         group.bench_function(model.name(), |b| {
             b.iter(|| black_box(model.fit(train, &mut ChaCha8Rng::seed_from_u64(7)).expect("trains")))
         });
@@ -53,7 +60,7 @@ fn cnn_step(c: &mut Criterion) {
 fn boosting_fit(c: &mut Criterion) {
     let (x, y) = features_and_emotions();
     let model = ClassifierModel::Boosting(Default::default());
-    let train = TrainingSet { x: x.view(), y: &y, n_classes: 8, val: None, image_shape: None };
+    let train = TrainingSet { x: x.view(), y: &y, n_classes: 8, val: None, image_shape: None, groups: None };
     let mut group = c.benchmark_group(format!("boosting_fit_{}_rows", x.nrows()));
     group.sample_size(10);
     group.bench_function("perpetual_budget_0.5", |b| {

@@ -42,6 +42,7 @@ fn boosting_probabilities_equal_perpetuals_python_package() {
             n_classes: fixture.classes.len(),
             val: None,
             image_shape: None,
+            groups: None,
         };
         let fitted = model.fit(train, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).unwrap();
         let proba = fitted.predict_proba(x.slice(s![n.., ..])).unwrap();

@@ -99,7 +99,8 @@ fn every_row_is_predicted_once_and_no_actor_is_in_two_test_folds() {
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
     let study = format!(
-        "{GROUPED}models = [\"random_forest\", \"svm\", \"boosting\", {{ name = \"cnn\", epochs = 2, batch_size = 8 }}]\n"
+        "{GROUPED}models = [\"random_forest\", \"svm\", \"boosting\", {{ name = \"cnn\", epochs = 2, batch_size = 8 }}, \
+         {{ name = \"cnn_boosting\", inner_folds = 2, cnn = {{ epochs = 1, batch_size = 8 }} }}]\n"
     );
     let metrics = |threads: &str| {
         let dir = workdir("scale = \"per_group\"\nscale_group_by = \"actor\"", &study);
@@ -109,10 +110,14 @@ fn results_do_not_depend_on_the_thread_count() {
         for figure in ["classify_cnn_learning_cross-entropy.png", "classify_cnn_learning_accuracy.png"] {
             assert!(run.join("figures").join(figure).is_file(), "{figure}");
         }
+        let summary = std::fs::read_to_string(run.join("tables/summary.csv")).unwrap();
+        let stacked = summary.lines().find(|l| l.contains("cnn_boosting")).expect("a cnn_boosting row");
+        assert!(stacked.contains("cnn.epochs=1") && stacked.contains("inner_folds=2"), "{stacked}");
         (
             std::fs::read_to_string(run.join("metrics.json")).unwrap(),
             std::fs::read_to_string(run.join("predictions/classify_random_forest.csv")).unwrap(),
             std::fs::read_to_string(run.join("predictions/classify_cnn.csv")).unwrap(),
+            std::fs::read_to_string(run.join("predictions/classify_cnn_boosting.csv")).unwrap(),
         )
     };
     assert_eq!(metrics("1"), metrics("2"));

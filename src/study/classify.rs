@@ -286,6 +286,11 @@ pub(super) fn classify(
         let learned = learned_rows(fold, spec.protocol);
         let m = fold_matrices(data, fold, &learned, spec.protocol, &rows);
         let (y_train, y_val, y_learned) = (target.y(&fold.train), target.y(&fold.val), target.y(&learned));
+        // The training rows' groups, for models that split them again (cnn_boosting).
+        let groups_train: Option<Vec<String>> = spec
+            .group_by
+            .as_deref()
+            .map(|column| fold.train.iter().map(|&r| data.columns[column][r].clone()).collect());
         // The CNN's input: the fold's log-mel images, unscaled (it standardises them itself).
         let images = data.images.filter(|_| spec.models.iter().any(ClassifierModel::needs_images)).map(|(x, shape)| {
             let select = |rows: &[usize]| x.select(Axis(0), rows);
@@ -305,9 +310,10 @@ pub(super) fn classify(
             };
             let train = if model.uses_validation() {
                 let val = (!y_val.is_empty()).then(|| (m.val.view(), y_val.as_slice()));
-                TrainingSet { x: m.train.view(), y: &y_train, n_classes, val, image_shape }
+                let groups = groups_train.as_deref();
+                TrainingSet { x: m.train.view(), y: &y_train, n_classes, val, image_shape, groups }
             } else {
-                TrainingSet { x: m.learned.view(), y: &y_learned, n_classes, val: None, image_shape }
+                TrainingSet { x: m.learned.view(), y: &y_learned, n_classes, val: None, image_shape, groups: None }
             };
             let mut rng = seed.derive(index as u64).rng_for(f as u64);
             let fitted = model.fit(train, &mut rng)?;

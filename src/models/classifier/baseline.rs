@@ -90,7 +90,8 @@ mod tests {
     #[test]
     fn majority_predicts_the_most_frequent_class_with_the_priors() {
         let x = Array2::zeros((5, 1));
-        let train = TrainingSet { x: x.view(), y: &[2, 1, 2, 0, 2], n_classes: 3, val: None, image_shape: None };
+        let train =
+            TrainingSet { x: x.view(), y: &[2, 1, 2, 0, 2], n_classes: 3, val: None, image_shape: None, groups: None };
         let proba = fit_majority(train).predict_proba(x.view()).unwrap();
         assert_eq!(proba.row(0).to_vec(), vec![0.2, 0.2, 0.6]);
         assert_eq!(super::super::argmax_rows(&proba), vec![2; 5]);
@@ -100,7 +101,7 @@ mod tests {
     fn stratified_draws_follow_the_training_frequencies() {
         let x = Array2::zeros((4000, 1));
         let y: Vec<usize> = (0..4000).map(|i| usize::from(i % 4 == 0)).collect();
-        let train = TrainingSet { x: x.view(), y: &y, n_classes: 2, val: None, image_shape: None };
+        let train = TrainingSet { x: x.view(), y: &y, n_classes: 2, val: None, image_shape: None, groups: None };
         let fitted = fit_stratified(train, &mut ChaCha8Rng::seed_from_u64(3));
         let proba = fitted.predict_proba(x.view()).unwrap();
         let ones = proba.column(1).sum();

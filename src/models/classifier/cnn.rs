@@ -554,6 +554,7 @@ mod tests {
                 n_classes: 2,
                 val: Some(val),
                 image_shape: Some([16, 16]),
+                groups: None,
             };
             let fitted = fit_cnn(params, set, &mut ChaCha8Rng::seed_from_u64(4)).unwrap();
             let proba = fitted.predict_proba(x.view()).unwrap();
@@ -608,7 +609,8 @@ mod tests {
         let (x, y) = toy_images();
         // 3 valid-conv blocks need ≥ 22 pixels a side: use 32 × 32 images.
         let big = Array2::from_shape_fn((40, 1024), |(i, j)| x[[i, (j / 32 / 2) * 16 + (j % 32) / 2]]);
-        let set = TrainingSet { x: big.view(), y: &y, n_classes: 2, val: None, image_shape: Some([32, 32]) };
+        let set =
+            TrainingSet { x: big.view(), y: &y, n_classes: 2, val: None, image_shape: Some([32, 32]), groups: None };
         let fitted = fit_cnn(&params, set, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
         let proba = fitted.predict_proba(big.view()).unwrap();
         assert!(proba.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));

@@ -12,6 +12,7 @@ mod baseline;
 mod boosting;
 mod classical;
 mod cnn;
+mod cnn_boosting;
 
 use ndarray::{Array2, ArrayView2};
 use rand_chacha::ChaCha8Rng;
@@ -21,6 +22,7 @@ pub use baseline::{MajorityParams, StratifiedParams};
 pub use boosting::{balanced_sample_weights, BoostingEngine, BoostingParams, ClassWeight};
 pub use classical::{LogisticRegressionParams, RandomForestParams, SvmParams};
 pub use cnn::{CnnArchitecture, CnnParams, EpochRecord, FittedCnn};
+pub use cnn_boosting::CnnBoostingParams;
 
 use super::ModelError;
 
@@ -37,6 +39,9 @@ pub struct TrainingSet<'a> {
     pub val: Option<(ArrayView2<'a, f64>, &'a [usize])>,
     /// `[height, width]` of each row's image, for an image recipe (the CNN needs one).
     pub image_shape: Option<[usize; 2]>,
+    /// Each row's group (speaker) when the study groups rows, so a model that splits its
+    /// training rows again (`cnn_boosting`) keeps each group on one side.
+    pub groups: Option<&'a [String]>,
 }
 
 impl TrainingSet<'_> {
@@ -127,6 +132,8 @@ pub enum ClassifierModel {
     Boosting(BoostingParams),
     /// A convolutional network on log-mel images (burn), the notebook's §9.1–9.2.
     Cnn(CnnParams),
+    /// Gradient-boosted trees on a CNN's embeddings, cross-fitted (the notebook's §9.4).
+    CnnBoosting(CnnBoostingParams),
 }
 
 impl ClassifierModel {
@@ -144,6 +151,7 @@ impl ClassifierModel {
             Self::Boosting(_) => "boosting",
             Self::Cnn(p) if p.architecture == CnnArchitecture::Large => "cnn_large",
             Self::Cnn(_) => "cnn",
+            Self::CnnBoosting(_) => "cnn_boosting",
         }
     }
 
@@ -163,14 +171,14 @@ impl ClassifierModel {
     /// Whether the model reads images (an image recipe such as `logmel128`), not vectors.
     #[must_use]
     pub fn needs_images(&self) -> bool {
-        matches!(self, Self::Cnn(_))
+        matches!(self, Self::Cnn(_) | Self::CnnBoosting(_))
     }
 
-    /// Whether the model keeps validation rows apart (the CNN: for early stopping and its
+    /// Whether the model keeps validation rows apart (the CNNs: for early stopping and the
     /// learning curve), so it trains without them; the others train on them too.
     #[must_use]
     pub fn uses_validation(&self) -> bool {
-        matches!(self, Self::Cnn(_))
+        matches!(self, Self::Cnn(_) | Self::CnnBoosting(_))
     }
 
     /// Checks every parameter.
@@ -182,21 +190,31 @@ impl ClassifierModel {
             Self::Svm(p) => p.validate(),
             Self::Boosting(p) => p.validate(),
             Self::Cnn(p) => p.validate(),
+            Self::CnnBoosting(p) => p.validate(),
         }
     }
 
     /// The parameters as `name=value;...` (for `summary.csv`), values spelled as Python
-    /// writes them (`None`, `True`), as the clustering rows are.
+    /// writes them (`None`, `True`), as the clustering rows are; nested tables as dotted names
+    /// (`cnn.epochs=10`).
     #[must_use]
     pub fn params_text(&self) -> String {
-        let value = serde_json::to_value(self).expect("model parameters serialise");
-        let serde_json::Value::Object(fields) = value else { return String::new() };
-        fields
-            .iter()
-            .filter(|(name, _)| name.as_str() != "name")
-            .map(|(name, value)| format!("{name}={}", super::cluster_model::python_literal(value)))
-            .collect::<Vec<_>>()
-            .join(";")
+        fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(fields) => {
+                    for (name, value) in
+                        fields.iter().filter(|(name, _)| !(prefix.is_empty() && name.as_str() == "name"))
+                    {
+                        let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+                        flatten(&path, value, out);
+                    }
+                }
+                other => out.push(format!("{prefix}={}", super::cluster_model::python_literal(other))),
+            }
+        }
+        let mut out = Vec::new();
+        flatten("", &serde_json::to_value(self).expect("model parameters serialise"), &mut out);
+        out.join(";")
     }
 
     /// Trains the model on `train`; `rng` is the model's own stream for this fold.
@@ -211,6 +229,7 @@ impl ClassifierModel {
             Self::Svm(p) => Ok(Box::new(classical::fit_svm(p, train)?)),
             Self::Boosting(p) => Ok(Box::new(boosting::fit_boosting(p, train, rng)?)),
             Self::Cnn(p) => Ok(Box::new(cnn::fit_cnn(p, train, rng)?)),
+            Self::CnnBoosting(p) => Ok(Box::new(cnn_boosting::fit_cnn_boosting(p, train, rng)?)),
         }
     }
 }
@@ -279,7 +298,7 @@ mod tests {
     fn every_model_learns_two_separated_blobs_and_gives_probabilities() {
         let x = array![[0.0, 0.1], [0.2, 0.0], [0.1, 0.3], [5.0, 5.1], [5.2, 4.9], [4.8, 5.0], [0.3, 0.2], [5.1, 5.3]];
         let y = [0, 0, 0, 1, 1, 1, 0, 1];
-        let train = TrainingSet { x: x.view(), y: &y, n_classes: 3, val: None, image_shape: None };
+        let train = TrainingSet { x: x.view(), y: &y, n_classes: 3, val: None, image_shape: None, groups: None };
         let test = array![[0.05, 0.05], [5.05, 5.0]];
         for model in ClassifierModel::defaults() {
             let fitted = model.fit(train, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
@@ -301,12 +320,18 @@ mod tests {
         let model = ClassifierModel::Majority(MajorityParams::default());
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         assert!(model
-            .fit(TrainingSet { x: x.view(), y: &[0, 2], n_classes: 2, val: None, image_shape: None }, &mut rng)
+            .fit(
+                TrainingSet { x: x.view(), y: &[0, 2], n_classes: 2, val: None, image_shape: None, groups: None },
+                &mut rng
+            )
             .is_err());
         let nan = array![[0.0], [f64::NAN]];
         assert_eq!(
             model
-                .fit(TrainingSet { x: nan.view(), y: &[0, 1], n_classes: 2, val: None, image_shape: None }, &mut rng)
+                .fit(
+                    TrainingSet { x: nan.view(), y: &[0, 1], n_classes: 2, val: None, image_shape: None, groups: None },
+                    &mut rng
+                )
                 .err(),
             Some(ModelError::NonFinite)
         );

@@ -24,6 +24,17 @@ test:
 test-slow:
     cargo test --release --locked -- --ignored
 
+# Run an experiment with XGBoost in the build (e.g. just run-xgboost experiments/classify_notebook);
+# needs cmake, ninja-build and libclang-dev (apt-get install cmake ninja-build libclang-dev).
+run-xgboost EXPERIMENT *FLAGS:
+    cargo run --release --features xgboost -- run {{EXPERIMENT}} {{FLAGS}}
+
+# The tests of the XGBoost build (parity with Python's XGBClassifier) and the reproduction of
+# classify_notebook, which uses it; needs the same packages.
+test-xgboost:
+    cargo test --release --locked --features xgboost --lib --test xgboost_parity --test classify_cli
+    cargo test --release --locked --features xgboost --test classify_slow classify_notebook -- --ignored
+
 # Formatting and lints, as CI and reviewers expect them.
 lint:
     cargo fmt --check

@@ -174,6 +174,18 @@ fn a_grouped_protocol_without_a_group_column_is_refused_before_any_work() {
     assert!(stderr(&out).contains("features.project"), "{}", stderr(&out));
 }
 
+#[test]
+#[cfg(not(feature = "xgboost"))]
+fn xgboost_is_refused_before_any_work_in_a_build_without_it_saying_how_to_get_it() {
+    let study = format!("{GROUPED}models = [\"majority\", {{ name = \"boosting\", engine = \"xgboost\" }}]\n");
+    let dir = workdir("", &study);
+    let out = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&out), 2);
+    let message = stderr(&out);
+    assert!(message.contains("study[0].models[1]") && message.contains("--features xgboost"), "{message}");
+    assert!(!dir.path().join("runs").exists(), "refused before any run folder");
+}
+
 /// Copies the mini corpus's clips of `actors` into `dir`, with their labels.
 fn corpus_of(dir: &Path, actors: &[&str]) {
     std::fs::create_dir_all(dir).unwrap();

@@ -1,6 +1,6 @@
 //! The shipped classify experiments reproduce their published runs exactly (`just test-slow`:
 //! about 30 minutes on 2 cores, so ignored by default; CI reproduces the quick
-//! `classify_cross_corpus` run).
+//! `classify_cross_corpus` run, and `classify_notebook` in its XGBoost build).
 
 mod util;
 
@@ -32,8 +32,11 @@ fn classify_speaker_independent_speaker_norm_reproduces() {
     reproduce("classify_speaker_independent_speaker_norm");
 }
 
+/// Its boosted trees are XGBoost's: only in a build with the `xgboost` feature
+/// (`just test-xgboost`).
 #[test]
-#[ignore = "several minutes: just test-slow"]
+#[cfg(feature = "xgboost")]
+#[ignore = "several minutes: just test-xgboost"]
 fn classify_notebook_reproduces() {
     reproduce("classify_notebook");
 }

@@ -417,7 +417,10 @@ fn importance_outputs(name: &str, model: &str, per_fold: &[Vec<f64>], data: Stud
             Column::float("importance", mean.iter().map(|&v| Some(v))),
         ],
     };
-    let title = format!("{model}: feature importance (total split gain, mean of {} folds)", per_fold.len());
+    let title = match per_fold.len() {
+        1 => format!("{model}: feature importance (total split gain)"),
+        n => format!("{model}: feature importance (total split gain, mean of {n} folds)"),
+    };
     let figure = match data.image_shape {
         Some([height, width]) => {
             const BLOCK: usize = 8;

@@ -1,7 +1,10 @@
-//! `boosting`: gradient-boosted trees (the notebook's §9.3 XGBoost), by perpetual — a pure-Rust
-//! booster that sets its own learning rate and tree count from one `budget`, one binary
-//! log-loss booster per class (or a native multi-class one, as perpetual decides from the data's
-//! shape), probabilities normalised over the classes.
+//! `boosting`: gradient-boosted trees (the notebook's §9.3 XGBoost), by one of two engines:
+//!
+//! - perpetual, a pure-Rust booster that sets its own learning rate and tree count from one
+//!   `budget`, one binary log-loss booster per class (or a native multi-class one, as perpetual
+//!   decides from the data's shape), probabilities normalised over the classes; in every build;
+//! - XGBoost itself (`engine = "xgboost"`, the [`super::xgboost`] module), with the notebook's
+//!   `XGBClassifier` parameters; in builds with the cargo feature `xgboost`.
 
 use ndarray::{Array2, ArrayView2};
 use perpetual::booster::config::ImportanceMethod;
@@ -20,8 +23,7 @@ use crate::models::ModelError;
 pub enum BoostingEngine {
     /// perpetual (pure Rust; in every build).
     Perpetual,
-    /// XGBoost's own C++ library; needs a build with the cargo feature `xgboost`, which this
-    /// build does not offer yet (see README).
+    /// XGBoost's own C++ library; needs a build with the cargo feature `xgboost` (see README).
     Xgboost,
 }
 
@@ -36,52 +38,138 @@ pub enum ClassWeight {
     Balanced,
 }
 
-/// `boosting`.
+/// `boosting`. The XGBoost-only parameters are absent from a spec that does not set them (so
+/// adding them changed no perpetual run's ID).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BoostingParams {
     /// The library. Default: `perpetual`.
     pub engine: BoostingEngine,
-    /// perpetual's fitting budget: larger fits more, slower (its learning rate is 10^−budget).
-    /// Default: 0.5 (perpetual's).
+    /// perpetual only: its fitting budget; larger fits more, slower (its learning rate is
+    /// 10^−budget). Default: 0.5 (perpetual's).
     pub budget: f32,
     /// Histogram bins per feature. Default: 256.
     pub max_bin: u16,
     /// Row weights. Default: `balanced`.
     pub class_weight: ClassWeight,
+    /// XGBoost only: most boosting rounds. Default: 100 (`XGBClassifier`'s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_estimators: Option<usize>,
+    /// XGBoost only: shrinkage per round. Default: 0.3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
+    /// XGBoost only: deepest tree. Default: 6.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<usize>,
+    /// XGBoost only: stop after this many rounds without a lower validation log-loss and
+    /// predict with the best round (needs validation rows, as the notebook's `eval_set`).
+    /// Default: none (every round).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early_stopping_rounds: Option<usize>,
 }
 
 impl Default for BoostingParams {
     fn default() -> Self {
-        Self { engine: BoostingEngine::Perpetual, budget: 0.5, max_bin: 256, class_weight: ClassWeight::Balanced }
+        Self {
+            engine: BoostingEngine::Perpetual,
+            budget: 0.5,
+            max_bin: 256,
+            class_weight: ClassWeight::Balanced,
+            n_estimators: None,
+            learning_rate: None,
+            max_depth: None,
+            early_stopping_rounds: None,
+        }
     }
 }
 
 impl BoostingParams {
+    /// XGBoost's rounds.
+    #[must_use]
+    pub fn n_estimators(&self) -> usize {
+        self.n_estimators.unwrap_or(100)
+    }
+
+    /// XGBoost's learning rate.
+    #[must_use]
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate.unwrap_or(0.3)
+    }
+
+    /// XGBoost's tree depth.
+    #[must_use]
+    pub fn max_depth(&self) -> usize {
+        self.max_depth.unwrap_or(6)
+    }
+
+    /// Whether the model holds validation rows out (XGBoost's early stopping watches them).
+    #[must_use]
+    pub fn uses_validation(&self) -> bool {
+        self.early_stopping_rounds.is_some()
+    }
+
     pub(super) fn validate(&self) -> Result<(), ModelError> {
-        if self.engine == BoostingEngine::Xgboost {
-            return Err(ModelError::InvalidParam {
-                param: "engine",
-                rule: "this build has no XGBoost (it needs the C++ library and a build with `--features xgboost`, \
-                       not available yet); use engine = \"perpetual\"",
-                value: "xgboost".into(),
-            });
+        let invalid = |param, rule, value: String| Err(ModelError::InvalidParam { param, rule, value });
+        match self.engine {
+            BoostingEngine::Xgboost if !cfg!(feature = "xgboost") => {
+                return invalid(
+                    "engine",
+                    "this build has no XGBoost: build with `cargo build --release --features xgboost` \
+                     (needs cmake, ninja-build and libclang-dev; see README), or use engine = \"perpetual\"",
+                    "xgboost".into(),
+                );
+            }
+            BoostingEngine::Xgboost => {}
+            BoostingEngine::Perpetual => {
+                let xgboost_only = [
+                    ("n_estimators", self.n_estimators.is_some()),
+                    ("learning_rate", self.learning_rate.is_some()),
+                    ("max_depth", self.max_depth.is_some()),
+                    ("early_stopping_rounds", self.early_stopping_rounds.is_some()),
+                ];
+                if let Some((param, _)) = xgboost_only.iter().find(|(_, set)| *set) {
+                    return invalid(
+                        param,
+                        "is an XGBoost parameter (engine = \"xgboost\"); perpetual sets its rounds and step from budget",
+                        "set".into(),
+                    );
+                }
+            }
         }
         if !(self.budget.is_finite() && self.budget > 0.0) {
-            return Err(ModelError::InvalidParam {
-                param: "budget",
-                rule: "must be a finite number > 0",
-                value: self.budget.to_string(),
-            });
+            return invalid("budget", "must be a finite number > 0", self.budget.to_string());
         }
         if self.max_bin < 2 {
-            return Err(ModelError::InvalidParam {
-                param: "max_bin",
-                rule: "must be ≥ 2",
-                value: self.max_bin.to_string(),
-            });
+            return invalid("max_bin", "must be ≥ 2", self.max_bin.to_string());
+        }
+        if self.n_estimators == Some(0) {
+            return invalid("n_estimators", "must be ≥ 1", "0".into());
+        }
+        if let Some(rate) = self.learning_rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
+            return invalid("learning_rate", "must be a finite number > 0", rate.to_string());
+        }
+        if self.max_depth == Some(0) {
+            return invalid("max_depth", "must be ≥ 1", "0".into());
+        }
+        if self.early_stopping_rounds == Some(0) {
+            return invalid("early_stopping_rounds", "must be ≥ 1", "0".into());
         }
         Ok(())
+    }
+}
+
+/// Trains the trees with the engine the parameters name.
+pub(super) fn fit_trees(
+    params: &BoostingParams,
+    train: TrainingSet<'_>,
+    rng: &mut ChaCha8Rng,
+) -> Result<Box<dyn FittedClassifier>, ModelError> {
+    match params.engine {
+        BoostingEngine::Perpetual => Ok(Box::new(fit_boosting(params, train, rng)?)),
+        #[cfg(feature = "xgboost")]
+        BoostingEngine::Xgboost => Ok(Box::new(super::xgboost::fit_xgboost(params, train, rng)?)),
+        #[cfg(not(feature = "xgboost"))]
+        BoostingEngine::Xgboost => Err(params.validate().expect_err("refused in this build")),
     }
 }
 
@@ -97,7 +185,7 @@ pub fn balanced_sample_weights(y: &[usize], n_classes: usize) -> Vec<f64> {
 }
 
 /// A fitted booster over the classes present in training.
-pub(super) struct Boosted {
+struct Boosted {
     booster: MultiOutputBooster,
     present: Vec<usize>,
     n_classes: usize,
@@ -113,11 +201,7 @@ fn column_major(x: ArrayView2<f64>) -> Vec<f64> {
     x.t().iter().copied().collect()
 }
 
-pub(super) fn fit_boosting(
-    params: &BoostingParams,
-    train: TrainingSet<'_>,
-    rng: &mut ChaCha8Rng,
-) -> Result<Boosted, ModelError> {
+fn fit_boosting(params: &BoostingParams, train: TrainingSet<'_>, rng: &mut ChaCha8Rng) -> Result<Boosted, ModelError> {
     let present = train.present_classes();
     let n_features = train.x.ncols();
     let mut booster = MultiOutputBooster::default()
@@ -192,9 +276,17 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "xgboost"))]
     fn xgboost_is_refused_with_a_way_forward() {
         let params = BoostingParams { engine: BoostingEngine::Xgboost, ..BoostingParams::default() };
         let message = params.validate().unwrap_err().to_string();
-        assert!(message.contains("perpetual"), "{message}");
+        assert!(message.contains("--features xgboost") && message.contains("perpetual"), "{message}");
+    }
+
+    #[test]
+    fn xgboost_parameters_are_refused_for_perpetual() {
+        let params = BoostingParams { early_stopping_rounds: Some(10), ..BoostingParams::default() };
+        let message = params.validate().unwrap_err().to_string();
+        assert!(message.contains("early_stopping_rounds"), "{message}");
     }
 }

@@ -22,7 +22,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::boosting::{fit_boosting, Boosted, BoostingParams};
+use super::boosting::{fit_trees, BoostingParams};
 use super::cnn::{fit_cnn, CnnParams, FittedCnn};
 use super::{FittedClassifier, TrainingSet};
 use crate::models::ModelError;
@@ -67,7 +67,7 @@ impl CnnBoostingParams {
 /// One network and the trees fitted on its embeddings of rows it never trained on.
 struct Member {
     cnn: FittedCnn,
-    trees: Boosted,
+    trees: Box<dyn FittedClassifier>,
 }
 
 /// The cross-fitted members; probabilities are their mean.
@@ -140,7 +140,7 @@ fn member(
         image_shape: None,
         groups: None,
     };
-    let trees = fit_boosting(&params.boosting, tree_set, rng)?;
+    let trees = fit_trees(&params.boosting, tree_set, rng)?;
     Ok(Member { cnn, trees })
 }
 

@@ -6,13 +6,15 @@
 //! and the probabilities behind ROC curves never disagree. Classes are `0..n_classes`; a class
 //! missing from a fold's training rows gets probability 0.
 //!
-//! Foreign crates (smartcore, perpetual) stay inside this module.
+//! Foreign crates (smartcore, linfa-svm, perpetual, burn, XGBoost) stay inside this module.
 
 mod baseline;
 mod boosting;
 mod classical;
 mod cnn;
 mod cnn_boosting;
+#[cfg(feature = "xgboost")]
+mod xgboost;
 
 use ndarray::{Array2, ArrayView2};
 use rand_chacha::ChaCha8Rng;
@@ -174,11 +176,16 @@ impl ClassifierModel {
         matches!(self, Self::Cnn(_) | Self::CnnBoosting(_))
     }
 
-    /// Whether the model keeps validation rows apart (the CNNs: for early stopping and the
-    /// learning curve), so it trains without them; the others train on them too.
+    /// Whether the model keeps validation rows apart (the CNNs, and XGBoost with early
+    /// stopping: they watch them to stop), so it trains without them; the others train on them
+    /// too.
     #[must_use]
     pub fn uses_validation(&self) -> bool {
-        matches!(self, Self::Cnn(_) | Self::CnnBoosting(_))
+        match self {
+            Self::Cnn(_) | Self::CnnBoosting(_) => true,
+            Self::Boosting(p) => p.uses_validation(),
+            _ => false,
+        }
     }
 
     /// Checks every parameter.
@@ -227,7 +234,7 @@ impl ClassifierModel {
             Self::LogisticRegression(p) => Ok(Box::new(classical::fit_logistic(p, train)?)),
             Self::RandomForest(p) => Ok(Box::new(classical::fit_forest(p, train, rng)?)),
             Self::Svm(p) => Ok(Box::new(classical::fit_svm(p, train)?)),
-            Self::Boosting(p) => Ok(Box::new(boosting::fit_boosting(p, train, rng)?)),
+            Self::Boosting(p) => boosting::fit_trees(p, train, rng),
             Self::Cnn(p) => Ok(Box::new(cnn::fit_cnn(p, train, rng)?)),
             Self::CnnBoosting(p) => Ok(Box::new(cnn_boosting::fit_cnn_boosting(p, train, rng)?)),
         }

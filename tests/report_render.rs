@@ -7,6 +7,7 @@ use std::path::Path;
 use vlogmood::report::{
     draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport, ReportError, FIGURE_SIZE,
 };
+use vlogmood::spec::FigureFormat;
 use vlogmood::study::{Column, Figure, SummaryRow, Table};
 
 /// Floats that print badly in naive formats: shortest round-trip output must bring each back.
@@ -170,11 +171,27 @@ fn scatter(name: &str, points: Vec<(f64, f64, usize)>) -> Figure {
 
 /// Draws `figure` into `dir`, checks it is a 900×600 PNG and returns its size in bytes.
 fn drawn_size(figure: &Figure, dir: &Path) -> usize {
-    let path = draw_figure(figure, dir).expect("draws");
+    let path = draw_figure(figure, dir, FigureFormat::Png).expect("draws");
     assert_eq!(path, dir.join(format!("{}.png", figure.name())));
     let bytes = std::fs::read(&path).expect("PNG exists");
     assert_eq!(png_dimensions(&bytes), FIGURE_SIZE);
     bytes.len()
+}
+
+#[test]
+fn a_figure_drawn_as_svg_is_a_900_by_600_vector_image_with_its_texts_in_the_bundled_font() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let elbow: Vec<(f64, f64)> = (1..=14).map(|k| (k as f64, 1.7e7 / (k as f64).sqrt())).collect();
+    let figure = line("k_sweep_elbow", vec![("inertia".into(), elbow)], Some(4.0));
+    let path = draw_figure(&figure, dir.path(), FigureFormat::Svg).expect("draws");
+    assert_eq!(path, dir.path().join("k_sweep_elbow.svg"));
+    let svg = std::fs::read_to_string(&path).expect("SVG exists");
+    assert!(svg.starts_with("<svg") && svg.contains(r#"width="900""#) && svg.contains(r#"height="600""#));
+    assert!(svg.contains("<polyline") || svg.contains("<path"), "the line is vector, not pixels");
+    assert!(svg.contains("Inertia elbow"), "the title is searchable text");
+    let texts = svg.matches("<text").count();
+    assert!(texts > 10, "title, axis labels and ticks are text ({texts})");
+    assert_eq!(svg.matches(r#"font-family="DejaVu Sans, Verdana, sans-serif""#).count(), texts);
 }
 
 #[test]
@@ -243,7 +260,7 @@ fn degenerate_figures_draw_without_panicking() {
 #[test]
 fn figure_names_cannot_leave_the_folder() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let err = draw_figure(&line("../escape", vec![], None), dir.path()).expect_err("rejected");
+    let err = draw_figure(&line("../escape", vec![], None), dir.path(), FigureFormat::Png).expect_err("rejected");
     assert!(matches!(err, ReportError::BadFigureName { .. }), "{err}");
 }
 

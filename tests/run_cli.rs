@@ -462,3 +462,32 @@ fn the_manifest_records_a_dirty_working_tree() {
     assert_eq!(dirty, Some(true), "{shown}");
     assert!(shown.contains("with uncommitted changes"), "{shown}");
 }
+
+#[test]
+fn svg_figures_are_written_beside_the_pngs_when_the_spec_asks_and_the_page_shows_the_pngs() {
+    let dir = workdir(&mini_corpus(), 0);
+    let default_id = run_id(dir.path());
+    let text = spec_text(&mini_corpus(), 0) + "[report]\nformats = [\"png\", \"svg\"]\n";
+    std::fs::write(dir.path().join("exp.toml"), text).expect("spec");
+    assert_ne!(run_id(dir.path()), default_id, "other files out: another run");
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    let figures: Vec<String> = std::fs::read_dir(folder.join("figures"))
+        .expect("figures/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let pngs: Vec<&String> = figures.iter().filter(|f| f.ends_with(".png")).collect();
+    assert!(!pngs.is_empty());
+    for png in &pngs {
+        let svg = png.replace(".png", ".svg");
+        assert!(figures.contains(&svg), "{svg} beside {png}");
+        assert!(std::fs::read_to_string(folder.join("figures").join(&svg)).expect("svg").starts_with("<svg"));
+    }
+    let page = std::fs::read_to_string(folder.join("report.html")).expect("report");
+    assert!(page.contains(&format!("figures/{}", pngs[0])));
+
+    let twice = spec_text(&mini_corpus(), 0) + "[report]\nformats = [\"svg\", \"svg\"]\n";
+    std::fs::write(dir.path().join("exp.toml"), twice).expect("spec");
+    let out = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("report.formats"), "{}", stderr(&out));
+}

@@ -1,4 +1,4 @@
-//! Figures: PNG charts drawn with plotters and a bundled font.
+//! Figures: PNG (and, on request, SVG) charts drawn with plotters and a bundled font.
 //!
 //! plotters draws text through `ab_glyph` from a font registered in-process, so a run needs no
 //! system font libraries (fontconfig, freetype) and renders the same glyphs on every machine.
@@ -6,7 +6,7 @@
 //!
 //! Each figure kind is one arm of [`draw_figure`] and one function drawing on a generic
 //! plotters `DrawingArea`, so a new kind (heatmap, dendrogram, scree) is one arm plus one
-//! function, and an SVG backend can reuse the same drawing code.
+//! function; PNG and SVG share that drawing code.
 //!
 //! Input is data from studies, which can be degenerate: a single point, all-equal values,
 //! NaN or infinite values (dropped), empty series. None of these panics; a figure with nothing
@@ -25,6 +25,7 @@ use plotters::style::{register_font, FontStyle};
 
 use super::error::ReportError;
 use super::format;
+use crate::spec::FigureFormat;
 use crate::study::{Figure, MatrixScale};
 
 /// Width and height of every PNG, in pixels.
@@ -78,8 +79,8 @@ fn colour(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// Draws `figure` as `<dir>/<name>.png` (900×600, white background) and returns that path.
-/// `dir` is created if missing.
+/// Draws `figure` as `<dir>/<name>.png` or `.svg` (900×600, white background) and returns that
+/// path. `dir` is created if missing.
 ///
 /// - `Line`: one coloured line with circle markers per series (broken where a point is not
 ///   finite), axis descriptions, title, a dashed vertical line labelled with its value at
@@ -94,51 +95,61 @@ fn colour(index: usize) -> RGBColor {
 ///
 /// Errors: a name that is not a plain file stem ([`ReportError::BadFigureName`]), a folder or
 /// file that cannot be written ([`ReportError::Io`], [`ReportError::Draw`]).
-pub fn draw_figure(figure: &Figure, dir: &Path) -> Result<PathBuf, ReportError> {
+pub fn draw_figure(figure: &Figure, dir: &Path, format: FigureFormat) -> Result<PathBuf, ReportError> {
     let name = figure.name();
     check_name(name)?;
     ensure_font_registered()?;
     fs::create_dir_all(dir).map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
-    let path = dir.join(format!("{name}.png"));
+    let path = dir.join(format!("{name}.{}", format.extension()));
     let draw_error = |message: String| ReportError::Draw { path: path.clone(), message };
-
-    {
-        let root = BitMapBackend::new(&path, FIGURE_SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| draw_error(e.to_string()))?;
-        let drawn = match figure {
-            Figure::Line { title, x_label, y_label, series, highlight_x, .. } => {
-                draw_line(&root, Labels { title, x_label, y_label }, series, *highlight_x)
+    match format {
+        FigureFormat::Png => {
+            let root = BitMapBackend::new(&path, FIGURE_SIZE).into_drawing_area();
+            render(&root, figure).map_err(draw_error)?;
+            // Encoding and writing the PNG happen here; dropping the backend would swallow errors.
+            root.present().map_err(|e| draw_error(e.to_string()))?;
+        }
+        FigureFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, FIGURE_SIZE).into_drawing_area();
+                render(&root, figure).map_err(draw_error)?;
+                root.present().map_err(|e| draw_error(e.to_string()))?;
             }
-            Figure::Scatter { title, x_label, y_label, points, legend, noise, .. } => {
-                draw_scatter(&root, Labels { title, x_label, y_label }, points, legend, *noise)
-            }
-            Figure::Heatmap { title, axis_label, values, boundaries, .. } => {
-                draw_heatmap(&root, Labels { title, x_label: axis_label, y_label: axis_label }, values, boundaries)
-            }
-            Figure::Matrix {
-                title,
-                value_label,
-                row_labels,
-                col_labels,
-                values,
-                scale,
-                cell_text,
-                axis_labels,
-                ..
-            } => {
-                let cells = MatrixCells { row_labels, col_labels, values, scale: *scale, cell_text, axis_labels };
-                draw_matrix(&root, title, value_label, &cells)
-            }
-            Figure::Bars { title, value_label, bars, .. } => draw_bars(&root, title, value_label, bars),
-            Figure::Dendrogram { title, y_label, links, leaf_labels, .. } => {
-                draw_dendrogram(&root, Labels { title, x_label: "", y_label }, links, leaf_labels)
-            }
-        };
-        drawn.map_err(|e| draw_error(e.to_string()))?;
-        // Encoding and writing the PNG happen here; dropping the backend would swallow errors.
-        root.present().map_err(|e| draw_error(e.to_string()))?;
+            // Text was laid out with the bundled DejaVu Sans; name it first so a viewer that has
+            // it (most Linux systems, any with it installed) shows the same letters as the PNG.
+            let svg = svg.replace(r#"font-family="sans-serif""#, r#"font-family="DejaVu Sans, Verdana, sans-serif""#);
+            fs::write(&path, svg).map_err(|source| ReportError::Io { path: path.clone(), source })?;
+        }
     }
     Ok(path)
+}
+
+/// Draws `figure` on `root` (a PNG or an SVG canvas of [`FIGURE_SIZE`]).
+fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let drawn = match figure {
+        Figure::Line { title, x_label, y_label, series, highlight_x, .. } => {
+            draw_line(root, Labels { title, x_label, y_label }, series, *highlight_x)
+        }
+        Figure::Scatter { title, x_label, y_label, points, legend, noise, .. } => {
+            draw_scatter(root, Labels { title, x_label, y_label }, points, legend, *noise)
+        }
+        Figure::Heatmap { title, axis_label, values, boundaries, .. } => {
+            draw_heatmap(root, Labels { title, x_label: axis_label, y_label: axis_label }, values, boundaries)
+        }
+        Figure::Matrix {
+            title, value_label, row_labels, col_labels, values, scale, cell_text, axis_labels, ..
+        } => {
+            let cells = MatrixCells { row_labels, col_labels, values, scale: *scale, cell_text, axis_labels };
+            draw_matrix(root, title, value_label, &cells)
+        }
+        Figure::Bars { title, value_label, bars, .. } => draw_bars(root, title, value_label, bars),
+        Figure::Dendrogram { title, y_label, links, leaf_labels, .. } => {
+            draw_dendrogram(root, Labels { title, x_label: "", y_label }, links, leaf_labels)
+        }
+    };
+    drawn.map_err(|e| e.to_string())
 }
 
 /// A figure name becomes a file name inside the figures folder: it must not walk out of it.

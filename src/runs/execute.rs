@@ -601,7 +601,9 @@ fn write_outputs(
     let figures = folder.join("figures");
     std::fs::create_dir_all(&figures).map_err(|e| io(&figures, &e))?;
     for figure in &output.figures {
-        draw_figure(figure, &figures)?;
+        for &format in &prepared.spec.report.formats {
+            draw_figure(figure, &figures, format)?;
+        }
     }
 
     let assignments = folder.join("assignments");
@@ -637,7 +639,10 @@ fn write_report(
     manifest_json: &str,
     output: &StudyOutput,
 ) -> Result<(), RunsError> {
-    let figure_files: Vec<String> = output.figures.iter().map(|f| format!("figures/{}.png", f.name())).collect();
+    // The page shows PNGs, or the SVGs when those are all there is.
+    let shown = prepared.spec.report.formats.iter().copied().min().expect("validated: at least one format");
+    let figure_files: Vec<String> =
+        output.figures.iter().map(|f| format!("figures/{}.{}", f.name(), shown.extension())).collect();
     let html = render_html(&HtmlReport {
         title: &prepared.spec.name,
         run_id: &prepared.run_id.0,

@@ -70,6 +70,52 @@ pub struct ExperimentSpec {
     /// Studies, run in order (`[[study]]` tables).
     #[serde(rename = "study", default)]
     pub studies: Vec<StudySpec>,
+    /// What the run folder's figures are written as. Absent from `spec.json` when default (so
+    /// adding it changed no run ID).
+    #[serde(default, skip_serializing_if = "ReportSpec::is_default")]
+    pub report: ReportSpec,
+}
+
+/// How a run's figures are written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSpec {
+    /// Each figure in each of these formats (`["png", "svg"]` for papers: vector, same fonts).
+    /// Default: `["png"]`.
+    pub formats: Vec<FigureFormat>,
+}
+
+impl Default for ReportSpec {
+    fn default() -> Self {
+        Self { formats: vec![FigureFormat::Png] }
+    }
+}
+
+impl ReportSpec {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A figure file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FigureFormat {
+    /// 900 × 600 pixels (what `report.html` shows).
+    Png,
+    /// Vector, for papers.
+    Svg,
+}
+
+impl FigureFormat {
+    /// The file extension.
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Svg => "svg",
+        }
+    }
 }
 
 /// How clusterings are scored: the label columns they are checked against, the permutation
@@ -305,6 +351,13 @@ impl ExperimentSpec {
             ));
         }
         self.preprocess.validate().map_err(|e| SpecError::invalid("preprocess", e.to_string()))?;
+        let formats = &self.report.formats;
+        if formats.is_empty() || (1..formats.len()).any(|i| formats[..i].contains(&formats[i])) {
+            return Err(SpecError::invalid(
+                "report.formats",
+                "list each of \"png\", \"svg\" at most once, at least one",
+            ));
+        }
         let features = &self.features;
         if !crate::features::recipes().contains_key(features.recipe.as_str()) {
             let known: Vec<&str> = crate::features::recipes().keys().copied().collect();

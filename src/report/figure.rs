@@ -104,7 +104,7 @@ pub fn draw_figure(figure: &Figure, dir: &Path, format: FigureFormat) -> Result<
     let draw_error = |message: String| ReportError::Draw { path: path.clone(), message };
     match format {
         FigureFormat::Png => {
-            let root = BitMapBackend::new(&path, FIGURE_SIZE).into_drawing_area();
+            let root = BitMapBackend::new(&path, pixel_size(figure)).into_drawing_area();
             render(&root, figure).map_err(draw_error)?;
             // Encoding and writing the PNG happen here; dropping the backend would swallow errors.
             root.present().map_err(|e| draw_error(e.to_string()))?;
@@ -112,7 +112,7 @@ pub fn draw_figure(figure: &Figure, dir: &Path, format: FigureFormat) -> Result<
         FigureFormat::Svg => {
             let mut svg = String::new();
             {
-                let root = SVGBackend::with_string(&mut svg, FIGURE_SIZE).into_drawing_area();
+                let root = SVGBackend::with_string(&mut svg, pixel_size(figure)).into_drawing_area();
                 render(&root, figure).map_err(draw_error)?;
                 root.present().map_err(|e| draw_error(e.to_string()))?;
             }
@@ -125,7 +125,29 @@ pub fn draw_figure(figure: &Figure, dir: &Path, format: FigureFormat) -> Result<
     Ok(path)
 }
 
-/// Draws `figure` on `root` (a PNG or an SVG canvas of [`FIGURE_SIZE`]).
+/// Width and height of `figure`: [`FIGURE_SIZE`], larger for a matrix with text in many cells
+/// (a 45-feature correlation map keeps its numbers legible) and for a grid of many panels.
+#[must_use]
+pub fn pixel_size(figure: &Figure) -> (u32, u32) {
+    match figure {
+        Figure::Matrix { col_labels, values, cell_text, .. } if !cell_text.is_empty() && col_labels.len() > 12 => {
+            let (rows, cols) = (values.len() as u32, col_labels.len() as u32);
+            (FIGURE_SIZE.0.max(330 + 44 * cols), FIGURE_SIZE.1.max(260 + 26 * rows))
+        }
+        Figure::Spectrograms { panels, .. } if panels.len() > 4 => {
+            let side = grid_side(panels.len()) as u32;
+            (FIGURE_SIZE.0.max(120 + 300 * side), FIGURE_SIZE.1.max(90 + 240 * side))
+        }
+        _ => FIGURE_SIZE,
+    }
+}
+
+/// Columns (and at most as many rows) of a square-ish grid of `n` panels.
+fn grid_side(n: usize) -> usize {
+    (1..=n.max(1)).find(|side| side * side >= n).unwrap_or(1)
+}
+
+/// Draws `figure` on `root` (a PNG or an SVG canvas of [`pixel_size`]).
 fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let drawn = match figure {
@@ -147,6 +169,12 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) ->
         Figure::Bars { title, value_label, bars, .. } => draw_bars(root, title, value_label, bars),
         Figure::Dendrogram { title, y_label, links, leaf_labels, .. } => {
             draw_dendrogram(root, Labels { title, x_label: "", y_label }, links, leaf_labels)
+        }
+        Figure::Histogram { title, x_label, edges, groups, .. } => {
+            draw_histogram(root, Labels { title, x_label, y_label: "files" }, edges, groups)
+        }
+        Figure::Spectrograms { title, panels, frame_seconds, band_hz, value_label, .. } => {
+            draw_spectrograms(root, title, panels, *frame_seconds, band_hz, value_label)
         }
     };
     drawn.map_err(|e| e.to_string())
@@ -405,8 +433,9 @@ fn draw_matrix<DB: DrawingBackend>(
     }
     // Shares keep one scale (0 to 1) so that two models' figures compare by eye.
     let limit = if cells.scale == MatrixScale::Share { 1.0 } else { largest };
-    let (plot, bar) = root.split_horizontally(FIGURE_SIZE.0 - 130);
+    let (plot, bar) = root.split_horizontally(root.dim_in_pixel().0 - 130);
     let longest = col_labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    let longest_row = row_labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
     let [row_axis, col_axis] = cells.axis_labels;
     let (row_axis_room, col_axis_room) =
         (if row_axis.is_empty() { 0 } else { 30 }, if col_axis.is_empty() { 0 } else { 30 });
@@ -414,7 +443,7 @@ fn draw_matrix<DB: DrawingBackend>(
         .caption(title, (FONT_FAMILY, TITLE_SIZE - 8))
         .margin(20)
         .x_label_area_size(20 + 7 * longest + col_axis_room)
-        .y_label_area_size(85 + row_axis_room)
+        .y_label_area_size(85.max(16 + 8 * longest_row) + row_axis_room)
         .build_cartesian_2d(0.0..n_cols as f64, n_rows as f64..0.0)?;
     chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw()?;
     let boxes = values.iter().enumerate().flat_map(|(r, row)| {
@@ -569,6 +598,165 @@ fn draw_dendrogram<DB: DrawingBackend>(
     let style = ShapeStyle::from(colour(0)).stroke_width(LINE_WIDTH);
     chart.draw_series(links.iter().map(|link| PathElement::new(link.to_vec(), style)))?;
     Ok(())
+}
+
+/// Bars of each group's counts over the shared bins: filled for one group, outlined and
+/// translucent for several (so overlaps stay visible), each group's mean a dashed line of its
+/// colour, and a legend naming groups and means.
+fn draw_histogram<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Labels<'_>,
+    edges: &[f64],
+    groups: &[(String, Vec<u64>, f64)],
+) -> DrawResult<DB> {
+    let tallest = groups.iter().flat_map(|g| g.1.iter().copied()).max().unwrap_or(0);
+    let x_range = axis_range(edges.iter().copied().chain(groups.iter().map(|g| g.2)));
+    let (Some(x_range), true) = (x_range, tallest > 0 && edges.len() >= 2) else {
+        return draw_empty(root, labels, "no finite values to count");
+    };
+    let mut chart = build_chart(root, labels, x_range, 0.0..tallest as f64 * 1.08, false)?;
+    let single = groups.len() == 1;
+    for (index, (name, counts, mean)) in groups.iter().enumerate() {
+        let colour = colour(index);
+        let bars = counts.iter().zip(edges.windows(2)).filter(|(&n, _)| n > 0).map(move |(&n, edge)| {
+            let corners = [(edge[0], 0.0), (edge[1], n as f64)];
+            if single {
+                Rectangle::new(corners, colour.mix(0.8).filled())
+            } else {
+                Rectangle::new(corners, ShapeStyle::from(colour.mix(0.9)).stroke_width(2))
+            }
+        });
+        chart.draw_series(bars)?;
+        if !single {
+            let fills = counts.iter().zip(edges.windows(2)).filter(|(&n, _)| n > 0).map(move |(&n, edge)| {
+                Rectangle::new([(edge[0], 0.0), (edge[1], n as f64)], colour.mix(0.15).filled())
+            });
+            chart.draw_series(fills)?;
+        }
+        if mean.is_finite() {
+            let style =
+                ShapeStyle::from(if single { BLACK.mix(0.8) } else { colour.mix(1.0) }).stroke_width(LINE_WIDTH);
+            let line = vec![(*mean, 0.0), (*mean, tallest as f64 * 1.08)];
+            let legend = if single {
+                format!("mean {}", format::significant(*mean, 4))
+            } else {
+                format!("{name} (mean {})", format::significant(*mean, 4))
+            };
+            chart
+                .draw_series(DashedLineSeries::new(line, 8, 5, style))?
+                .label(legend)
+                .legend(move |(x, y)| PathElement::new(vec![(x - 2, y), (x + 22, y)], style));
+        }
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// Panels of `[band][frame]` values in a square-ish grid on one colour scale (the lowest value
+/// dark, the highest bright, as librosa's `specshow` draws dB), band 0 at the bottom; time
+/// ticks in seconds on each panel, frequency ticks at the bands nearest 500 Hz, 1, 2, 4 and
+/// 8 kHz, and a colour bar.
+fn draw_spectrograms<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    panels: &[(String, Vec<Vec<f64>>)],
+    frame_seconds: f64,
+    band_hz: &[f64],
+    value_label: &str,
+) -> DrawResult<DB> {
+    let values = || panels.iter().flat_map(|p| p.1.iter().flatten().copied()).filter(|v| v.is_finite());
+    let (low, high) = values().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    if panels.is_empty() || low >= high {
+        return draw_empty(root, Labels { title, x_label: "", y_label: "" }, "no spectrogram to draw");
+    }
+    let (width, _) = root.dim_in_pixel();
+    let (body, bar) = root.split_horizontally(width - 110);
+    let body = body.titled(title, (FONT_FAMILY, TITLE_SIZE))?;
+    let side = grid_side(panels.len());
+    let rows = panels.len().div_ceil(side);
+    let cells = body.split_evenly((rows, side));
+    let shade = |v: f64| spectrogram_colour((v - low) / (high - low));
+    let ticks: Vec<(usize, &str)> =
+        [(500.0, "500 Hz"), (1000.0, "1 kHz"), (2000.0, "2 kHz"), (4000.0, "4 kHz"), (8000.0, "8 kHz")]
+            .iter()
+            .filter_map(|&(hz, text): &(f64, &'static str)| {
+                let (band, centre) =
+                    band_hz.iter().enumerate().min_by(|a, b| (a.1 - hz).abs().total_cmp(&(b.1 - hz).abs()))?;
+                ((centre - hz).abs() / hz < 0.25).then_some((band, text))
+            })
+            .collect();
+    for ((panel_title, image), cell) in panels.iter().zip(&cells) {
+        let n_bands = image.len();
+        let n_frames = image.first().map_or(0, Vec::len);
+        let seconds = n_frames as f64 * frame_seconds;
+        let mut chart = ChartBuilder::on(cell)
+            .caption(panel_title, (FONT_FAMILY, TICK_LABEL_SIZE))
+            .margin(6)
+            .x_label_area_size(34)
+            .y_label_area_size(48)
+            .build_cartesian_2d(0.0..seconds.max(frame_seconds), 0.0..n_bands.max(1) as f64)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(4)
+            .y_labels(0)
+            .x_desc("s")
+            .x_label_formatter(&|v| format::significant(*v, 2))
+            .label_style((FONT_FAMILY, TICK_LABEL_SIZE - 3))
+            .axis_desc_style((FONT_FAMILY, TICK_LABEL_SIZE - 3))
+            .draw()?;
+        chart.draw_series(image.iter().enumerate().flat_map(|(band, row)| {
+            row.iter().enumerate().filter(|(_, v)| v.is_finite()).map(move |(frame, &v)| {
+                let x = frame as f64 * frame_seconds;
+                Rectangle::new([(x, band as f64), (x + frame_seconds, band as f64 + 1.0)], shade(v).filled())
+            })
+        }))?;
+        let font =
+            (FONT_FAMILY, TICK_LABEL_SIZE - 4).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+        for (band, text) in &ticks {
+            let (x, y) = chart.backend_coord(&(0.0, *band as f64 + 0.5));
+            // backend_coord is in the whole figure's pixels, so draw on the whole figure.
+            root.draw(&Text::new(*text, (x - 4, y), font.clone()))?;
+        }
+    }
+    let mut scale = ChartBuilder::on(&bar)
+        .caption(value_label, (FONT_FAMILY, TICK_LABEL_SIZE))
+        .margin_top(60)
+        .margin_bottom(40)
+        .margin_right(25)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..1.0, low..high)?;
+    let step = (high - low) / 100.0;
+    scale.draw_series((0..100).map(|i| {
+        let lo = low + step * i as f64;
+        Rectangle::new([(0.0, lo), (1.0, lo + step)], shade(lo + step / 2.0).filled())
+    }))?;
+    scale
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .y_label_formatter(&|v| format::significant(*v, 3))
+        .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
+        .draw()?;
+    Ok(())
+}
+
+/// A dark-to-bright sequential colour for `t` in [0, 1] (close to matplotlib's magma: black,
+/// purple, orange, pale yellow), so quiet cells are dark as in the notebook's spectrograms.
+fn spectrogram_colour(t: f64) -> RGBColor {
+    const STOPS: [(f64, [f64; 3]); 5] = [
+        (0.0, [0.0, 0.0, 4.0]),
+        (0.25, [81.0, 18.0, 124.0]),
+        (0.5, [183.0, 55.0, 121.0]),
+        (0.75, [252.0, 137.0, 97.0]),
+        (1.0, [252.0, 253.0, 191.0]),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    let upper = STOPS.iter().position(|s| s.0 >= t).unwrap_or(STOPS.len() - 1).max(1);
+    let ((t0, c0), (t1, c1)) = (STOPS[upper - 1], STOPS[upper]);
+    let f = (t - t0) / (t1 - t0);
+    let mix = |i: usize| (c0[i] + f * (c1[i] - c0[i])).round() as u8;
+    RGBColor(mix(0), mix(1), mix(2))
 }
 
 type Chart<'a, DB> =

@@ -309,10 +309,12 @@ pub fn execute(
         unscaled: raw.view(),
         scale: spec.features.scale,
         image_shape: (shape.len() == 2).then(|| [shape[0], shape[1]]),
-        images: rows.images.as_ref().map(|images| {
+        images: rows.extra.images.as_ref().map(|images| {
             let shape = crate::features::recipe(LOGMEL).expect("a built-in recipe").shape;
             (images.view(), [shape[0], shape[1]])
         }),
+        descriptive: rows.extra.descriptive.as_ref().map(Array2::view),
+        feature_params: &spec.features.params,
         split: &split,
         feature_names: &feature_names,
         file_names: &rows.file_names,
@@ -408,9 +410,29 @@ fn selected_columns(spec: &ExperimentSpec) -> Result<(Vec<String>, Vec<usize>), 
     Ok((selected.clone(), positions))
 }
 
-/// The files whose rows the models see, their feature matrix, their log-mel images when a
-/// model reads them, and every input that failed.
-type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, Option<Array2<f64>>, Vec<Failure>);
+/// The files whose rows the models see, their feature matrix, the other matrices studies read
+/// (whatever the recipe), and every input that failed.
+type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, ExtraMatrices, Vec<Failure>);
+
+/// Per-row matrices beside the recipe's that some studies read.
+#[derive(Default)]
+struct ExtraMatrices {
+    /// Log-mel images, flattened, when a study reads them (the CNN, `explore`).
+    images: Option<Array2<f64>>,
+    /// Descriptive features, when a study reads them (`explore`).
+    descriptive: Option<Array2<f64>>,
+}
+
+impl ExtraMatrices {
+    /// Appends the rows of `other` (the test corpus's) below these.
+    fn append(&mut self, other: Self) {
+        for (mine, theirs) in [(&mut self.images, other.images), (&mut self.descriptive, other.descriptive)] {
+            if let (Some(mine), Some(theirs)) = (mine.as_mut(), theirs) {
+                mine.append(ndarray::Axis(0), theirs.view()).expect("matrices of one width");
+            }
+        }
+    }
+}
 
 /// The rows models can use: processed files whose features are finite and that have a value
 /// in every label column in `needed`. Every other input becomes a failure (listed in the
@@ -465,7 +487,10 @@ fn usable_rows<'a>(
     } else {
         None
     };
-    Ok((files, matrix.select(ndarray::Axis(0), &keep), images, failures))
+    let descriptive = spec
+        .reads_descriptive()
+        .then(|| features.matrix("descriptive").expect("a vector recipe").select(ndarray::Axis(0), &keep));
+    Ok((files, matrix.select(ndarray::Axis(0), &keep), ExtraMatrices { images, descriptive }, failures))
 }
 
 /// The image recipe the CNN reads.
@@ -480,8 +505,8 @@ struct AllRows<'a> {
     /// The test corpus's usable files, and its path.
     test: Option<(Vec<&'a CorpusFile>, &'a Path)>,
     raw: Array2<f64>,
-    /// Each row's log-mel image, when a model reads them.
-    images: Option<Array2<f64>>,
+    /// Each row's log-mel image and descriptive features, when a study reads them.
+    extra: ExtraMatrices,
     /// Each row's file: its path in the corpus, or `<test corpus>/<path>` for test rows.
     file_names: Vec<String>,
     /// Every failed input of both corpora; the first `main_failures` are the corpus's.
@@ -492,30 +517,18 @@ struct AllRows<'a> {
 
 impl<'a> AllRows<'a> {
     fn new(main: UsableRows<'a>, test: Option<UsableRows<'a>>, test_root: Option<&'a Path>) -> Self {
-        let (main_files, mut raw, mut images, mut failures) = main;
+        let (main_files, mut raw, mut extra, mut failures) = main;
         let n_main = main_files.len();
         let main_failures = failures.len();
         let mut file_names: Vec<String> = main_files.iter().map(|f| f.relative_path.clone()).collect();
-        let test = test.zip(test_root).map(|((files, test_raw, test_images, test_failures), root)| {
+        let test = test.zip(test_root).map(|((files, test_raw, test_extra, test_failures), root)| {
             raw.append(ndarray::Axis(0), test_raw.view()).expect("both corpora have the recipe's columns");
-            if let (Some(images), Some(test_images)) = (images.as_mut(), test_images) {
-                images.append(ndarray::Axis(0), test_images.view()).expect("images of one size");
-            }
+            extra.append(test_extra);
             failures.extend(test_failures);
             file_names.extend(files.iter().map(|f| format!("{}/{}", root.display(), f.relative_path)));
             (files, root)
         });
-        Self {
-            n_main,
-            main: main_files,
-            test,
-            raw,
-            images,
-            file_names,
-            failures,
-            main_failures,
-            datasets: (None, None),
-        }
+        Self { n_main, main: main_files, test, raw, extra, file_names, failures, main_failures, datasets: (None, None) }
     }
 
     fn with_datasets(mut self, main: &'a Dataset, test: Option<&'a Dataset>) -> Self {

@@ -29,9 +29,9 @@ pub use canonical::canonical_json;
 pub use error::SpecError;
 pub use overrides::Override;
 pub use study::{
-    BootstrapSpec, ClassifySpec, CompareSpec, ConsensusMethod, ConsensusSpec, GridCell, GridEvaluate, GridSpec,
-    KChoice, KDemand, KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec, Protocol,
-    RepeatSpec, StudySpec,
+    BootstrapSpec, ClassifySpec, CompareSpec, ConsensusMethod, ConsensusSpec, ExploreSpec, GridCell, GridEvaluate,
+    GridSpec, KChoice, KDemand, KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec,
+    Protocol, RepeatSpec, StudySpec,
 };
 
 use crate::audio::PreprocessParams;
@@ -530,6 +530,7 @@ impl ExperimentSpec {
             StudySpec::Classify(c) => {
                 vec![("study.target", Some(c.target.as_str())), ("study.group_by", c.group_by.as_deref())]
             }
+            StudySpec::Explore(e) => vec![("study.by", e.by.as_deref())],
             _ => Vec::new(),
         });
         single
@@ -578,10 +579,21 @@ impl ExperimentSpec {
         self.data.test_corpus = self.data.test_corpus.as_deref().map(normalise_path);
     }
 
-    /// Whether a model of the spec reads log-mel images (so the run keeps them for it).
+    /// Whether a study of the spec reads log-mel images (a CNN; `explore` draws some), so the
+    /// run keeps them for it.
     #[must_use]
     pub fn reads_images(&self) -> bool {
-        self.studies.iter().any(|s| matches!(s, StudySpec::Classify(c) if c.models.iter().any(crate::models::ClassifierModel::needs_images)))
+        self.studies.iter().any(|s| match s {
+            StudySpec::Classify(c) => c.models.iter().any(crate::models::ClassifierModel::needs_images),
+            StudySpec::Explore(_) => true,
+            _ => false,
+        })
+    }
+
+    /// Whether a study reads every file's descriptive features (`explore` draws them).
+    #[must_use]
+    pub fn reads_descriptive(&self) -> bool {
+        self.studies.iter().any(|s| matches!(s, StudySpec::Explore(_)))
     }
 
     /// The `labels.csv` columns every row of the test corpus needs: the classify targets and

@@ -42,6 +42,9 @@ pub enum StudySpec {
     /// Classifiers trained on a label column and tested on rows (speakers) they never saw: the
     /// notebook's supervised half.
     Classify(ClassifySpec),
+    /// Pictures of the data before any model: distributions, correlations, class counts,
+    /// example spectrograms (the notebook's §3).
+    Explore(ExploreSpec),
 }
 
 /// An inclusive range of cluster counts.
@@ -475,6 +478,27 @@ impl ProjectionMethod {
     }
 }
 
+/// `kind = "explore"`: the data drawn before any model (the notebook's §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExploreSpec {
+    /// A `labels.csv` column: each histogram drawn per value of it (a colour each) and the
+    /// descriptive statistics tabled per value. Default: none (one histogram of every file).
+    pub by: Option<String>,
+    /// Equal-width bins of each histogram between the smallest and largest value (numpy's
+    /// `histogram(bins=...)`). Default: 20.
+    pub bins: usize,
+    /// Log-mel spectrograms in the example grid, files spread evenly over the corpus order
+    /// (the notebook's 16). Default: 16.
+    pub examples: usize,
+}
+
+impl Default for ExploreSpec {
+    fn default() -> Self {
+        Self { by: None, bins: 20, examples: 16 }
+    }
+}
+
 /// `kind = "projection"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -516,6 +540,7 @@ impl StudySpec {
             Self::Pca(_) => "pca",
             Self::Projection(_) => "projection",
             Self::Classify(_) => "classify",
+            Self::Explore(_) => "explore",
         }
     }
 
@@ -529,7 +554,7 @@ impl StudySpec {
             | Self::Bootstrap(BootstrapSpec { model, .. })
             | Self::Consensus(ConsensusSpec { model, .. }) => vec![model],
             Self::Compare(s) => s.models.iter().collect(),
-            Self::Pca(_) | Self::Projection(_) | Self::Classify(_) => Vec::new(),
+            Self::Pca(_) | Self::Projection(_) | Self::Classify(_) | Self::Explore(_) => Vec::new(),
         }
     }
 
@@ -548,7 +573,7 @@ impl StudySpec {
             | Self::Bootstrap(BootstrapSpec { k, .. })
             | Self::Consensus(ConsensusSpec { k, .. })
             | Self::Compare(CompareSpec { k, .. }) => *k,
-            Self::KSweep(_) | Self::Pca(_) | Self::Projection(_) | Self::Classify(_) => None,
+            Self::KSweep(_) | Self::Pca(_) | Self::Projection(_) | Self::Classify(_) | Self::Explore(_) => None,
         }
     }
 
@@ -633,7 +658,7 @@ impl StudySpec {
                 let k = self.models().into_iter().find_map(|m| self.k_for(m));
                 fixed("k", k, *on)
             }
-            Self::Pca(_) | Self::Projection(_) | Self::Classify(_) => Vec::new(),
+            Self::Pca(_) | Self::Projection(_) | Self::Classify(_) | Self::Explore(_) => Vec::new(),
         }
     }
 
@@ -726,6 +751,15 @@ impl StudySpec {
                 s.tsne.validate().map_err(|e| at_field(&format!("{field}.tsne"), e))
             }
             Self::Classify(s) => s.validate(field),
+            Self::Explore(s) => {
+                if s.bins == 0 {
+                    return Err(SpecError::invalid(format!("{field}.bins"), "must be ≥ 1"));
+                }
+                if !(1..=64).contains(&s.examples) {
+                    return Err(SpecError::invalid(format!("{field}.examples"), "must be 1 to 64"));
+                }
+                Ok(())
+            }
         }
     }
 

@@ -34,6 +34,14 @@ pub enum StudyError {
         /// The split.
         split: &'static str,
     },
+    /// An explore study lacks data it draws.
+    #[error("{study}: {what} were not computed for this run")]
+    Explore {
+        /// Study label.
+        study: String,
+        /// What is missing.
+        what: &'static str,
+    },
     /// A classify study cannot be run on these rows.
     #[error("{study}: {reason}")]
     Classify {

@@ -9,6 +9,7 @@
 mod classify;
 mod compare;
 mod error;
+mod explore;
 mod fit;
 mod internal;
 mod output;
@@ -46,8 +47,13 @@ pub struct StudyData<'a> {
     /// None for a feature vector.
     pub image_shape: Option<[usize; 2]>,
     /// Each row's `logmel128` image, unscaled and flattened row-major, with its shape, when a
-    /// model reads images (the CNN), whatever the spec's recipe.
+    /// study reads images (the CNN, `explore`), whatever the spec's recipe.
     pub images: Option<(ArrayView2<'a, f64>, [usize; 2])>,
+    /// Each row's `descriptive` features (columns of `features::recipe("descriptive")`, NaN
+    /// where undefined) when a study reads them (`explore`), whatever the spec's recipe.
+    pub descriptive: Option<ArrayView2<'a, f64>>,
+    /// The feature parameters (sample rate, hop, mel bands), for axes in seconds and Hz.
+    pub feature_params: &'a crate::features::FeatureParams,
     /// Which rows are train/val/test.
     pub split: &'a SplitIndices,
     /// Name of each feature column.
@@ -96,6 +102,7 @@ pub fn run_studies(
             StudySpec::Pca(spec) => pca_views::pca_views(spec, data, &label)?,
             StudySpec::Projection(spec) => projection::projection(spec, data, study_seed, &label)?,
             StudySpec::Classify(spec) => classify::classify(spec, data, study_seed, &label)?,
+            StudySpec::Explore(spec) => explore::explore(spec, data, &label)?,
         };
         merged.metrics.extend(output.metrics);
         merged.tables.extend(output.tables);

@@ -194,6 +194,35 @@ pub enum Figure {
         /// Labels of the leaves, left to right.
         leaf_labels: Vec<String>,
     },
+    /// Histograms of one value, one per group (a colour each), over shared bins, with each
+    /// group's mean as a dashed vertical line.
+    Histogram {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// What is counted, with its unit (the x axis).
+        x_label: String,
+        /// The `n_bins + 1` bin edges, ascending.
+        edges: Vec<f64>,
+        /// (group name, count per bin, mean of the group's values) per group.
+        groups: Vec<(String, Vec<u64>, f64)>,
+    },
+    /// A grid of spectrogram panels on one colour scale (the notebook's 16 log-mels).
+    Spectrograms {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// (panel title, values) per panel; values are `[band][frame]`, band 0 the lowest.
+        panels: Vec<(String, Vec<Vec<f64>>)>,
+        /// Seconds from one frame to the next (the x axis is time).
+        frame_seconds: f64,
+        /// Centre frequency of each band in Hz (the y axis is mel frequency).
+        band_hz: Vec<f64>,
+        /// What the colour shows (`dB`).
+        value_label: String,
+    },
 }
 
 /// How a [`Figure::Matrix`] colours its values.
@@ -217,7 +246,9 @@ impl Figure {
             | Figure::Heatmap { name, .. }
             | Figure::Matrix { name, .. }
             | Figure::Bars { name, .. }
-            | Figure::Dendrogram { name, .. } => name,
+            | Figure::Dendrogram { name, .. }
+            | Figure::Histogram { name, .. }
+            | Figure::Spectrograms { name, .. } => name,
         }
     }
 }

@@ -704,12 +704,22 @@ fn draw_spectrograms<DB: DrawingBackend>(
             .label_style((FONT_FAMILY, TICK_LABEL_SIZE - 3))
             .axis_desc_style((FONT_FAMILY, TICK_LABEL_SIZE - 3))
             .draw()?;
-        chart.draw_series(image.iter().enumerate().flat_map(|(band, row)| {
-            row.iter().enumerate().filter(|(_, v)| v.is_finite()).map(move |(frame, &v)| {
-                let x = frame as f64 * frame_seconds;
-                Rectangle::new([(x, band as f64), (x + frame_seconds, band as f64 + 1.0)], shade(v).filled())
-            })
-        }))?;
+        // One bitmap per panel, each pixel the nearest cell (an SVG embeds it as one PNG instead
+        // of 16 384 rectangles per panel).
+        let (width, height) = chart.plotting_area().dim_in_pixel();
+        let mut pixels = Vec::with_capacity((width * height * 3) as usize);
+        for py in 0..height {
+            let band = n_bands - 1 - (py as usize * n_bands / height as usize).min(n_bands - 1);
+            for px in 0..width {
+                let frame = (px as usize * n_frames / width as usize).min(n_frames - 1);
+                let RGBColor(r, g, b) = image[band].get(frame).filter(|v| v.is_finite()).map_or(WHITE, |&v| shade(v));
+                pixels.extend([r, g, b]);
+            }
+        }
+        let top_left = (0.0, n_bands as f64);
+        if let Some(bitmap) = BitMapElement::with_owned_buffer(top_left, (width, height), pixels) {
+            chart.draw_series(std::iter::once(bitmap))?;
+        }
         let font =
             (FONT_FAMILY, TICK_LABEL_SIZE - 4).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
         for (band, text) in &ticks {

@@ -289,7 +289,13 @@ fn html_report_escapes_table_values() {
         ],
     }];
     let metrics = BTreeMap::from([("grid.kmeans.silhouette".to_owned(), 0.1 + 0.2)]);
-    let figures = ["figures/k_sweep_elbow.png".to_owned()];
+    let figures = [
+        ("explore".to_owned(), vec!["figures/explore_hist_duration_s.png".to_owned()]),
+        (
+            "k_sweep".to_owned(),
+            vec!["figures/k_sweep_elbow.png".to_owned(), "figures/k_sweep_silhouette.png".to_owned()],
+        ),
+    ];
     let html = render_html(&HtmlReport {
         title: "kmeans_grid",
         run_id: "3fa9c2d41b07aa",
@@ -298,13 +304,17 @@ fn html_report_escapes_table_values() {
         metrics: &metrics,
         summary: &[],
         tables: &tables,
-        figure_files: &figures,
+        figure_sections: &figures,
         documents: &[("compare_executive_summary".to_owned(), "| model | <b>ARI</b> |".to_owned())],
     });
     assert!(!html.contains("<script>"), "raw script tag in the page");
     assert!(html.contains("| model | &lt;b&gt;ARI&lt;/b&gt; |"), "documents are shown, escaped");
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;.wav"));
     assert!(html.contains("<img src=\"figures/k_sweep_elbow.png\""));
+    assert!(html.contains("<a href=\"#figures-k_sweep\">k_sweep</a> (2 figures)"), "a contents list by study");
+    let (explore, k_sweep) =
+        (html.find("id=\"figures-explore\"").unwrap(), html.find("id=\"figures-k_sweep\"").unwrap());
+    assert!(explore < k_sweep && html[explore..k_sweep].contains("explore_hist_duration_s.png"));
     assert!(html.contains("0.30000000000000004"), "metrics are shown exactly");
     assert!(html.contains("&quot;seed&quot;: 42"), "spec is pretty-printed and escaped");
 }

@@ -29,8 +29,9 @@ pub struct HtmlReport<'a> {
     pub summary: &'a [SummaryRow],
     /// The other tables, in the order to show them.
     pub tables: &'a [Table],
-    /// Figure files relative to the run folder (`figures/k_sweep_elbow.png`), in display order.
-    pub figure_files: &'a [String],
+    /// Figure files relative to the run folder (`figures/k_sweep_elbow.png`) by study (its
+    /// label, its files), in display order.
+    pub figure_sections: &'a [(String, Vec<String>)],
     /// Markdown documents (name, text) such as executive summaries, shown as written.
     pub documents: &'a [(String, String)],
 }
@@ -49,8 +50,9 @@ figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{
 nav a{margin-right:1rem}
 ";
 
-/// Renders the run report as one self-contained HTML page: header with run ID, figures, the
-/// summary table, every other table, the metrics (full precision), and the spec and manifest.
+/// Renders the run report as one self-contained HTML page: header with run ID, figures (a
+/// contents list by study, then each study's), the summary table, every other table, the
+/// metrics (full precision), and the spec and manifest.
 ///
 /// Floats in tables show 6 significant digits; hovering a cell shows the exact value.
 #[must_use]
@@ -70,18 +72,36 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
     );
 
     page.push_str("<h2 id=\"figures\">Figures</h2>\n");
-    if report.figure_files.is_empty() {
+    let sections: Vec<&(String, Vec<String>)> = report.figure_sections.iter().filter(|(_, f)| !f.is_empty()).collect();
+    if sections.is_empty() {
         page.push_str("<p>No figures.</p>\n");
+    } else {
+        // A contents list by study, then each study's figures under its own heading.
+        page.push_str("<ul class=\"contents\">\n");
+        for (study, files) in &sections {
+            let _ = writeln!(
+                page,
+                "<li><a href=\"#figures-{}\">{}</a> ({} figure{})</li>",
+                format::html(study),
+                format::html(study),
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
+            );
+        }
+        page.push_str("</ul>\n");
     }
-    for file in report.figure_files {
-        let caption = file.rsplit('/').next().unwrap_or(file);
-        let _ = writeln!(
-            page,
-            "<figure><img src=\"{}\" alt=\"{}\" loading=\"lazy\"><figcaption>{}</figcaption></figure>",
-            format::html(file),
-            format::html(caption),
-            format::html(caption)
-        );
+    for (study, files) in sections {
+        let _ = writeln!(page, "<h3 id=\"figures-{}\">{}</h3>", format::html(study), format::html(study));
+        for file in files {
+            let caption = file.rsplit('/').next().unwrap_or(file);
+            let _ = writeln!(
+                page,
+                "<figure><img src=\"{}\" alt=\"{}\" loading=\"lazy\"><figcaption>{}</figcaption></figure>",
+                format::html(file),
+                format::html(caption),
+                format::html(caption)
+            );
+        }
     }
 
     page.push_str("<h2 id=\"summary\">Summary</h2>\n");
@@ -175,7 +195,7 @@ mod tests {
     fn report_with<'a>(
         tables: &'a [Table],
         metrics: &'a BTreeMap<String, f64>,
-        figures: &'a [String],
+        figures: &'a [(String, Vec<String>)],
     ) -> HtmlReport<'a> {
         HtmlReport {
             title: "kmeans <grid>",
@@ -186,7 +206,7 @@ mod tests {
             summary: &[],
             documents: &[],
             tables,
-            figure_files: figures,
+            figure_sections: figures,
         }
     }
 
@@ -200,7 +220,7 @@ mod tests {
             ],
         }];
         let metrics = BTreeMap::from([("a.b.<c>".to_owned(), 1e-300)]);
-        let figures = ["figures/a\"b.png".to_owned()];
+        let figures = [("k<1>".to_owned(), vec!["figures/a\"b.png".to_owned()])];
         let html = render_html(&report_with(&tables, &metrics, &figures));
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -208,6 +228,7 @@ mod tests {
         assert!(html.contains("<title>kmeans &lt;grid&gt; — vlogmood run</title>"));
         assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
         assert!(html.contains("src=\"figures/a&quot;b.png\""));
+        assert!(html.contains("<h3 id=\"figures-k&lt;1&gt;\">k&lt;1&gt;</h3>"));
         assert!(html.contains("<td>a.b.&lt;c&gt;</td><td class=\"num\">1e-300</td>"));
         assert!(html.contains("title=\"0.30000000000000004\">0.3</td>"));
     }

@@ -654,8 +654,18 @@ fn write_report(
 ) -> Result<(), RunsError> {
     // The page shows PNGs, or the SVGs when those are all there is.
     let shown = prepared.spec.report.formats.iter().copied().min().expect("validated: at least one format");
-    let figure_files: Vec<String> =
-        output.figures.iter().map(|f| format!("figures/{}.{}", f.name(), shown.extension())).collect();
+    // Figures grouped by study, the explore studies' first (what the data look like before
+    // what models made of it).
+    let mut figures = output.figures.iter();
+    let mut figure_sections: Vec<(String, Vec<String>)> = output
+        .figure_counts
+        .iter()
+        .map(|(study, n)| {
+            let files = figures.by_ref().take(*n).map(|f| format!("figures/{}.{}", f.name(), shown.extension()));
+            (study.clone(), files.collect())
+        })
+        .collect();
+    figure_sections.sort_by_key(|(study, _)| !study.starts_with("explore"));
     let html = render_html(&HtmlReport {
         title: &prepared.spec.name,
         run_id: &prepared.run_id.0,
@@ -664,7 +674,7 @@ fn write_report(
         metrics: &output.metrics,
         summary: &output.summary,
         tables: &output.tables,
-        figure_files: &figure_files,
+        figure_sections: &figure_sections,
         documents: &output.documents,
     });
     let path = folder.join("report.html");

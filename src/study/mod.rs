@@ -107,6 +107,7 @@ pub fn run_studies(
         merged.metrics.extend(output.metrics);
         merged.tables.extend(output.tables);
         merged.assignments.extend(output.assignments);
+        merged.figure_counts.push((label.clone(), output.figures.len()));
         merged.figures.extend(output.figures);
         merged.summary.extend(output.summary);
         merged.documents.extend(output.documents);

@@ -20,6 +20,9 @@ pub struct StudyOutput {
     pub assignments: Vec<Assignment>,
     /// Figures to draw (written as `figures/<name>.png`).
     pub figures: Vec<Figure>,
+    /// Each study's label and how many of `figures` it drew, in order (the report groups the
+    /// figures by study).
+    pub figure_counts: Vec<(String, usize)>,
     /// Rows of the run-wide `tables/summary.csv` this study contributes.
     pub summary: Vec<SummaryRow>,
     /// Markdown documents (name, text), written as `tables/<name>.md`.

@@ -38,8 +38,8 @@ fn axis_label(feature: &str) -> String {
 
 /// `numpy.histogram(values, bins=n_bins)` of the finite `values`: the `n_bins + 1` edges
 /// (`linspace(min, max)`, widened by ½ on each side when every value is equal) and the count
-/// of each bin (half-open, the last one closed), found as numpy finds them: the bin from the
-/// scaled distance to the first edge, then corrected against the edges themselves.
+/// of each bin (half-open, the last one closed: numpy's index arithmetic is corrected against
+/// the edges themselves, so comparing with the edges gives its bins).
 #[must_use]
 pub fn histogram(values: &[f64], n_bins: usize) -> (Vec<f64>, Vec<u64>) {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -53,17 +53,7 @@ pub fn histogram(values: &[f64], n_bins: usize) -> (Vec<f64>, Vec<u64>) {
     let step = (last - first) / n_bins as f64;
     let mut edges: Vec<f64> = (0..=n_bins).map(|i| i as f64 * step + first).collect();
     edges[n_bins] = last;
-    let mut counts = vec![0u64; n_bins];
-    for &v in &finite {
-        let mut bin = (((v - first) / (last - first)) * n_bins as f64) as usize;
-        bin = bin.min(n_bins - 1);
-        if v < edges[bin] {
-            bin -= 1;
-        } else if v >= edges[bin + 1] && bin != n_bins - 1 {
-            bin += 1;
-        }
-        counts[bin] += 1;
-    }
+    let counts = counts_in(&finite, &edges);
     (edges, counts)
 }
 

@@ -58,8 +58,21 @@ fn explore_draws_every_figure_and_its_numbers_equal_numpys() {
 
     let mut figures: Vec<String> = numpy.features.iter().map(|f| format!("explore_hist_{f}")).collect();
     figures.extend(
-        ["correlation_descriptive", "correlation_features", "counts_emotion", "counts_actor", "logmel_examples"]
-            .map(|f| format!("explore_{f}")),
+        [
+            "correlation_descriptive",
+            "correlation_features",
+            "counts_emotion",
+            "counts_actor",
+            "logmel_examples",
+            "waveforms",
+            "mfcc_frames",
+            "chroma_frames",
+            "mfcc_means",
+            "chroma_means",
+            "mfcc_boxes",
+            "chroma_boxes",
+        ]
+        .map(|f| format!("explore_{f}")),
     );
     for figure in &figures {
         for extension in ["png", "svg"] {
@@ -106,6 +119,30 @@ fn explore_draws_every_figure_and_its_numbers_equal_numpys() {
     let by_class = read_csv(&folder.join("tables/explore_by_emotion.csv"));
     assert_eq!(by_class.len(), 8 * numpy.features.len());
     assert!(folder.join("tables/explore_by_emotion.md").is_file());
+
+    // The recordings drawn were cut where the features' trimming cut them: the kept span is
+    // the duration the descriptive features report for the same file.
+    let recordings = read_csv(&folder.join("tables/explore_recordings.csv"));
+    assert_eq!(recordings.len(), 2);
+    let descriptive = read_csv(&fixtures().join("explore/descriptive_ravdess.csv"));
+    for recording in &recordings {
+        let [decoded, from, to] =
+            ["decoded_s", "kept_from_s", "kept_to_s"].map(|c| recording[c].parse::<f64>().unwrap());
+        assert!(0.0 <= from && from < to && to <= decoded, "{recording:?}");
+        let name = recording["file"].rsplit('/').next().unwrap();
+        let file = descriptive.iter().find(|r| r["file"] == name).expect("a corpus file");
+        assert!(close(to - from, file["duration_s"].parse().unwrap(), 1e-9), "{recording:?} vs {file:?}");
+    }
+    // Box plots: ordered quartiles, whiskers inside the data, one row per coefficient.
+    let mfcc = read_csv(&folder.join("tables/explore_mfcc_distribution.csv"));
+    assert_eq!(mfcc.len(), 20);
+    for row in mfcc.iter().chain(&read_csv(&folder.join("tables/explore_chroma_distribution.csv"))) {
+        let [low, q1, median, q3, high] =
+            ["whisker_low", "q1", "median", "q3", "whisker_high"].map(|c| row[c].parse::<f64>().unwrap());
+        assert!(low <= q1 && q1 <= median && median <= q3 && q3 <= high, "{row:?}");
+        assert_eq!(row["n"], numpy.n_files.to_string());
+    }
+
     let metrics: BTreeMap<String, serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(folder.join("metrics.json")).expect("metrics")).expect("JSON");
     assert_eq!(metrics["explore.n_files"].as_f64(), Some(numpy.n_files as f64));

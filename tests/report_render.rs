@@ -8,7 +8,7 @@ use vlogmood::report::{
     draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport, ReportError, FIGURE_SIZE,
 };
 use vlogmood::spec::FigureFormat;
-use vlogmood::study::{Column, Figure, SummaryRow, Table};
+use vlogmood::study::{BoxStats, Column, Figure, SummaryRow, Table, WaveformPanel};
 
 /// Floats that print badly in naive formats: shortest round-trip output must bring each back.
 /// (`123_456_789.123_456_79` is the f64 nearest 123456789.123456789, spelled as clippy wants.)
@@ -255,6 +255,75 @@ fn degenerate_figures_draw_without_panicking() {
     for figure in &cases {
         drawn_size(figure, dir.path());
     }
+}
+
+#[test]
+fn waveforms_boxes_and_signed_bars_draw_real_and_degenerate_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let panel = |title: &str, envelope: Vec<(f32, f32)>, kept_s| WaveformPanel {
+        title: title.into(),
+        start_s: 0.5,
+        seconds_per_point: 0.01,
+        envelope,
+        kept_s,
+    };
+    let speech: Vec<(f32, f32)> = (0..300).map(|i| (i as f32 * 0.1).sin() * 0.3).map(|v| (-v.abs(), v.abs())).collect();
+    let stats = |q1: f64| BoxStats {
+        q1,
+        median: q1 + 1.0,
+        q3: q1 + 2.0,
+        whisker_low: q1 - 1.0,
+        whisker_high: q1 + 4.0,
+        outliers: vec![q1 + 9.0],
+    };
+    let cases = [
+        Figure::Waveforms {
+            name: "waveforms".into(),
+            title: "before and after trimming".into(),
+            panels: vec![panel("decoded", speech.clone(), Some((1.0, 3.0))), panel("trimmed", speech, None)],
+        },
+        Figure::Waveforms { name: "waveforms_empty".into(), title: "t".into(), panels: vec![panel("e", vec![], None)] },
+        Figure::Waveforms {
+            name: "waveforms_silent_nan".into(),
+            title: "t".into(),
+            panels: vec![panel("s", vec![(0.0, 0.0), (f32::NAN, f32::NAN)], Some((0.5, 0.5)))],
+        },
+        Figure::Boxes {
+            name: "boxes".into(),
+            title: "t".into(),
+            x_label: "coefficient".into(),
+            y_label: "value".into(),
+            boxes: (0..20).map(|i| (i.to_string(), stats(f64::from(i) - 10.0))).collect(),
+        },
+        Figure::Boxes {
+            name: "boxes_empty".into(),
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            boxes: vec![],
+        },
+        Figure::Bars {
+            name: "bars_signed".into(),
+            title: "t".into(),
+            value_label: "mean".into(),
+            bars: vec![("a".into(), -3.0), ("b".into(), 2.0), ("c".into(), f64::NAN)],
+        },
+        Figure::Bars {
+            name: "bars_zero".into(),
+            title: "t".into(),
+            value_label: "v".into(),
+            bars: vec![("a".into(), 0.0)],
+        },
+    ];
+    for figure in &cases {
+        for format in [FigureFormat::Png, FigureFormat::Svg] {
+            let path = draw_figure(figure, dir.path(), format).expect("draws");
+            assert!(std::fs::metadata(&path).expect("written").len() > 3_000, "{}", path.display());
+        }
+    }
+    let (real, empty) = (dir.path().join("waveforms.png"), dir.path().join("waveforms_empty.png"));
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert!(size(&real) > size(&empty) + 5_000, "the waveform band is drawn");
 }
 
 #[test]

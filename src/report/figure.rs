@@ -26,7 +26,10 @@ use plotters::style::{register_font, FontStyle};
 use super::error::ReportError;
 use super::format;
 use crate::spec::FigureFormat;
-use crate::study::{Figure, MatrixScale};
+use crate::study::{BandAxis, Figure, MatrixScale};
+
+mod boxes;
+mod waveform;
 
 /// Width and height of every PNG, in pixels.
 pub const FIGURE_SIZE: (u32, u32) = (900, 600);
@@ -138,6 +141,9 @@ pub fn pixel_size(figure: &Figure) -> (u32, u32) {
             let side = grid_side(panels.len()) as u32;
             (FIGURE_SIZE.0.max(120 + 300 * side), FIGURE_SIZE.1.max(90 + 240 * side))
         }
+        Figure::Waveforms { panels, .. } => {
+            (FIGURE_SIZE.0.max(1200), FIGURE_SIZE.1.max(80 + 260 * panels.len().div_ceil(2) as u32))
+        }
         _ => FIGURE_SIZE,
     }
 }
@@ -173,8 +179,12 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) ->
         Figure::Histogram { title, x_label, edges, groups, .. } => {
             draw_histogram(root, Labels { title, x_label, y_label: "files" }, edges, groups)
         }
-        Figure::Spectrograms { title, panels, frame_seconds, band_hz, value_label, .. } => {
-            draw_spectrograms(root, title, panels, *frame_seconds, band_hz, value_label)
+        Figure::Spectrograms { title, panels, frame_seconds, bands, value_label, .. } => {
+            draw_spectrograms(root, title, panels, *frame_seconds, bands, value_label)
+        }
+        Figure::Waveforms { title, panels, .. } => waveform::draw_waveforms(root, title, panels),
+        Figure::Boxes { title, x_label, y_label, boxes, .. } => {
+            boxes::draw_boxes(root, Labels { title, x_label, y_label }, boxes)
         }
     };
     drawn.map_err(|e| e.to_string())
@@ -519,10 +529,14 @@ fn draw_bars<DB: DrawingBackend>(
     value_label: &str,
     bars: &[(String, f64)],
 ) -> DrawResult<DB> {
-    let largest = bars.iter().map(|b| b.1).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
-    if bars.is_empty() || largest <= 0.0 {
+    let finite = || bars.iter().map(|b| b.1).filter(|v| v.is_finite());
+    let largest = finite().fold(0.0_f64, f64::max);
+    let smallest = finite().fold(0.0_f64, f64::min);
+    if bars.is_empty() || largest - smallest <= 0.0 {
         return draw_empty(root, Labels { title, x_label: value_label, y_label: "" }, "nothing to draw");
     }
+    let pad = (largest - smallest) * 0.05;
+    let x_range = if smallest < 0.0 { smallest - pad } else { 0.0 }..if largest > 0.0 { largest + pad } else { 0.0 };
     let longest = bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(0) as u32;
     let n = bars.len() as f64;
     let mut chart = ChartBuilder::on(root)
@@ -530,13 +544,13 @@ fn draw_bars<DB: DrawingBackend>(
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(20 + 8 * longest)
-        .build_cartesian_2d(0.0..largest * 1.05, n..0.0)?;
+        .build_cartesian_2d(x_range.clone(), n..0.0)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
         .x_desc(value_label)
-        .x_label_formatter(&|v| format::significant(*v, 2))
+        .x_label_formatter(&|v| format::significant(*v, 4))
         .axis_desc_style((FONT_FAMILY, AXIS_DESC_SIZE))
         .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
         .draw()?;
@@ -547,9 +561,12 @@ fn draw_bars<DB: DrawingBackend>(
             .filter(|(_, b)| b.1.is_finite())
             .map(|(i, b)| Rectangle::new([(0.0, i as f64 + 0.15), (b.1, i as f64 + 0.85)], fill)),
     )?;
+    if x_range.start < 0.0 {
+        chart.draw_series(std::iter::once(PathElement::new(vec![(0.0, 0.0), (0.0, n)], BLACK.stroke_width(1))))?;
+    }
     let font = (FONT_FAMILY, TICK_LABEL_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
     for (i, (label, _)) in bars.iter().enumerate() {
-        let (x, y) = chart.backend_coord(&(0.0, i as f64 + 0.5));
+        let (x, y) = chart.backend_coord(&(x_range.start, i as f64 + 0.5));
         root.draw(&Text::new(label.clone(), (x - 6, y), font.clone()))?;
     }
     Ok(())
@@ -660,7 +677,7 @@ fn draw_spectrograms<DB: DrawingBackend>(
     title: &str,
     panels: &[(String, Vec<Vec<f64>>)],
     frame_seconds: f64,
-    band_hz: &[f64],
+    bands: &BandAxis,
     value_label: &str,
 ) -> DrawResult<DB> {
     let values = || panels.iter().flat_map(|p| p.1.iter().flatten().copied()).filter(|v| v.is_finite());
@@ -675,15 +692,7 @@ fn draw_spectrograms<DB: DrawingBackend>(
     let rows = panels.len().div_ceil(side);
     let cells = body.split_evenly((rows, side));
     let shade = |v: f64| spectrogram_colour((v - low) / (high - low));
-    let ticks: Vec<(usize, &str)> =
-        [(500.0, "500 Hz"), (1000.0, "1 kHz"), (2000.0, "2 kHz"), (4000.0, "4 kHz"), (8000.0, "8 kHz")]
-            .iter()
-            .filter_map(|&(hz, text): &(f64, &'static str)| {
-                let (band, centre) =
-                    band_hz.iter().enumerate().min_by(|a, b| (a.1 - hz).abs().total_cmp(&(b.1 - hz).abs()))?;
-                ((centre - hz).abs() / hz < 0.25).then_some((band, text))
-            })
-            .collect();
+    let ticks = band_ticks(bands);
     for ((panel_title, image), cell) in panels.iter().zip(&cells) {
         let n_bands = image.len();
         let n_frames = image.first().map_or(0, Vec::len);
@@ -725,7 +734,7 @@ fn draw_spectrograms<DB: DrawingBackend>(
         for (band, text) in &ticks {
             let (x, y) = chart.backend_coord(&(0.0, *band as f64 + 0.5));
             // backend_coord is in the whole figure's pixels, so draw on the whole figure.
-            root.draw(&Text::new(*text, (x - 4, y), font.clone()))?;
+            root.draw(&Text::new(text.clone(), (x - 4, y), font.clone()))?;
         }
     }
     let mut scale = ChartBuilder::on(&bar)
@@ -749,6 +758,27 @@ fn draw_spectrograms<DB: DrawingBackend>(
         .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
         .draw()?;
     Ok(())
+}
+
+/// The labelled bands of a spectrogram's y axis: for mel bands, those nearest 500 Hz, 1, 2, 4
+/// and 8 kHz; for named rows, every row when there are at most 24 and an even spread otherwise.
+fn band_ticks(bands: &BandAxis) -> Vec<(usize, String)> {
+    match bands {
+        BandAxis::MelHz(centres) => {
+            [(500.0, "500 Hz"), (1000.0, "1 kHz"), (2000.0, "2 kHz"), (4000.0, "4 kHz"), (8000.0, "8 kHz")]
+                .iter()
+                .filter_map(|&(hz, text): &(f64, &'static str)| {
+                    let (band, centre) =
+                        centres.iter().enumerate().min_by(|a, b| (a.1 - hz).abs().total_cmp(&(b.1 - hz).abs()))?;
+                    ((centre - hz).abs() / hz < 0.25).then(|| (band, text.to_string()))
+                })
+                .collect()
+        }
+        BandAxis::Named(names) => {
+            let every = names.len().div_ceil(24).max(1);
+            names.iter().enumerate().step_by(every).map(|(band, name)| (band, name.clone())).collect()
+        }
+    }
 }
 
 /// A dark-to-bright sequential colour for `t` in [0, 1] (close to matplotlib's magma: black,

@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use ndarray::Array2;
 
+use crate::audio::{preprocess_file, MemoryBudget, PreprocessParams, TrimBounds};
 use crate::corpus::{csv_field, display_path, write_failures_csv, CorpusFile, Dataset, Failure, FeatureCache};
 use crate::features::{extract_corpus, CorpusFeatures};
 use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
 use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
 use crate::split::{split_rows, standardize, standardize_per_group, SplitIndices};
-use crate::study::{run_studies, StudyData, StudyOutput};
+use crate::study::{run_studies, Recording, RecordingSource, StudyData, StudyOutput};
 
 use super::manifest::{digest_folder, now_rfc3339, DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
 use super::store::{write_atomic, RunStore};
@@ -304,6 +305,7 @@ pub fn execute(
         .collect::<Result<_, RunsError>>()?;
     let test_rows: Vec<usize> = (n_main..raw.nrows()).collect();
     let shape = crate::features::recipe(&spec.features.recipe)?.shape;
+    let recordings = CorpusRecordings { files: &rows.main, params: &spec.preprocess };
     let data = StudyData {
         x: x.view(),
         unscaled: raw.view(),
@@ -314,6 +316,7 @@ pub fn execute(
             (images.view(), [shape[0], shape[1]])
         }),
         descriptive: rows.extra.descriptive.as_ref().map(Array2::view),
+        recordings: Some(&recordings),
         feature_params: &spec.features.params,
         split: &split,
         feature_names: &feature_names,
@@ -413,6 +416,30 @@ fn selected_columns(spec: &ExperimentSpec) -> Result<(Vec<String>, Vec<usize>), 
 /// The files whose rows the models see, their feature matrix, the other matrices studies read
 /// (whatever the recipe), and every input that failed.
 type UsableRows<'a> = (Vec<&'a CorpusFile>, Array2<f64>, ExtraMatrices, Vec<Failure>);
+
+/// The corpus rows' files, decoded again when a study draws their signal.
+#[derive(Debug)]
+struct CorpusRecordings<'a> {
+    files: &'a [&'a CorpusFile],
+    params: &'a PreprocessParams,
+}
+
+impl RecordingSource for CorpusRecordings<'_> {
+    /// Decodes the file twice, untrimmed and as the features saw it, so the kept span is the
+    /// one the pipeline used, not one recomputed from the quantised signal.
+    fn recording(&self, row: usize) -> Result<Recording, String> {
+        let file = self.files.get(row).ok_or_else(|| format!("row {row} is not a corpus row"))?;
+        let budget = MemoryBudget::from_system(rayon::current_num_threads());
+        let decode = |trim: bool| {
+            let params = PreprocessParams { trim, ..self.params.clone() };
+            preprocess_file(&file.path, &params, &budget, 0).map_err(|e| e.to_string())
+        };
+        let whole = decode(false)?;
+        let kept =
+            if self.params.trim { decode(true)?.trim } else { TrimBounds { start: 0, end: whole.samples.len() } };
+        Ok(Recording { samples: whole.samples, sample_rate_hz: whole.sample_rate_hz, kept })
+    }
+}
 
 /// Per-row matrices beside the recipe's that some studies read.
 #[derive(Default)]

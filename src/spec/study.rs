@@ -491,11 +491,15 @@ pub struct ExploreSpec {
     /// Log-mel spectrograms in the example grid, files spread evenly over the corpus order
     /// (the notebook's 16). Default: 16.
     pub examples: usize,
+    /// Files decoded again to draw their waveform before and after trimming (§3.2) and their
+    /// standardised MFCC and chroma frames (§3.4.2), spread evenly over the corpus order.
+    /// Default: 2.
+    pub recordings: usize,
 }
 
 impl Default for ExploreSpec {
     fn default() -> Self {
-        Self { by: None, bins: 20, examples: 16 }
+        Self { by: None, bins: 20, examples: 16, recordings: 2 }
     }
 }
 

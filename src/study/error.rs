@@ -42,6 +42,16 @@ pub enum StudyError {
         /// What is missing.
         what: &'static str,
     },
+    /// A recording an explore study draws could not be decoded again.
+    #[error("{study}: cannot draw {file}: {reason}")]
+    Recording {
+        /// Study label.
+        study: String,
+        /// The file, relative to the corpus.
+        file: String,
+        /// Why.
+        reason: String,
+    },
     /// A classify study cannot be run on these rows.
     #[error("{study}: {reason}")]
     Classify {

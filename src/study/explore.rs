@@ -1,8 +1,9 @@
 //! `explore`: the data drawn before any model, as the notebook's §3 drew it — histograms of
 //! the descriptive features (optionally one colour per label value) with their means,
 //! correlation maps of the descriptive features and of the feature vector, the files per
-//! value of every label column, statistics per class, and a grid of example log-mel
-//! spectrograms.
+//! value of every label column, statistics per class, a grid of example log-mel
+//! spectrograms, a few recordings' waveforms and MFCC/chroma frames ([`recordings`]), and the
+//! MFCC and chroma means across files ([`coefficients`]).
 //!
 //! Histograms bin as `numpy.histogram(values, bins=n)` does and correlations are
 //! `numpy.corrcoef`, so the tables can be checked against numpy (`tests/explore_cli.rs`).
@@ -14,7 +15,10 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use super::output::{Column, Figure, MatrixScale, StudyOutput, Table};
+mod coefficients;
+mod recordings;
+
+use super::output::{BandAxis, Column, Figure, MatrixScale, StudyOutput, Table};
 use super::{StudyData, StudyError};
 use crate::spec::ExploreSpec;
 
@@ -154,9 +158,18 @@ pub(super) fn explore(spec: &ExploreSpec, data: StudyData<'_>, label: &str) -> R
         ),
         panels,
         frame_seconds: params.stft.hop_length as f64 / f64::from(params.sample_rate_hz),
-        band_hz: centres[1..=n_mels].to_vec(),
+        bands: BandAxis::MelHz(centres[1..=n_mels].to_vec()),
         value_label: "dB".into(),
     });
+    if spec.recordings > 0 {
+        let (table, figures) =
+            recordings::recording_figures(label, spec.recordings.min(n_rows), n_rows, &data, groups)?;
+        out.tables.push(table);
+        out.figures.extend(figures);
+    }
+    let (tables, figures) = coefficients::coefficient_outputs(label, vector, data.feature_names);
+    out.tables.extend(tables);
+    out.figures.extend(figures);
     Ok(out)
 }
 

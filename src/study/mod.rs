@@ -1,7 +1,8 @@
 //! Studies: k-sweeps, hyperparameter grids and repeated fits, turned into metrics, tables,
 //! assignments and figure data ([`StudyOutput`]).
 //!
-//! A study sees the scaled feature matrix and the split, never files. Each study `i` of a spec
+//! A study sees the scaled feature matrix and the split, never files: the one study that
+//! draws signals (`explore`) asks a [`RecordingSource`] for a few rows' audio. Each study `i` of a spec
 //! draws from its own seed (`spec.seed.derive(i)`) and each fit inside it from its own stream
 //! (`rng_for(task)`), so results are the same whatever the thread count, and adding a study
 //! leaves the others' numbers unchanged. Parallel fits collect in task order.
@@ -25,13 +26,31 @@ use ndarray::{Array2, ArrayView2, Axis};
 pub use error::StudyError;
 pub use internal::InternalMetrics;
 pub use output::{
-    Assignment, ClassificationScores, Column, Figure, FoldStat, MatrixScale, StudyOutput, SummaryRow, Table, Values,
-    CLASSIFICATION_COLUMNS,
+    Assignment, BandAxis, BoxStats, ClassificationScores, Column, Figure, FoldStat, MatrixScale, StudyOutput,
+    SummaryRow, Table, Values, WaveformPanel, CLASSIFICATION_COLUMNS,
 };
 
 use crate::models::{ClusterModel, NoiseTreatment};
 use crate::spec::{KChoice, Scale, Seed, SplitName, StudySpec};
 use crate::split::SplitIndices;
+
+/// A row's recording as decoded and resampled, before trimming, with the span trimming keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recording {
+    /// Mono samples at `sample_rate_hz`, untrimmed.
+    pub samples: Vec<f32>,
+    /// Sample rate of `samples` in Hz (the features' rate).
+    pub sample_rate_hz: u32,
+    /// The span the features were computed from.
+    pub kept: crate::audio::TrimBounds,
+}
+
+/// Decodes a row's recording again, for studies that draw the signal itself (the matrices
+/// hold only summaries of it).
+pub trait RecordingSource: Sync + std::fmt::Debug {
+    /// The recording of corpus row `row`, or why it cannot be read.
+    fn recording(&self, row: usize) -> Result<Recording, String>;
+}
 
 /// The data every study works on.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +71,8 @@ pub struct StudyData<'a> {
     /// Each row's `descriptive` features (columns of `features::recipe("descriptive")`, NaN
     /// where undefined) when a study reads them (`explore`), whatever the spec's recipe.
     pub descriptive: Option<ArrayView2<'a, f64>>,
+    /// The corpus rows' recordings, for `explore`'s waveforms and per-frame heatmaps.
+    pub recordings: Option<&'a dyn RecordingSource>,
     /// The feature parameters (sample rate, hop, mel bands), for axes in seconds and Hz.
     pub feature_params: &'a crate::features::FeatureParams,
     /// Which rows are train/val/test.

@@ -221,11 +221,79 @@ pub enum Figure {
         panels: Vec<(String, Vec<Vec<f64>>)>,
         /// Seconds from one frame to the next (the x axis is time).
         frame_seconds: f64,
-        /// Centre frequency of each band in Hz (the y axis is mel frequency).
-        band_hz: Vec<f64>,
+        /// What the bands are (the y axis).
+        bands: BandAxis,
         /// What the colour shows (`dB`).
         value_label: String,
     },
+    /// Recordings drawn as their sample envelope over time, two panels per recording (the
+    /// notebook's original vs trimmed waveform), with the trim points marked.
+    Waveforms {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// Panels, drawn two per row in order.
+        panels: Vec<WaveformPanel>,
+    },
+    /// Box plots, one box per named set of values, vertical, left to right (Tukey's: box from
+    /// the first to the third quartile, whiskers to the furthest value within 1.5 IQR, the
+    /// values beyond drawn as points).
+    Boxes {
+        /// File stem.
+        name: String,
+        /// Title.
+        title: String,
+        /// What the boxes are (the x axis).
+        x_label: String,
+        /// What the values are, with their unit (the y axis).
+        y_label: String,
+        /// (label, statistics) per box, left to right.
+        boxes: Vec<(String, BoxStats)>,
+    },
+}
+
+/// The y axis of a [`Figure::Spectrograms`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum BandAxis {
+    /// Mel bands: the centre frequency of each in Hz (ticks at 500 Hz, 1, 2, 4 and 8 kHz).
+    MelHz(Vec<f64>),
+    /// Named rows (MFCC coefficients, pitch classes), band 0 at the bottom.
+    Named(Vec<String>),
+}
+
+/// One waveform panel: a signal's per-column minimum and maximum, so a 3-second clip and a
+/// 3-hour vlog draw the same way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaveformPanel {
+    /// Panel title.
+    pub title: String,
+    /// Time of the first sample in seconds (a trimmed signal keeps the original's clock).
+    pub start_s: f64,
+    /// Seconds covered by each envelope point.
+    pub seconds_per_point: f64,
+    /// (minimum, maximum) sample of each span, in full-scale units.
+    pub envelope: Vec<(f32, f32)>,
+    /// The kept span in seconds, marked as lines with the parts outside shaded, if any.
+    pub kept_s: Option<(f64, f64)>,
+}
+
+/// The numbers a box plot draws, as matplotlib's `boxplot` (and seaborn's) computes them from
+/// numpy's linear-interpolation percentiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoxStats {
+    /// First quartile.
+    pub q1: f64,
+    /// Median.
+    pub median: f64,
+    /// Third quartile.
+    pub q3: f64,
+    /// The smallest value at or above `q1 − 1.5 IQR`.
+    pub whisker_low: f64,
+    /// The largest value at or below `q3 + 1.5 IQR`.
+    pub whisker_high: f64,
+    /// The values beyond the whiskers.
+    pub outliers: Vec<f64>,
 }
 
 /// How a [`Figure::Matrix`] colours its values.
@@ -251,7 +319,9 @@ impl Figure {
             | Figure::Bars { name, .. }
             | Figure::Dendrogram { name, .. }
             | Figure::Histogram { name, .. }
-            | Figure::Spectrograms { name, .. } => name,
+            | Figure::Spectrograms { name, .. }
+            | Figure::Waveforms { name, .. }
+            | Figure::Boxes { name, .. } => name,
         }
     }
 }

@@ -126,6 +126,9 @@ fn every_clusterer_runs_behind_one_seam_whatever_the_thread_count() {
     for name in MODELS {
         assert!(one.join(format!("figures/compare_{name}_pca.png")).is_file(), "{name} view");
         assert!(one.join(format!("tables/compare_{name}_vs_emotion.csv")).is_file(), "{name} table");
+        for figure in ["vs_emotion", "profile"] {
+            assert!(one.join(format!("figures/compare_{name}_{figure}.png")).is_file(), "{name} {figure} heatmap");
+        }
     }
 
     // Grids over DBSCAN's parameters and over a mixture's covariance shape × k.

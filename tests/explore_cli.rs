@@ -160,3 +160,37 @@ fn explore_refuses_an_unknown_label_column_and_zero_bins_before_any_work() {
     assert!(stderr(&out).contains("mood"), "{}", stderr(&out));
     assert!(!dir.path().join("runs").exists());
 }
+
+#[test]
+fn explore_command_draws_a_folder_without_a_spec_and_reuses_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = ravdess();
+    let args = ["explore", corpus.to_str().expect("UTF-8"), "--out", "looks", "--by", "emotion", "--svg"];
+    let out = vlogmood(dir.path(), &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let folder = dir.path().join(String::from_utf8_lossy(&out.stdout).lines().last().expect("run folder"));
+    assert!(folder.starts_with(dir.path().join("looks")), "{}", folder.display());
+    assert!(folder.file_name().unwrap().to_string_lossy().starts_with("explore_ravdess-"), "{}", folder.display());
+    for figure in ["explore_hist_tempo_bpm", "explore_waveforms", "explore_counts_gender", "explore_mfcc_boxes"] {
+        for extension in ["png", "svg"] {
+            assert!(folder.join(format!("figures/{figure}.{extension}")).is_file(), "{figure}.{extension}");
+        }
+    }
+    // Every labels.csv column is counted, and the spec it ran is stored like any run's.
+    let counts = read_csv(&folder.join("tables/explore_class_counts.csv"));
+    let columns: std::collections::BTreeSet<&str> = counts.iter().map(|r| r["column"].as_str()).collect();
+    assert!(["actor", "emotion", "gender"].iter().all(|c| columns.contains(c)), "{columns:?}");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("spec.json")).expect("spec.json")).expect("JSON");
+    assert_eq!(spec["study"][0]["kind"], "explore");
+    assert_eq!(spec["study"][0]["by"], "emotion");
+
+    let again = vlogmood(dir.path(), &args);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(stderr(&again).contains("nothing to do"), "{}", stderr(&again));
+    assert_eq!(again.stdout, out.stdout, "the same folder, not a second run");
+
+    let typo = vlogmood(dir.path(), &["explore", corpus.to_str().unwrap(), "--out", "looks", "--by", "emotoin"]);
+    assert_eq!(code(&typo), 2);
+    assert!(stderr(&typo).contains("emotoin"), "{}", stderr(&typo));
+}

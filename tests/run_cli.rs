@@ -87,9 +87,15 @@ fn running_twice_reuses_the_run_and_reproduce_confirms_it() {
     for file in ["tables/summary.csv", "tables/k_sweep.csv", "tables/grid.csv", "tables/repeat.csv"] {
         assert!(folder.join(file).is_file(), "{file}");
     }
-    for figure in ["k_sweep_silhouette.png", "k_sweep_elbow.png", "grid_pca.png"] {
+    for figure in ["k_sweep_silhouette.png", "k_sweep_elbow.png", "grid_pca.png", "grid_kmeans_profile.png"] {
         assert!(folder.join("figures").join(figure).is_file(), "{figure}");
     }
+    // The sweep's best k is profiled: which k it was is in the metrics.
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("metrics.json")).expect("metrics")).expect("json");
+    let best_k = metrics["k_sweep.kmeans.best_k"].as_f64().expect("a best k");
+    let profile = folder.join(format!("figures/k_sweep_kmeans_k{best_k}_profile.png"));
+    assert!(profile.is_file(), "{}", profile.display());
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).expect("manifest")).expect("json");
     assert_eq!(manifest["status"], "complete");

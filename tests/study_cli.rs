@@ -118,7 +118,10 @@ fn bootstrap_consensus_and_compare_are_deterministic_across_thread_counts() {
     }
     for figure in [
         "consensus_1_matrix.png",
+        "consensus_1_spectral_profile.png",
+        "consensus_1_spectral_vs_emotion.png",
         "compare_agglomerative_dendrogram.png",
+        "compare_kmeans_vs_actor.png",
         "pca_scree.png",
         "pca_pc1_pc2.png",
         "projection_5_tsne_emotion.png",
@@ -127,6 +130,12 @@ fn bootstrap_consensus_and_compare_are_deterministic_across_thread_counts() {
     ] {
         assert!(one.join("figures").join(figure).is_file(), "{figure}");
     }
+    // The consensus study's whole-split fit is profiled like any clustering: its clusters'
+    // members counted per actor, actors in numeric order.
+    let by_actor = std::fs::read_to_string(one.join("tables/consensus_1_spectral_vs_actor.csv")).expect("csv");
+    let header: Vec<&str> = by_actor.lines().next().expect("header").split(',').collect();
+    let actors: Vec<u32> = header[1..header.len() - 1].iter().map(|a| a.parse().expect("numeric actor")).collect();
+    assert!(actors.windows(2).all(|w| w[0] < w[1]), "{header:?}");
     let summary = std::fs::read_to_string(one.join("tables/compare_executive_summary.md")).expect("md");
     assert!(summary.contains("| agglomerative |") && summary.contains("Best silhouette"), "{summary}");
 }

@@ -6,12 +6,12 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use vlogmood::corpus::FeatureCache;
+use vlogmood::corpus::{FeatureCache, Labels};
 use vlogmood::runs::{reproduce, run, ExecuteOptions, PreparedRun, RunStore};
 use vlogmood::spec::{ExperimentSpec, Override, PIPELINE_VERSION};
 
 use super::progress::StageBars;
-use super::{Outcome, ReproduceArgs, RunArgs, SpecArgs, RUNS_DIR};
+use super::{ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, RUNS_DIR};
 
 fn git_commit() -> Option<String> {
     let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
@@ -39,11 +39,57 @@ fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<Prepared
 }
 
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
-    let mut out = std::io::stdout().lock();
     let prepared = prepare(&args.experiment, &args.set)?;
-    let store = RunStore::new(RUNS_DIR);
+    run_prepared(&prepared, Path::new(RUNS_DIR), args.no_cache, args.force)
+}
+
+/// `explore DIR`: the spec a researcher would write to look at a folder — an `explore` study
+/// over it, every `labels.csv` column counted — run like any other, so its folder has a run
+/// ID, a `spec.json` and can be reproduced.
+pub fn explore_folder(args: &ExploreArgs) -> anyhow::Result<Outcome> {
+    let columns = match Labels::read_at(&args.dir).with_context(|| format!("reading {}", args.dir.display()))? {
+        Some((labels, _)) => labels.columns,
+        None => Vec::new(),
+    };
+    let corpus = args.dir.to_str().with_context(|| format!("{} is not a UTF-8 path", args.dir.display()))?;
+    let stem: String = std::fs::canonicalize(&args.dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    let mut study = table([("kind", "explore".into())]);
+    if let Some(by) = &args.by {
+        study.insert("by".into(), by.as_str().into());
+    }
+    let formats: Vec<toml::Value> = if args.svg { vec!["png".into(), "svg".into()] } else { vec!["png".into()] };
+    let spec = table([
+        ("name", format!("explore_{stem}").into()),
+        ("data", table([("corpus", corpus.into())]).into()),
+        ("validation", table([("labels", columns.into())]).into()),
+        ("report", table([("formats", formats.into())]).into()),
+        ("study", vec![toml::Value::Table(study)].into()),
+    ]);
+    let text = toml::to_string(&spec).context("writing the explore spec")?;
+    let spec = ExperimentSpec::parse(Path::new("explore"), &text)?;
+    let prepared =
+        PreparedRun::prepare(spec).with_context(|| format!("preparing to explore {}", args.dir.display()))?;
+    run_prepared(&prepared, &args.out, args.no_cache, false)
+}
+
+/// A TOML table of `entries`.
+fn table<const N: usize>(entries: [(&str, toml::Value); N]) -> toml::Table {
+    entries.into_iter().map(|(key, value)| (key.to_string(), value)).collect()
+}
+
+/// Runs `prepared` into the run store at `root` (reusing the run when it exists, unless
+/// `force`) with progress bars, and prints the folder last.
+fn run_prepared(prepared: &PreparedRun, root: &Path, no_cache: bool, force: bool) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
+    let store = RunStore::new(root);
     let progress = StageBars::default();
-    let result = run(&prepared, &store, &options(args.no_cache), args.force, &progress, || {
+    let result = run(prepared, &store, &options(no_cache), force, &progress, || {
         eprintln!("waiting: another process is running {} ({})", prepared.spec.name, prepared.run_id.short());
     })?;
     drop(progress);

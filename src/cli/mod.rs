@@ -43,6 +43,9 @@ enum Command {
     Features(FeaturesArgs),
     /// Run an experiment spec into a run folder under runs/ (prints the folder last).
     Run(RunArgs),
+    /// Draw a folder of recordings before any model (the `explore` study without a spec):
+    /// histograms, correlations, class counts, spectrograms, waveforms (prints the folder last).
+    Explore(ExploreArgs),
     /// Print an experiment's resolved spec and its run ID without running it.
     Spec(SpecArgs),
     /// List the runs under runs/.
@@ -61,7 +64,7 @@ enum Command {
 impl Command {
     /// Whether the command computes anything in parallel (only these build a thread pool).
     fn is_parallel(&self) -> bool {
-        matches!(self, Self::Ingest(_) | Self::Features(_) | Self::Run(_) | Self::Reproduce(_))
+        matches!(self, Self::Ingest(_) | Self::Features(_) | Self::Run(_) | Self::Explore(_) | Self::Reproduce(_))
     }
 }
 
@@ -127,6 +130,24 @@ struct RunArgs {
     /// Recompute into a fresh folder even if this run ID exists.
     #[arg(long)]
     force: bool,
+    /// Do not read or write the feature cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExploreArgs {
+    /// Folder of audio/video files, with an optional labels.csv (every column of it is counted).
+    dir: PathBuf,
+    /// Where the run folder is written (as `run` writes under runs/).
+    #[arg(long, default_value = RUNS_DIR)]
+    out: PathBuf,
+    /// A labels.csv column: histograms one colour per value of it, statistics per value.
+    #[arg(long)]
+    by: Option<String>,
+    /// Also write every figure as SVG.
+    #[arg(long)]
+    svg: bool,
     /// Do not read or write the feature cache.
     #[arg(long)]
     no_cache: bool,
@@ -226,6 +247,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Ingest(args) => ingest::run(&args),
         Command::Features(args) => features::run(&args),
         Command::Run(args) => experiment::run_experiment(&args),
+        Command::Explore(args) => experiment::explore_folder(&args),
         Command::Spec(args) => experiment::show_spec(&args),
         Command::Runs => runs_cmd::list_runs(),
         Command::Show(args) => runs_cmd::show_run(&args),

@@ -14,7 +14,7 @@ use super::internal::InternalMetrics;
 use super::output::{Figure, StudyOutput, SummaryRow};
 use super::stability::{bootstrap_replicates, insert_spreads, spreads, stability_columns, Spread};
 use super::validation::{agreement_table, agreements, insert_agreements, Agreement};
-use super::views::{cluster_profile, cluster_scatter, contingency_tables};
+use super::views::{cluster_scatter, describe_clustering};
 use super::{check_k, label_groups, resolve_k, rows_of, StudyData, StudyError};
 
 /// What the executive summary shows of one model.
@@ -71,19 +71,17 @@ pub(super) fn compare(
             assign_all(format!("{study}_{name}"), model, k, fitted.as_ref(), spec.on, data, model_seed.rng_for(3))
                 .map_err(model_error(study))?,
         );
-        out.tables.extend(contingency_tables(&format!("{study}_{name}"), labels, rows, data.labels));
-        let (profile, profile_figure) = cluster_profile(
-            format!("{study}_{name}_profile"),
-            format!("{name} clusters: mean of each feature, {}", spec.on.phrase()),
+        let k_text = k.map_or_else(|| format!("{} found", fitted.n_clusters()), |k| format!("k = {k}"));
+        let (tables, figures) = describe_clustering(
+            &format!("{study}_{name}"),
+            &format!("{name} clusters ({k_text}), {}", spec.on.phrase()),
             x.view(),
             rows,
             labels,
-            data.feature_names,
-            data.file_names,
+            &data,
         );
-        out.tables.push(profile);
-        out.figures.push(profile_figure);
-        let k_text = k.map_or_else(|| format!("{} found", fitted.n_clusters()), |k| format!("k = {k}"));
+        out.tables.extend(tables);
+        out.figures.extend(figures);
         out.figures.extend(cluster_scatter(
             format!("{study}_{name}_pca"),
             format!("PCA of {}: {name} clusters ({k_text})", spec.on.phrase()),

@@ -14,7 +14,7 @@ use super::fit::{assign_all, fit_model, holdout_labels, metric_at, model_error, 
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
 use super::validation::{agreements, insert_agreements};
-use super::views::{cluster_profile, cluster_scatter, contingency_tables};
+use super::views::{cluster_scatter, describe_clustering};
 use super::{check_k, check_rows, resolve_k, rows_of, StudyData, StudyError};
 
 /// Silhouette for each k of `spec.k` and (k-means) inertia for each k of `spec.elbow_k`, on
@@ -125,6 +125,16 @@ pub(super) fn k_sweep(
         let agreements =
             agreements(fitted.labels(), rows, data.labels, data.n_permutations, seed.derive(u64::MAX), data.noise);
         insert_agreements(&mut out.metrics, &format!("{prefix}.best"), split, &agreements);
+        let (tables, figures) = describe_clustering(
+            &format!("{study}_{name}_k{best}"),
+            &format!("{name} clusters at the best k = {best}, {}", spec.on.phrase()),
+            x.view(),
+            rows,
+            fitted.labels(),
+            &data,
+        );
+        out.tables.extend(tables);
+        out.figures.extend(figures);
     }
     Ok((out, best_k))
 }
@@ -256,18 +266,17 @@ pub(super) fn grid(
     let rows = data.split.rows(spec.fit_on);
     let agreements = agreements(labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX), data.noise);
     insert_agreements(&mut out.metrics, &format!("{prefix}.{which}"), fit_split, &agreements);
-    out.tables.extend(contingency_tables(&format!("{study}_{name}"), labels, rows, data.labels));
-    let (profile, profile_figure) = cluster_profile(
-        format!("{study}_{name}_profile"),
-        format!("{name} clusters: mean of each feature, {}", spec.fit_on.phrase()),
+    let k_text = fit.k.map_or_else(|| format!("{} found", fit.fitted.n_clusters()), |k| format!("k = {k}"));
+    let (tables, figures) = describe_clustering(
+        &format!("{study}_{name}"),
+        &format!("{name} clusters ({k_text}, {which} grid cell), {}", spec.fit_on.phrase()),
         fit_x.view(),
         rows,
         labels,
-        data.feature_names,
-        data.file_names,
+        &data,
     );
-    out.tables.push(profile);
-    out.figures.push(profile_figure);
+    out.tables.extend(tables);
+    out.figures.extend(figures);
     out.summary.push(SummaryRow::new(study, &cell.model, fit.k, data.noise, fit_split, &metrics, BTreeMap::new()));
     out.assignments.push(
         assign_all(
@@ -281,7 +290,6 @@ pub(super) fn grid(
         )
         .map_err(model_error(study))?,
     );
-    let k_text = fit.k.map_or_else(|| format!("{} found", fit.fitted.n_clusters()), |k| format!("k = {k}"));
     out.figures.extend(cluster_scatter(
         format!("{study}_pca"),
         format!("PCA of {}: {name} clusters ({k_text}), {which} grid cell", spec.fit_on.phrase()),

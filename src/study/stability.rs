@@ -18,6 +18,7 @@ use super::fit::{fit_model, metric_at, model_error, stated_noise};
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
 use super::validation::{agreements, percentile};
+use super::views::describe_clustering;
 use super::{check_k, k_and_rows, resolve_k, rows_of, StudyData, StudyError};
 
 /// Distribution of one metric over replicates.
@@ -337,6 +338,21 @@ pub(super) fn consensus(
             Column::float("ari", pair_ari.iter().copied()),
         ],
     });
+    let (tables, figures) = describe_clustering(
+        &format!("{study}_{}", model.name()),
+        &format!(
+            "{} clusters{}, one fit on all of {}",
+            model.name(),
+            k.map_or_else(String::new, |k| format!(" (k = {k})")),
+            spec.on.phrase()
+        ),
+        x.view(),
+        rows,
+        full_labels,
+        &data,
+    );
+    out.tables.extend(tables);
+    out.figures.extend(figures);
     // Heatmap rows ordered by the whole-split clusters, then by row.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|&r| (full_labels[r].map_or(usize::MAX, |c| c), r));

@@ -1,15 +1,53 @@
 //! What every clustering is shown as: a 2-D PCA view of its split coloured by cluster (noise as
-//! its own group), a cluster × label contingency table per validation column, and a profile of
-//! each cluster (its size, its medoid recording and its mean of every feature): what makes
-//! cluster 2 cluster 2, and which recording to listen to.
-
-use std::collections::BTreeMap;
+//! its own group), a cluster × label contingency table and heatmap per validation column, and a
+//! profile of each cluster (its size, its medoid recording and its mean of every feature): what
+//! makes cluster 2 cluster 2, and which recording to listen to. [`describe_clustering`] gives
+//! every study that ends in one clustering (k_sweep's best k, grid, compare, consensus) the
+//! same tables and figures.
 
 use ndarray::ArrayView2;
 
 use crate::models::pca;
 
 use super::output::{Column, Figure, MatrixScale, Table};
+use super::StudyData;
+
+/// The contingency tables and heatmaps and the profile table and heatmap of one clustering of
+/// the rows `rows` (held in `x`, as the model saw them): outputs named `<prefix>_vs_<column>`
+/// and `<prefix>_profile`, figures titled with `what` (e.g. `kmeans clusters (k = 4), the
+/// training split`).
+pub(super) fn describe_clustering(
+    prefix: &str,
+    what: &str,
+    x: ArrayView2<f64>,
+    rows: &[usize],
+    clusters: &[Option<usize>],
+    data: &StudyData<'_>,
+) -> (Vec<Table>, Vec<Figure>) {
+    let (mut tables, mut figures) = (Vec::new(), Vec::new());
+    for (column, labels) in data.labels {
+        let contingency = Contingency::new(clusters, rows, labels);
+        tables.push(contingency.table(format!("{prefix}_vs_{column}")));
+        figures.push(contingency.heatmap(
+            format!("{prefix}_vs_{column}"),
+            format!("{what}: members by {column}"),
+            column,
+        ));
+    }
+    let scaled = if data.scale == crate::spec::Scale::None { "" } else { " standardised" };
+    let (profile, profile_figure) = cluster_profile(
+        format!("{prefix}_profile"),
+        format!("{what}: mean of each{scaled} feature"),
+        x,
+        rows,
+        clusters,
+        data.feature_names,
+        data.file_names,
+    );
+    tables.push(profile);
+    figures.push(profile_figure);
+    (tables, figures)
+}
 
 /// The PCA view of `x` (one split's rows) coloured by `labels`; `None` when `x` has fewer than
 /// two dimensions of variance to show.
@@ -47,38 +85,78 @@ pub(super) fn cluster_scatter(
     })
 }
 
-/// For every label column, the count of each (cluster, label value) among `rows`: one row per
-/// cluster (and `noise`), one column per label value (sorted), and the cluster's total.
-pub(super) fn contingency_tables(
-    prefix: &str,
-    clusters: &[Option<usize>],
-    rows: &[usize],
-    labels: &[(String, Vec<String>)],
-) -> Vec<Table> {
-    let mut cluster_names: Vec<Option<usize>> = clusters.to_vec();
-    cluster_names.sort_unstable_by_key(|c| c.map_or(usize::MAX, |c| c));
-    cluster_names.dedup();
-    labels
-        .iter()
-        .map(|(column, values)| {
-            let mut counts: BTreeMap<&str, BTreeMap<Option<usize>, i64>> = BTreeMap::new();
-            for (&row, &cluster) in rows.iter().zip(clusters) {
-                *counts.entry(values[row].as_str()).or_default().entry(cluster).or_default() += 1;
-            }
-            let mut columns = vec![Column::text(
-                "cluster",
-                cluster_names.iter().map(|c| c.map_or_else(|| "noise".to_string(), |c| c.to_string())),
-            )];
-            for (value, by_cluster) in &counts {
-                columns.push(Column::int(value, cluster_names.iter().map(|c| by_cluster.get(c).copied().unwrap_or(0))));
-            }
-            columns.push(Column::int(
-                "total",
-                cluster_names.iter().map(|c| clusters.iter().filter(|&x| x == c).count() as i64),
-            ));
-            Table { name: format!("{prefix}_vs_{column}"), columns }
-        })
-        .collect()
+/// The count of each (cluster, label value) among the rows of one clustering: clusters
+/// ascending then noise, label values sorted (numerically when every value is a number).
+struct Contingency {
+    clusters: Vec<Option<usize>>,
+    values: Vec<String>,
+    /// `counts[cluster][value]`.
+    counts: Vec<Vec<i64>>,
+}
+
+impl Contingency {
+    fn new(clusters: &[Option<usize>], rows: &[usize], labels: &[String]) -> Self {
+        let mut ids: Vec<Option<usize>> = clusters.to_vec();
+        ids.sort_unstable_by_key(|c| c.map_or(usize::MAX, |c| c));
+        ids.dedup();
+        let mut values: Vec<String> =
+            rows.iter().map(|&r| labels[r].clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        // Numeric labels (actor 3, 10, 11) in numeric order, as a reader counts them.
+        if values.iter().all(|v| v.parse::<f64>().is_ok()) {
+            values.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
+        }
+        let mut counts = vec![vec![0_i64; values.len()]; ids.len()];
+        for (&row, cluster) in rows.iter().zip(clusters) {
+            let c = ids.binary_search_by_key(&cluster.map_or(usize::MAX, |c| c), |c| c.map_or(usize::MAX, |c| c));
+            let v = values.iter().position(|v| *v == labels[row]);
+            counts[c.expect("listed cluster")][v.expect("listed value")] += 1;
+        }
+        Self { clusters: ids, values, counts }
+    }
+
+    fn cluster_names(&self) -> impl Iterator<Item = String> + '_ {
+        self.clusters.iter().map(|c| c.map_or_else(|| "noise".to_string(), |c| c.to_string()))
+    }
+
+    fn totals(&self) -> Vec<i64> {
+        self.counts.iter().map(|row| row.iter().sum()).collect()
+    }
+
+    /// One row per cluster, one column per label value, and the cluster's total.
+    fn table(&self, name: String) -> Table {
+        let mut columns = vec![Column::text("cluster", self.cluster_names())];
+        for (v, value) in self.values.iter().enumerate() {
+            columns.push(Column::int(value, self.counts.iter().map(|row| row[v])));
+        }
+        columns.push(Column::int("total", self.totals()));
+        Table { name, columns }
+    }
+
+    /// Clusters × label values, each cell coloured by its share of the cluster's members with
+    /// the count written in it.
+    fn heatmap(&self, name: String, title: String, column: &str) -> Figure {
+        let totals = self.totals();
+        Figure::Matrix {
+            name,
+            title,
+            value_label: "share".into(),
+            row_labels: self
+                .cluster_names()
+                .zip(&totals)
+                .map(|(c, n)| if c == "noise" { format!("noise ({n})") } else { format!("cluster {c} ({n})") })
+                .collect(),
+            col_labels: self.values.clone(),
+            values: self
+                .counts
+                .iter()
+                .zip(&totals)
+                .map(|(row, &total)| row.iter().map(|&n| n as f64 / total.max(1) as f64).collect())
+                .collect(),
+            scale: MatrixScale::Share,
+            cell_text: self.counts.iter().map(|row| row.iter().map(i64::to_string).collect()).collect(),
+            axis_labels: ["cluster (members)".into(), column.into()],
+        }
+    }
 }
 
 /// The profile table — one row per cluster (then `noise`): its size, its medoid (the member
@@ -86,7 +164,7 @@ pub(super) fn contingency_tables(
 /// a file name, and the mean of every feature column of `x` over its members — and the same
 /// means as a clusters × features heatmap titled `title`. `x` holds the rows `rows` (in order)
 /// as the model saw them; `file_names` names every row of the run.
-pub(super) fn cluster_profile(
+fn cluster_profile(
     name: String,
     title: String,
     x: ArrayView2<f64>,
@@ -177,13 +255,27 @@ mod tests {
 
     #[test]
     fn contingency_counts_each_cluster_and_label_with_noise_last() {
-        let labels = vec![("emotion".to_string(), vec!["sad".into(), "calm".into(), "sad".into(), "sad".into()])];
-        let tables = contingency_tables("c_kmeans", &[None, Some(1), Some(0), Some(1)], &[0, 1, 2, 3], &labels);
-        assert_eq!(tables[0].name, "c_kmeans_vs_emotion");
-        let values: Vec<&Values> = tables[0].columns.iter().map(|c| &c.values).collect();
+        let emotion: Vec<String> = ["sad", "calm", "sad", "sad"].map(String::from).to_vec();
+        let contingency = Contingency::new(&[None, Some(1), Some(0), Some(1)], &[0, 1, 2, 3], &emotion);
+        let table = contingency.table("c_kmeans_vs_emotion".into());
+        let values: Vec<&Values> = table.columns.iter().map(|c| &c.values).collect();
         assert_eq!(values[0], &Values::Text(vec!["0".into(), "1".into(), "noise".into()]));
         assert_eq!(values[1], &Values::Int(vec![0, 1, 0])); // calm
         assert_eq!(values[2], &Values::Int(vec![1, 1, 1])); // sad
         assert_eq!(values[3], &Values::Int(vec![1, 2, 1])); // total
+        let actors: Vec<String> = ["10", "3", "11", "3"].map(String::from).to_vec();
+        let by_actor = Contingency::new(&[Some(0); 4], &[0, 1, 2, 3], &actors);
+        assert_eq!(by_actor.values, ["3", "10", "11"]);
+        assert_eq!(by_actor.counts, [[2, 1, 1]]);
+        // The heatmap shows each cluster's shares, its counts written in the cells.
+        match contingency.heatmap("h".into(), "t".into(), "emotion") {
+            Figure::Matrix { row_labels, col_labels, values, cell_text, .. } => {
+                assert_eq!(row_labels, ["cluster 0 (1)", "cluster 1 (2)", "noise (1)"]);
+                assert_eq!(col_labels, ["calm", "sad"]);
+                assert_eq!(values, [[0.0, 1.0], [0.5, 0.5], [0.0, 1.0]]);
+                assert_eq!(cell_text[1], ["1", "1"]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -183,13 +183,15 @@ fn short_name(file: &str) -> String {
     }
 }
 
-/// The values of each group, groups in sorted order.
-fn group_values(values: &[f64], groups: &[String]) -> BTreeMap<String, Vec<f64>> {
-    let mut by: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for (value, group) in values.iter().zip(groups) {
-        by.entry(group.clone()).or_default().push(*value);
-    }
-    by
+/// The values of each group, groups in [`super::sorted_labels`] order.
+fn group_values(values: &[f64], groups: &[String]) -> Vec<(String, Vec<f64>)> {
+    super::sorted_labels(groups[..values.len()].iter().map(String::as_str))
+        .into_iter()
+        .map(|group| {
+            let members = values.iter().zip(groups).filter(|(_, g)| **g == group).map(|(v, _)| *v).collect();
+            (group, members)
+        })
+        .collect()
 }
 
 /// Counts of the finite `values` in the bins of `edges` (numpy's rule: half-open bins, the
@@ -275,20 +277,23 @@ fn class_counts(label: &str, columns: &BTreeMap<String, Vec<String>>, n_rows: us
     let (mut column_names, mut values, mut counts) = (Vec::new(), Vec::new(), Vec::new());
     let mut figures = Vec::new();
     for (column, per_row) in columns {
-        let mut count: BTreeMap<&str, i64> = BTreeMap::new();
-        for value in &per_row[..n_rows] {
-            *count.entry(value.as_str()).or_default() += 1;
-        }
+        let count: Vec<(String, i64)> = super::sorted_labels(per_row[..n_rows].iter().map(String::as_str))
+            .into_iter()
+            .map(|value| {
+                let n = per_row[..n_rows].iter().filter(|v| **v == value).count() as i64;
+                (value, n)
+            })
+            .collect();
         for (value, n) in &count {
             column_names.push(column.clone());
-            values.push((*value).to_string());
+            values.push(value.clone());
             counts.push(*n);
         }
         figures.push(Figure::Bars {
             name: format!("{label}_counts_{column}"),
             title: format!("Files per {column} ({n_rows} files)"),
             value_label: "files".into(),
-            bars: count.iter().map(|(value, n)| ((*value).to_string(), *n as f64)).collect(),
+            bars: count.iter().map(|(value, n)| (value.clone(), *n as f64)).collect(),
         });
     }
     let table = Table {
@@ -305,12 +310,12 @@ fn class_counts(label: &str, columns: &BTreeMap<String, Vec<String>>, n_rows: us
 /// Mean and sample standard deviation (ddof = 1, as pandas) of every descriptive feature per
 /// class: a table and the same as Markdown, `mean ± std` per cell.
 fn per_class(name: &str, x: ArrayView2<f64>, names: &[String], groups: &[String]) -> (Table, String) {
-    let classes: Vec<&String> = groups.iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let classes = super::sorted_labels(groups.iter().map(String::as_str));
     let (mut class_col, mut feature_col, mut n_col, mut mean_col, mut std_col) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut markdown = format!("| class | n | {} |\n|---|---|{}\n", names.join(" | "), "---|".repeat(names.len()));
     for class in &classes {
-        let rows: Vec<usize> = (0..groups.len()).filter(|&r| &groups[r] == *class).collect();
+        let rows: Vec<usize> = (0..groups.len()).filter(|&r| groups[r] == *class).collect();
         let mut cells = Vec::new();
         for (j, feature) in names.iter().enumerate() {
             let values: Vec<f64> = rows.iter().map(|&r| x[[r, j]]).filter(|v| v.is_finite()).collect();

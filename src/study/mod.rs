@@ -94,6 +94,20 @@ pub struct StudyData<'a> {
     pub noise: NoiseTreatment,
 }
 
+/// The distinct label values of `values`, in the order a reader counts them: numerically when
+/// every value is a number (actor 3 before actor 10), else alphabetically.
+pub(crate) fn sorted_labels<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let distinct: std::collections::BTreeSet<&str> = values.into_iter().collect();
+    let mut sorted: Vec<String> = distinct.into_iter().map(str::to_string).collect();
+    let numbers: Option<Vec<f64>> = sorted.iter().map(|v| v.parse::<f64>().ok()).collect();
+    if let Some(numbers) = numbers {
+        let mut paired: Vec<(f64, String)> = numbers.into_iter().zip(sorted).collect();
+        paired.sort_by(|a, b| a.0.total_cmp(&b.0));
+        sorted = paired.into_iter().map(|(_, v)| v).collect();
+    }
+    sorted
+}
+
 /// Runs the studies of a spec in order and merges their outputs.
 ///
 /// `progress` is called with the label of each study as it starts.
@@ -206,5 +220,17 @@ pub fn study_label(studies: &[StudySpec], index: usize) -> String {
         format!("{kind}_{index}")
     } else {
         kind.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_labels;
+
+    #[test]
+    fn labels_sort_numerically_only_when_all_are_numbers() {
+        assert_eq!(sorted_labels(["10", "3", "11", "3", "1.5"]), ["1.5", "3", "10", "11"]);
+        assert_eq!(sorted_labels(["sad", "angry", "10", "3"]), ["10", "3", "angry", "sad"]);
+        assert!(sorted_labels([]).is_empty());
     }
 }

@@ -99,12 +99,7 @@ impl Contingency {
         let mut ids: Vec<Option<usize>> = clusters.to_vec();
         ids.sort_unstable_by_key(|c| c.map_or(usize::MAX, |c| c));
         ids.dedup();
-        let mut values: Vec<String> =
-            rows.iter().map(|&r| labels[r].clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-        // Numeric labels (actor 3, 10, 11) in numeric order, as a reader counts them.
-        if values.iter().all(|v| v.parse::<f64>().is_ok()) {
-            values.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
-        }
+        let values = super::sorted_labels(rows.iter().map(|&r| labels[r].as_str()));
         let mut counts = vec![vec![0_i64; values.len()]; ids.len()];
         for (&row, cluster) in rows.iter().zip(clusters) {
             let c = ids.binary_search_by_key(&cluster.map_or(usize::MAX, |c| c), |c| c.map_or(usize::MAX, |c| c));

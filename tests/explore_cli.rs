@@ -56,7 +56,12 @@ fn explore_draws_every_figure_and_its_numbers_equal_numpys() {
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("explore/numpy_explore.json")).expect("fixture"))
             .expect("fixture parses");
 
-    let mut figures: Vec<String> = numpy.features.iter().map(|f| format!("explore_hist_{f}")).collect();
+    let mut figures: Vec<String> = numpy
+        .features
+        .iter()
+        .chain(["piptrack_mean".to_string()].iter())
+        .map(|f| format!("explore_hist_{f}"))
+        .collect();
     figures.extend(
         [
             "correlation_descriptive",

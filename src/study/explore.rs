@@ -35,6 +35,7 @@ fn axis_label(feature: &str) -> String {
         "tempo_bpm" => "tempo (beats per minute)",
         "beat_mean_frame" => "mean beat position (frame)",
         "n_beats" => "beats detected (count)",
+        "piptrack_mean" => "pitch: mean piptrack frequency, zeros included (Hz)",
         other => other,
     }
     .to_string()
@@ -83,9 +84,17 @@ pub(super) fn explore(spec: &ExploreSpec, data: StudyData<'_>, label: &str) -> R
     let mut out = StudyOutput::default();
     out.metrics.insert(format!("{label}.n_files"), n_rows as f64);
 
+    // The descriptive features, then the pitch the notebook also drew (§3.4.1) when the
+    // vector has it: the mean `piptrack` frequency.
+    let vector = data.unscaled.slice(ndarray::s![..n_rows, ..]);
+    let pitch = data.feature_names.iter().position(|n| n == "piptrack_mean");
+    let drawn = names
+        .iter()
+        .enumerate()
+        .map(|(j, feature)| (feature, descriptive.column(j).to_vec()))
+        .chain(pitch.map(|j| (&data.feature_names[j], vector.column(j).to_vec())));
     let mut hist = HistogramTable::default();
-    for (j, feature) in names.iter().enumerate() {
-        let values: Vec<f64> = descriptive.column(j).to_vec();
+    for (feature, values) in drawn {
         let (edges, counts) = histogram(&values, spec.bins);
         hist.push(feature, "all", &edges, &counts);
         let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -119,7 +128,6 @@ pub(super) fn explore(spec: &ExploreSpec, data: StudyData<'_>, label: &str) -> R
         correlation_outputs(&format!("{label}_correlation_descriptive"), descriptive, &names, "descriptive features");
     out.tables.push(table);
     out.figures.push(figure);
-    let vector = data.unscaled.slice(ndarray::s![..n_rows, ..]);
     let (table, figure) =
         correlation_outputs(&format!("{label}_correlation_features"), vector, data.feature_names, "the feature vector");
     out.tables.push(table);

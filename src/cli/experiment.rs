@@ -7,8 +7,9 @@ use std::io::Write;
 use anyhow::Context;
 
 use vlogmood::corpus::{FeatureCache, Labels};
-use vlogmood::runs::{reproduce, run, ExecuteOptions, PreparedRun, RunStore};
-use vlogmood::spec::{ExperimentSpec, Override, PIPELINE_VERSION};
+use vlogmood::report::table_to_markdown;
+use vlogmood::runs::{reproduce, run, run_sweep, sweep_table, ExecuteOptions, PreparedRun, RunStore, SweepProgress};
+use vlogmood::spec::{ExperimentSpec, Override, SweepAxis, PIPELINE_VERSION};
 
 use super::progress::StageBars;
 use super::{ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, RUNS_DIR};
@@ -39,8 +40,43 @@ fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<Prepared
 }
 
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
-    let prepared = prepare(&args.experiment, &args.set)?;
-    run_prepared(&prepared, Path::new(RUNS_DIR), args.no_cache, args.force)
+    let (axes, mut members, path) = ExperimentSpec::load_sweep(&args.experiment, &args.set, &args.sweep)?;
+    if axes.is_empty() {
+        let (_, spec) = members.pop().expect("a spec without a sweep is one member");
+        let prepared = PreparedRun::prepare(spec?).with_context(|| format!("preparing {}", path.display()))?;
+        return run_prepared(&prepared, Path::new(RUNS_DIR), args.no_cache, args.force);
+    }
+    anyhow::ensure!(!args.force, "--force recomputes one run; a sweep reuses its members by design");
+    let name = members
+        .iter()
+        .find_map(|(_, spec)| spec.as_ref().ok().map(|s| s.name.clone()))
+        .unwrap_or_else(|| path.file_stem().map_or_else(|| "sweep".to_string(), |s| s.to_string_lossy().into_owned()));
+    let n = members.len();
+    eprintln!(
+        "sweep of {n} members over {} ({} at a time)",
+        axes.iter().map(SweepAxis::path).collect::<Vec<_>>().join(" × "),
+        args.jobs.max(1)
+    );
+    let report = run_sweep(
+        &name,
+        &axes,
+        members,
+        &RunStore::new(RUNS_DIR),
+        &options(args.no_cache),
+        args.jobs,
+        &|p: SweepProgress| eprintln!("sweep: {} done, {} failed, {} left", p.done, p.failed, p.left),
+    )?;
+    let mut out = std::io::stdout().lock();
+    for member in report.members.iter().filter(|m| m.status == "failed") {
+        eprintln!("failed: {}: {}", member.overrides.join(" "), member.error.as_deref().unwrap_or("unknown error"));
+    }
+    write!(out, "{}", table_to_markdown(&sweep_table(&report)))?;
+    writeln!(out, "{}", report.folder.display())?;
+    Ok(if report.n_failed() > 0 || report.members.iter().any(|m| m.n_failed_inputs > 0) {
+        Outcome::SomeInputsFailed
+    } else {
+        Outcome::Success
+    })
 }
 
 /// `explore DIR`: the spec a researcher would write to look at a folder — an `explore` study

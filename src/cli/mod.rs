@@ -19,7 +19,7 @@ use clap::{Args, Parser, Subcommand};
 
 use vlogmood::audio::PreprocessParams;
 use vlogmood::report::ComparisonFormat;
-use vlogmood::spec::Override;
+use vlogmood::spec::{Override, SweepAxis};
 
 /// Where runs are stored, relative to the working directory.
 const RUNS_DIR: &str = "runs";
@@ -127,7 +127,14 @@ struct RunArgs {
     /// 'study[1].k=6', features.scale=per_group (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<Override>,
-    /// Recompute into a fresh folder even if this run ID exists.
+    /// Run every combination of values: PATH=a..b (integers) or PATH=v1,v2,... (repeatable;
+    /// a `[sweep]` table in the spec does the same). Members that already ran are reused.
+    #[arg(long = "sweep", value_name = "PATH=VALUES")]
+    sweep: Vec<SweepAxis>,
+    /// Sweep members run at once.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Recompute into a fresh folder even if this run ID exists (not with a sweep).
     #[arg(long)]
     force: bool,
     /// Do not read or write the feature cache.

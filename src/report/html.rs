@@ -151,6 +151,19 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
     page
 }
 
+/// A self-contained page of one table under a title and a sentence (a sweep's summary).
+#[must_use]
+pub fn render_table_page(title: &str, intro: &str, table: &Table) -> String {
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{0}</h1>\n<p>{1}</p>\n",
+        format::html(title),
+        format::html(intro)
+    );
+    push_table(&mut page, table);
+    page.push_str("</body>\n</html>\n");
+    page
+}
+
 /// Indented JSON for reading; text that is not JSON is shown as given.
 fn pretty_json(text: &str) -> String {
     serde_json::from_str::<serde_json::Value>(text)

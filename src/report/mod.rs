@@ -22,7 +22,7 @@ mod table;
 pub use compare::{configure_text_display, render_comparison, Comparison, ComparisonFormat};
 pub use error::ReportError;
 pub use figure::{draw_figure, FIGURE_SIZE};
-pub use html::{render_html, HtmlReport};
+pub use html::{render_html, render_table_page, HtmlReport};
 pub use table::{
     summary_table, summary_to_markdown, table_to_dataframe, table_to_markdown, write_summary_csv, write_table_csv,
 };

@@ -11,10 +11,12 @@ mod gc;
 mod manifest;
 mod reproduce;
 mod store;
+mod sweep;
 
 pub use error::RunsError;
 pub use execute::{execute, run, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
 pub use gc::{stale_temporaries_under, Garbage};
 pub use manifest::{DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
 pub use reproduce::{reproduce, MetricDiff, ReproduceReport};
-pub use store::{read_manifest, read_metrics, IndexEntry, RunLock, RunStore};
+pub use store::{headline_metrics, read_manifest, read_metrics, IndexEntry, RunLock, RunStore};
+pub use sweep::{run_sweep, sweep_table, MemberOutcome, SweepProgress, SweepReport};

@@ -19,6 +19,16 @@ use super::RunsError;
 /// Name of the index file in the store root.
 const INDEX_FILE: &str = "index.json";
 
+/// Bumped when [`IndexEntry`] or what fills it changes, so an older index is rebuilt.
+const INDEX_VERSION: u32 = 2;
+
+/// `index.json`.
+#[derive(Debug, Serialize, Deserialize)]
+struct IndexFile {
+    version: u32,
+    runs: Vec<IndexEntry>,
+}
+
 /// A folder of runs (`runs/` by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStore {
@@ -38,7 +48,7 @@ pub struct IndexEntry {
     pub finished: String,
     /// Manifest status.
     pub status: String,
-    /// A few metrics worth showing in a listing.
+    /// The run's [`headline_metrics`].
     pub headline: BTreeMap<String, f64>,
 }
 
@@ -199,18 +209,21 @@ impl RunStore {
         Ok(folders)
     }
 
+    /// The index, or nothing when it is missing, unreadable or of another version (then
+    /// [`Self::list`] rebuilds it from the folders).
     fn read_index(&self) -> BTreeMap<String, IndexEntry> {
         std::fs::read_to_string(self.root.join(INDEX_FILE))
             .ok()
-            .and_then(|text| serde_json::from_str::<Vec<IndexEntry>>(&text).ok())
-            .map(|entries| entries.into_iter().map(|e| (e.folder.clone(), e)).collect())
+            .and_then(|text| serde_json::from_str::<IndexFile>(&text).ok())
+            .filter(|file| file.version == INDEX_VERSION)
+            .map(|file| file.runs.into_iter().map(|e| (e.folder.clone(), e)).collect())
             .unwrap_or_default()
     }
 
     fn write_index(&self, index: &BTreeMap<String, IndexEntry>) -> Result<(), RunsError> {
         let path = self.root.join(INDEX_FILE);
-        let entries: Vec<&IndexEntry> = index.values().collect();
-        let text = serde_json::to_string_pretty(&entries).map_err(|e| RunsError::io(&path, e))?;
+        let file = IndexFile { version: INDEX_VERSION, runs: index.values().cloned().collect() };
+        let text = serde_json::to_string_pretty(&file).map_err(|e| RunsError::io(&path, e))?;
         write_atomic(&path, text.as_bytes())
     }
 }
@@ -250,14 +263,29 @@ pub fn read_metrics(folder: &Path) -> Result<BTreeMap<String, f64>, RunsError> {
     serde_json::from_str(&text).map_err(|e| RunsError::io(&path, e))
 }
 
-/// Metrics shown in listings: the chosen k and the scores of chosen and stability models.
-fn headline(metrics: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
-    metrics
-        .iter()
-        .filter(|(k, _)| k.ends_with(".best_k") || k.contains(".best.silhouette") || k.contains(".silhouette.mean"))
-        .take(4)
-        .map(|(k, v)| (k.clone(), *v))
-        .collect()
+/// The metrics that say how a run came out, under short display keys: the chosen k
+/// (`k_sweep.kmeans.best_k`), silhouettes of single and chosen fits and of repeated ones
+/// (`.silhouette`, `.best.silhouette`, `.silhouette.mean`), agreement with each label
+/// (`compare.kmeans.ari[emotion]`), subsample stability (`.pairwise_ari.mean`) and the mean
+/// UAR of each classifier (`classify.svm.uar`). A display key is the metric key without its
+/// `@...` parameters (plus `[label]`); keys that would collide within the run (a k-sweep's
+/// silhouette at each k) are left out, so each display key names one value and lines up
+/// across runs whose parameters differ (a sweep's members).
+#[must_use]
+pub fn headline_metrics(metrics: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    const ENDINGS: [&str; 6] = [".best_k", ".silhouette", ".silhouette.mean", ".ari", ".pairwise_ari.mean", ".uar"];
+    let mut shown: BTreeMap<String, Option<f64>> = BTreeMap::new();
+    for (key, &value) in metrics {
+        let (base, params) = key.split_once('@').unwrap_or((key, ""));
+        if !ENDINGS.iter().any(|e| base.ends_with(e)) || (base.ends_with(".uar") && !params.is_empty()) {
+            continue;
+        }
+        let label = params.split(',').find_map(|p| p.strip_prefix("label="));
+        let display = label.map_or_else(|| base.to_string(), |l| format!("{base}[{l}]"));
+        // A second value under one display key makes it ambiguous: None marks it for removal.
+        shown.entry(display).and_modify(|v| *v = None).or_insert(Some(value));
+    }
+    shown.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
 }
 
 fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
@@ -269,7 +297,7 @@ fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
         name: manifest.name,
         finished: manifest.finished,
         status: manifest.status,
-        headline: headline(&metrics),
+        headline: headline_metrics(&metrics),
     })
 }
 

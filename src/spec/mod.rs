@@ -14,6 +14,7 @@ mod canonical;
 mod error;
 mod overrides;
 mod study;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,7 @@ pub use study::{
     GridSpec, KChoice, KDemand, KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec,
     Protocol, RepeatSpec, StudySpec,
 };
+pub use sweep::{sweep_members, SweepAxis, SweepValues};
 
 use crate::audio::PreprocessParams;
 use crate::corpus::to_hex;
@@ -74,6 +76,10 @@ pub struct ExperimentSpec {
     /// adding it changed no run ID).
     #[serde(default, skip_serializing_if = "ReportSpec::is_default")]
     pub report: ReportSpec,
+    /// `[sweep]`: path → values; `vlogmood run` runs every combination (see
+    /// [`ExperimentSpec::load_sweep`]). Never serialised: not part of a member's spec or ID.
+    #[serde(default, skip_serializing)]
+    pub sweep: std::collections::BTreeMap<String, SweepValues>,
 }
 
 /// How a run's figures are written.
@@ -312,6 +318,40 @@ impl ExperimentSpec {
 
     /// [`Self::load`] with `--set` overrides applied before validation (and so before hashing).
     pub fn load_with(path: &Path, overrides: &[Override]) -> Result<(Self, PathBuf), SpecError> {
+        let (unresolved, path) = Self::read_unresolved(path)?;
+        Ok((unresolved.finish(overrides)?, path))
+    }
+
+    /// The members of the sweep of `path`: its `[sweep]` axes, then `axes` (`--sweep`), each
+    /// combination applied after `overrides` (`--set`) as [`Self::load_with`] would, so a
+    /// member's run ID is that of the same `--set`s. A member whose spec is invalid is
+    /// returned with its error (the others still run); the axes are returned for the summary.
+    #[allow(clippy::type_complexity)]
+    pub fn load_sweep(
+        path: &Path,
+        overrides: &[Override],
+        axes: &[SweepAxis],
+    ) -> Result<(Vec<SweepAxis>, Vec<(Vec<Override>, Result<Self, SpecError>)>, PathBuf), SpecError> {
+        let (unresolved, path) = Self::read_unresolved(path)?;
+        let mut all_axes: Vec<SweepAxis> = unresolved
+            .sweep
+            .iter()
+            .map(|(key, values)| SweepAxis::from_entry(key, values))
+            .collect::<Result<_, _>>()?;
+        all_axes.extend(axes.iter().cloned());
+        let members = sweep_members(&all_axes)?
+            .into_iter()
+            .map(|member| {
+                let all: Vec<Override> = overrides.iter().chain(&member).cloned().collect();
+                let spec = unresolved.finish(&all);
+                (member, spec)
+            })
+            .collect();
+        Ok((all_axes, members, path))
+    }
+
+    /// Reads and parses a spec file as written (`.toml` may be left off), defaults not spelled out.
+    fn read_unresolved(path: &Path) -> Result<(Self, PathBuf), SpecError> {
         if path.is_dir() {
             let mut specs: Vec<String> = std::fs::read_dir(path)
                 .map(|entries| {
@@ -329,11 +369,17 @@ impl ExperimentSpec {
         let path =
             if path.extension().is_none() && !path.is_file() { path.with_extension("toml") } else { path.into() };
         let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io { path: path.clone(), source })?;
-        let mut spec = Self::parse_unresolved(&path, &text)?.with_overrides(overrides)?;
+        Ok((Self::parse_unresolved(&path, &text)?, path))
+    }
+
+    /// This spec as read, with `overrides` applied, defaults spelled out, paths normalised,
+    /// validated.
+    fn finish(&self, overrides: &[Override]) -> Result<Self, SpecError> {
+        let mut spec = self.with_overrides(overrides)?;
         spec.resolve_defaults();
         spec.normalise_paths();
         spec.validate()?;
-        Ok((spec, path))
+        Ok(spec)
     }
 
     /// Checks every value that can be checked without reading the data.

@@ -67,6 +67,18 @@ fn parse_value(text: &str) -> Value {
 }
 
 impl Override {
+    /// The override as written (`study[1].k=6`).
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The value as written (`6`).
+    #[must_use]
+    pub fn value_text(&self) -> &str {
+        self.text.split_once('=').map_or("", |(_, v)| v.trim())
+    }
+
     /// The path as written (`study[1].k`).
     #[must_use]
     pub fn path(&self) -> &str {

@@ -1,0 +1,244 @@
+//! Running a sweep's members and recording the sweep (`runs/sweeps/<name>-<id12>/`).
+//!
+//! Members are ordinary runs: each is looked up in the run store by its content-addressed ID
+//! and only computed when absent, so re-running a sweep (or a sweep sharing members with an
+//! earlier one) computes nothing twice — Hydra's and MLflow's sweeps cannot know that two
+//! jobs are the same. Members run `jobs` at a time; one that fails is recorded with its error
+//! and the others go on. The sweep's ID hashes its members' IDs (and, for a member whose spec
+//! was refused, the overrides that made it), so the same sweep over the same data has one
+//! folder.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::report::{render_table_page, table_to_markdown, write_table_csv};
+use crate::spec::{ExperimentSpec, Override, SpecError, SweepAxis};
+use crate::study::{Column, Table};
+
+use super::store::{headline_metrics, read_metrics, write_atomic};
+use super::{run, ExecuteOptions, NoProgress, PreparedRun, RunStore, RunsError};
+
+/// Domain separator of the sweep-ID hash.
+const SWEEP_ID_PREFIX: &str = "vlogmood-sweep-v1\n";
+
+/// How one member ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberOutcome {
+    /// The member's overrides as written (`seed=3`), one per axis.
+    pub overrides: Vec<String>,
+    /// `computed`, `reused` or `failed`.
+    pub status: &'static str,
+    /// The run ID, when the spec was valid.
+    pub run_id: Option<String>,
+    /// The run folder, when the run completed.
+    pub folder: Option<PathBuf>,
+    /// Input files that failed inside a completed run.
+    pub n_failed_inputs: usize,
+    /// Why the member failed.
+    pub error: Option<String>,
+}
+
+/// Members done, failed and left, for progress lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepProgress {
+    /// Members finished (computed or reused).
+    pub done: usize,
+    /// Members that failed.
+    pub failed: usize,
+    /// Members not finished yet.
+    pub left: usize,
+}
+
+/// A finished sweep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepReport {
+    /// The experiment's name.
+    pub name: String,
+    /// The sweep ID (64 hex digits).
+    pub sweep_id: String,
+    /// The swept paths, in axis order.
+    pub axes: Vec<String>,
+    /// Every member, in sweep order.
+    pub members: Vec<MemberOutcome>,
+    /// The sweep's folder.
+    pub folder: PathBuf,
+}
+
+impl SweepReport {
+    /// Members that failed.
+    #[must_use]
+    pub fn n_failed(&self) -> usize {
+        self.members.iter().filter(|m| m.status == "failed").count()
+    }
+}
+
+/// Runs every member (at most `jobs` at a time), then writes the sweep folder under
+/// `<store>/sweeps/`. `on_progress` is called after each member.
+pub fn run_sweep(
+    name: &str,
+    axes: &[SweepAxis],
+    members: Vec<(Vec<Override>, Result<ExperimentSpec, SpecError>)>,
+    store: &RunStore,
+    options: &ExecuteOptions,
+    jobs: usize,
+    on_progress: &(dyn Fn(SweepProgress) + Sync),
+) -> Result<SweepReport, RunsError> {
+    let n = members.len();
+    let outcomes: Mutex<Vec<Option<MemberOutcome>>> = Mutex::new(vec![None; n]);
+    let next = AtomicUsize::new(0);
+    let members = &members;
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, n.max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some((overrides, spec)) = members.get(i) else { break };
+                let outcome = run_member(overrides, spec, store, options);
+                let mut all = outcomes.lock().expect("no worker panics holding the lock");
+                all[i] = Some(outcome);
+                let failed = all.iter().flatten().filter(|o| o.status == "failed").count();
+                let finished = all.iter().flatten().count();
+                on_progress(SweepProgress { done: finished - failed, failed, left: n - finished });
+            });
+        }
+    });
+    let members: Vec<MemberOutcome> =
+        outcomes.into_inner().expect("workers finished").into_iter().map(|o| o.expect("every member ran")).collect();
+    let sweep_id = sweep_id(&members);
+    let folder = store.root().join("sweeps").join(RunStore::folder_name(name, &sweep_id));
+    let report = SweepReport {
+        name: name.to_string(),
+        sweep_id,
+        axes: axes.iter().map(|a| a.path().to_string()).collect(),
+        members,
+        folder,
+    };
+    write_sweep_folder(&report)?;
+    Ok(report)
+}
+
+/// Prepares and runs one member, turning every error into a failed outcome.
+fn run_member(
+    overrides: &[Override],
+    spec: &Result<ExperimentSpec, SpecError>,
+    store: &RunStore,
+    options: &ExecuteOptions,
+) -> MemberOutcome {
+    let mut outcome = MemberOutcome {
+        overrides: overrides.iter().map(|o| o.text().to_string()).collect(),
+        status: "failed",
+        run_id: None,
+        folder: None,
+        n_failed_inputs: 0,
+        error: None,
+    };
+    let spec = match spec {
+        Ok(spec) => spec.clone(),
+        Err(e) => {
+            outcome.error = Some(e.to_string());
+            return outcome;
+        }
+    };
+    let prepared = match PreparedRun::prepare(spec) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            outcome.error = Some(e.to_string());
+            return outcome;
+        }
+    };
+    outcome.run_id = Some(prepared.run_id.0.clone());
+    match run(&prepared, store, options, false, &NoProgress, || {}) {
+        Ok(result) => {
+            outcome.status = if result.reused { "reused" } else { "computed" };
+            outcome.n_failed_inputs = result.n_failed;
+            outcome.folder = Some(result.folder);
+        }
+        Err(e) => outcome.error = Some(e.to_string()),
+    }
+    outcome
+}
+
+/// SHA-256 over each member's run ID (or, for a refused spec, its overrides), in order.
+fn sweep_id(members: &[MemberOutcome]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(SWEEP_ID_PREFIX);
+    for member in members {
+        let line = member.run_id.clone().unwrap_or_else(|| format!("invalid: {}", member.overrides.join(" ")));
+        hasher.update(line.as_bytes());
+        hasher.update(b"\n");
+    }
+    crate::corpus::to_hex(&hasher.finalize())
+}
+
+/// The summary: one row per member — the swept values, status, run folder, error, and the
+/// headline metrics of the completed members (columns in name order).
+#[must_use]
+pub fn sweep_table(report: &SweepReport) -> Table {
+    let metrics: Vec<std::collections::BTreeMap<String, f64>> = report
+        .members
+        .iter()
+        .map(|m| {
+            m.folder.as_deref().and_then(|f| read_metrics(f).ok()).map(|m| headline_metrics(&m)).unwrap_or_default()
+        })
+        .collect();
+    let mut keys: Vec<&String> = metrics.iter().flat_map(|m| m.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut columns: Vec<Column> = report
+        .axes
+        .iter()
+        .enumerate()
+        .map(|(a, path)| {
+            Column::text(
+                path,
+                report.members.iter().map(|m| m.overrides[a].split_once('=').map_or("", |(_, v)| v.trim()).to_string()),
+            )
+        })
+        .collect();
+    columns.push(Column::text("status", report.members.iter().map(|m| m.status.to_string())));
+    columns.push(Column::text(
+        "run",
+        report.members.iter().map(|m| {
+            m.folder
+                .as_deref()
+                .and_then(|f| f.file_name())
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+        }),
+    ));
+    columns.push(Column::text("error", report.members.iter().map(|m| m.error.clone().unwrap_or_default())));
+    for key in keys {
+        columns.push(Column::float(key, metrics.iter().map(|m| m.get(key).copied())));
+    }
+    Table { name: "summary".into(), columns }
+}
+
+/// Writes `sweep.json` and the summary as CSV, Markdown and HTML into the sweep's folder,
+/// built beside it and renamed into place (replacing an earlier write of the same sweep).
+fn write_sweep_folder(report: &SweepReport) -> Result<(), RunsError> {
+    let parent = report.folder.parent().expect("under sweeps/");
+    std::fs::create_dir_all(parent).map_err(|e| RunsError::io(parent, e))?;
+    let tag = crate::atomic::ProcessTag::current().name_part();
+    let building = parent.join(format!(".{}-{tag}", report.folder.file_name().expect("named").to_string_lossy()));
+    let _ = std::fs::remove_dir_all(&building);
+    std::fs::create_dir_all(&building).map_err(|e| RunsError::io(&building, e))?;
+    let table = sweep_table(report);
+    let json = serde_json::to_string_pretty(report).map_err(|e| RunsError::io(&building, e))?;
+    write_atomic(&building.join("sweep.json"), json.as_bytes())?;
+    write_table_csv(&table, &building.join("summary.csv"))?;
+    write_atomic(&building.join("summary.md"), table_to_markdown(&table).as_bytes())?;
+    let title = format!("sweep {} ({})", report.name, &report.sweep_id[..12]);
+    let intro = format!(
+        "{} members over {}: {} computed, {} reused, {} failed.",
+        report.members.len(),
+        report.axes.join(" × "),
+        report.members.iter().filter(|m| m.status == "computed").count(),
+        report.members.iter().filter(|m| m.status == "reused").count(),
+        report.n_failed()
+    );
+    write_atomic(&building.join("summary.html"), render_table_page(&title, &intro, &table).as_bytes())?;
+    let _ = std::fs::remove_dir_all(&report.folder);
+    std::fs::rename(&building, &report.folder).map_err(|e| RunsError::io(&report.folder, e))
+}

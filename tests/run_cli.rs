@@ -192,11 +192,44 @@ fn a_killed_run_leaves_nothing_that_looks_complete_and_the_next_run_succeeds() {
     assert!(complete_runs(dir.path()).is_empty());
     let listing = vlogmood(dir.path(), &["runs"]);
     assert!(!String::from_utf8_lossy(&listing.stdout).contains("mini-"));
+    // ... but `runs --all` knows it was interrupted, found by its dead PID.
+    let all = vlogmood(dir.path(), &["runs", "--all", "--csv"]);
+    let all = String::from_utf8_lossy(&all.stdout).into_owned();
+    assert!(all.lines().any(|l| l.contains(",mini,") && l.contains(",interrupted")), "{all}");
 
-    // A quick spec over the same data runs fine afterwards.
+    // A quick spec over the same data runs fine afterwards, and the killed run stays on
+    // record (now under runs/.failed/) until gc removes it.
     std::fs::write(dir.path().join("exp.toml"), spec_text(&mini_corpus(), 0)).expect("spec");
     run_ok(dir.path(), &["run", "exp"]);
     assert_eq!(complete_runs(dir.path()).len(), 1);
+    let records: Vec<_> = std::fs::read_dir(dir.path().join("runs/.failed")).expect(".failed").collect();
+    assert_eq!(records.len(), 1);
+    let all = String::from_utf8_lossy(&vlogmood(dir.path(), &["runs", "--all", "--csv"]).stdout).into_owned();
+    assert_eq!(all.lines().filter(|l| l.contains(",interrupted")).count(), 1, "{all}");
+    assert_eq!(all.lines().filter(|l| l.contains(",complete")).count(), 1, "{all}");
+    let gc = vlogmood(dir.path(), &["gc"]);
+    assert_eq!(code(&gc), 0, "{}", stderr(&gc));
+    assert!(!dir.path().join("runs/.failed").read_dir().is_ok_and(|mut d| d.next().is_some()));
+}
+
+#[test]
+fn a_run_that_fails_is_on_record_with_its_error() {
+    let dir = workdir(&mini_corpus(), 0);
+    // k = 30 cannot be fitted on the mini corpus's training rows: the study fails at run time.
+    let text = spec_text(&mini_corpus(), 0).replace("k = { from = 2, to = 5 }", "k = { from = 2, to = 3 }")
+        + "[[study]]\nkind = \"compare\"\nmodels = [\"kmeans\"]\nk = 12\nbootstrap = 0\n";
+    std::fs::write(dir.path().join("exp.toml"), text).expect("spec");
+    let out = vlogmood(dir.path(), &["run", "exp"]);
+    assert_ne!(code(&out), 0);
+    let all = String::from_utf8_lossy(&vlogmood(dir.path(), &["runs", "--all", "--csv"]).stdout).into_owned();
+    assert!(all.lines().any(|l| l.starts_with(".failed/mini-") && l.contains(",failed")), "{all}");
+    let record = std::fs::read_dir(dir.path().join("runs/.failed")).expect(".failed").next().expect("one").unwrap();
+    let status: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(record.path().join("status.json")).unwrap()).unwrap();
+    assert_eq!(status["status"], "failed");
+    assert!(status["error"].as_str().is_some_and(|e| e.contains("k = 12")), "{status}");
+    assert_eq!(status["spec"]["name"], "mini");
+    assert!(status["command"].as_array().is_some_and(|c| c.iter().any(|a| a == "exp")));
 }
 
 #[test]

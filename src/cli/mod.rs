@@ -19,6 +19,7 @@ use clap::{Args, Parser, Subcommand};
 
 use vlogmood::audio::PreprocessParams;
 use vlogmood::report::ComparisonFormat;
+use vlogmood::runs::Filter;
 use vlogmood::spec::{Override, SweepAxis};
 
 /// Where runs are stored, relative to the working directory.
@@ -48,8 +49,8 @@ enum Command {
     Explore(ExploreArgs),
     /// Print an experiment's resolved spec and its run ID without running it.
     Spec(SpecArgs),
-    /// List the runs under runs/.
-    Runs,
+    /// List the runs under runs/: headline metrics, parameters, filters, sorting, exports.
+    Runs(RunsArgs),
     /// Show one run's manifest and summary tables.
     Show(ShowArgs),
     /// Compare the metrics of runs side by side.
@@ -140,6 +141,44 @@ struct RunArgs {
     /// Do not read or write the feature cache.
     #[arg(long)]
     no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+struct RunsArgs {
+    /// Keep runs where KEY<op>VALUE holds (op: = != > >= < <= ~ contains; repeatable): name=kmeans_grid,
+    /// 'silhouette>0.15', seed=7, 'study[0].k>=4'. A key names a column or the end of its name.
+    #[arg(long = "where", value_name = "EXPR")]
+    filters: Vec<Filter>,
+    /// Also list runs that failed or were interrupted (status `failed` / `interrupted`).
+    #[arg(long)]
+    all: bool,
+    /// Sort by this column (numbers by value, text naturally; missing last).
+    #[arg(long, value_name = "KEY")]
+    sort_by: Option<String>,
+    /// Sort descending.
+    #[arg(long, requires = "sort_by")]
+    desc: bool,
+    /// Add a column per spec parameter (seed, study[0].k, features.scale ...).
+    #[arg(long)]
+    params: bool,
+    /// Only the parameters and metrics that differ between the listed runs.
+    #[arg(long)]
+    only_changed: bool,
+    /// Only these columns, in this order (comma-separated keys).
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    columns: Option<Vec<String>>,
+    /// Markdown instead of aligned text.
+    #[arg(long, group = "format")]
+    md: bool,
+    /// CSV at full precision.
+    #[arg(long, group = "format")]
+    csv: bool,
+    /// JSON at full precision (one object per run).
+    #[arg(long, group = "format")]
+    json: bool,
+    /// Also write the table as a Parquet file (loads into pandas or polars as it is).
+    #[arg(long, value_name = "FILE")]
+    parquet: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -256,7 +295,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => experiment::run_experiment(&args),
         Command::Explore(args) => experiment::explore_folder(&args),
         Command::Spec(args) => experiment::show_spec(&args),
-        Command::Runs => runs_cmd::list_runs(),
+        Command::Runs(args) => runs_cmd::list_runs(&args),
         Command::Show(args) => runs_cmd::show_run(&args),
         Command::Compare(args) => runs_cmd::compare_runs(&args),
         Command::Reproduce(args) => experiment::reproduce_run(&args),

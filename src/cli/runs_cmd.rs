@@ -4,33 +4,70 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use vlogmood::report::{render_comparison, Comparison};
-use vlogmood::runs::{read_manifest, read_metrics, RunStore};
+use vlogmood::report::{
+    render_comparison, table_to_markdown, table_to_text, write_table_csv_to, write_table_parquet, Comparison,
+};
+use vlogmood::runs::{read_manifest, read_metrics, runs_table, RunStore, RunsQuery};
+use vlogmood::study::{Table, Values};
 
-use super::{CompareArgs, Outcome, ShowArgs, RUNS_DIR};
+use super::{CompareArgs, Outcome, RunsArgs, ShowArgs, RUNS_DIR};
 
-pub fn list_runs() -> anyhow::Result<Outcome> {
+pub fn list_runs(args: &RunsArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let runs = RunStore::new(RUNS_DIR).list().context("reading runs/")?;
+    let store = RunStore::new(RUNS_DIR);
+    let mut runs = store.list().context("reading runs/")?;
+    if args.all {
+        runs.extend(store.incomplete_runs());
+    }
     if runs.is_empty() {
         eprintln!("no runs yet under {RUNS_DIR}/ (try: vlogmood run experiments/kmeans_grid)");
         return Ok(Outcome::Success);
     }
-    writeln!(out, "{:<36} {:<24} {:<14} {:<22} {:<9} headline", "folder", "name", "id", "finished", "status")?;
-    for run in runs {
-        let headline: Vec<String> = run.headline.iter().map(|(k, v)| format!("{k}={v:.4}")).collect();
-        writeln!(
-            out,
-            "{:<36} {:<24} {:<14} {:<22} {:<9} {}",
-            run.folder,
-            run.name,
-            &run.run_id[..12.min(run.run_id.len())],
-            run.finished,
-            run.status,
-            headline.join("  ")
-        )?;
+    let query = RunsQuery {
+        filters: args.filters.clone(),
+        sort_by: args.sort_by.clone(),
+        descending: args.desc,
+        params: args.params,
+        only_changed: args.only_changed,
+        columns: args.columns.clone(),
+    };
+    let table = runs_table(&runs, &query)?;
+    if let Some(path) = &args.parquet {
+        write_table_parquet(&table, path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if args.csv {
+        write_table_csv_to(&table, &mut out)?;
+    } else if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&table_rows_json(&table))?)?;
+    } else if args.md {
+        write!(out, "{}", table_to_markdown(&table))?;
+    } else {
+        write!(out, "{}", table_to_text(&table, 40))?;
+        let n = table.columns.first().map_or(0, |c| c.len());
+        eprintln!("{n} of {} runs", runs.len());
     }
     Ok(Outcome::Success)
+}
+
+/// One JSON object per row, numbers at full precision, empty cells as null.
+fn table_rows_json(table: &Table) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let height = table.columns.first().map_or(0, |c| c.len());
+    (0..height)
+        .map(|row| {
+            table
+                .columns
+                .iter()
+                .map(|column| {
+                    let value = match &column.values {
+                        Values::Text(v) => serde_json::Value::String(v[row].clone()),
+                        Values::Int(v) => v[row].into(),
+                        Values::Float(v) => v[row].map_or(serde_json::Value::Null, Into::into),
+                    };
+                    (column.name.clone(), value)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {

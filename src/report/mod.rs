@@ -24,5 +24,6 @@ pub use error::ReportError;
 pub use figure::{draw_figure, FIGURE_SIZE};
 pub use html::{render_html, render_table_page, HtmlReport};
 pub use table::{
-    summary_table, summary_to_markdown, table_to_dataframe, table_to_markdown, write_summary_csv, write_table_csv,
+    summary_table, summary_to_markdown, table_to_dataframe, table_to_markdown, table_to_text, write_summary_csv,
+    write_table_csv, write_table_csv_to, write_table_parquet,
 };

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use polars::prelude::{CsvWriter, DataFrame, IntoColumn, NamedFrom, SerWriter, Series};
+use polars::prelude::{CsvWriter, DataFrame, IntoColumn, NamedFrom, ParquetWriter, SerWriter, Series};
 
 use super::error::ReportError;
 use super::format;
@@ -64,6 +64,76 @@ pub(crate) fn write_dataframe_csv(df: &mut DataFrame, table: &str, out: &mut imp
         .with_line_terminator("\n".into())
         .finish(df)
         .map_err(|source| ReportError::Polars { table: table.to_owned(), source })
+}
+
+/// Writes a [`Table`] as CSV to `out` (the conventions of [`write_table_csv`]).
+pub fn write_table_csv_to(table: &Table, out: &mut impl Write) -> Result<(), ReportError> {
+    let mut df = table_to_dataframe(table)?;
+    write_dataframe_csv(&mut df, &table.name, out)
+}
+
+/// Writes a [`Table`] as a Parquet file (polars; text as UTF-8, numbers as f64/i64, `None` as
+/// null), so it loads into pandas or polars as it is.
+pub fn write_table_parquet(table: &Table, path: &Path) -> Result<(), ReportError> {
+    let mut df = table_to_dataframe(table)?;
+    let io_error = |source| ReportError::Io { path: path.to_path_buf(), source };
+    let file = File::create(path).map_err(io_error)?;
+    ParquetWriter::new(file)
+        .finish(&mut df)
+        .map(|_| ())
+        .map_err(|source| ReportError::Polars { table: table.name.clone(), source })
+}
+
+/// Renders a [`Table`] for a terminal: columns aligned (numbers right), floats with 4
+/// significant digits, text cells and headers longer than `max_cell` characters shortened in
+/// the middle with `…`, two spaces between columns. CSV, JSON and Parquet keep full precision.
+#[must_use]
+pub fn table_to_text(table: &Table, max_cell: usize) -> String {
+    let shorten = |text: String| -> String {
+        let n = text.chars().count();
+        if n <= max_cell || max_cell < 5 {
+            return text;
+        }
+        let keep = max_cell - 1;
+        let head: String = text.chars().take(keep / 2).collect();
+        let tail: String = text.chars().skip(n - (keep - keep / 2)).collect();
+        format!("{head}…{tail}")
+    };
+    let height = table.columns.iter().map(Column::len).max().unwrap_or(0);
+    let cells: Vec<Vec<String>> = table
+        .columns
+        .iter()
+        .map(|column| {
+            (0..height)
+                .map(|row| match &column.values {
+                    Values::Float(values) => {
+                        values.get(row).copied().flatten().map(|x| format::significant(x, 4)).unwrap_or_default()
+                    }
+                    _ => shorten(display_cell(column, row)),
+                })
+                .collect()
+        })
+        .collect();
+    let headers: Vec<String> = table.columns.iter().map(|c| shorten(c.name.clone())).collect();
+    let widths: Vec<usize> = headers
+        .iter()
+        .zip(&cells)
+        .map(|(h, col)| col.iter().map(|c| c.chars().count()).chain([h.chars().count()]).max().unwrap_or(0))
+        .collect();
+    let right: Vec<bool> = table.columns.iter().map(|c| !matches!(c.values, Values::Text(_))).collect();
+    let line = |values: &mut dyn Iterator<Item = &String>| -> String {
+        let parts: Vec<String> = values
+            .zip(&widths)
+            .zip(&right)
+            .map(|((v, &w), &r)| if r { format!("{v:>w$}") } else { format!("{v:<w$}") })
+            .collect();
+        parts.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut text = line(&mut headers.iter());
+    for row in 0..height {
+        text.push_str(&line(&mut cells.iter().map(|col| &col[row])));
+    }
+    text
 }
 
 /// Renders a [`Table`] as a GitHub pipe table for reading: floats with 6 significant digits,

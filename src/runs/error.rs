@@ -12,6 +12,9 @@ use crate::study::StudyError;
 /// Why a run could not be prepared, executed, found or compared.
 #[derive(Debug, thiserror::Error)]
 pub enum RunsError {
+    /// A `runs` filter, sort key or column list cannot be read or names nothing.
+    #[error("{0}")]
+    Query(String),
     /// The spec is invalid (exit 2).
     #[error(transparent)]
     Spec(#[from] SpecError),

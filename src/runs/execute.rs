@@ -15,6 +15,7 @@ use crate::split::{split_rows, standardize, standardize_per_group, SplitIndices}
 use crate::study::{run_studies, Recording, RecordingSource, StudyData, StudyOutput};
 
 use super::manifest::{digest_folder, now_rfc3339, DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
+use super::status::RunStatus;
 use super::store::{write_atomic, RunStore};
 use super::RunsError;
 
@@ -191,31 +192,44 @@ pub fn run(
         }
     }
     let partial_root = store.partial_dir();
+    store.record_interrupted();
     crate::atomic::remove_stale_in(&partial_root);
     remove_partials_of(&partial_root, id);
     let partial = partial_root.join(format!("{id}-{}", crate::atomic::ProcessTag::current().name_part()));
     std::fs::create_dir_all(&partial).map_err(|e| RunsError::io(&partial, e))?;
+    let mut status = RunStatus::starting(prepared);
+    let sidecar = RunStore::started_sidecar(&partial);
+    let status_text = serde_json::to_string_pretty(&status).map_err(|e| RunsError::io(&sidecar, e))?;
+    super::store::write_atomic(&sidecar, status_text.as_bytes())?;
     let executed = execute(prepared, &partial, options, progress);
     let n_failed = match executed {
         Ok(n) => n,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
+            status.status = "failed".into();
+            status.error = Some(e.to_string());
+            status.finished = Some(now_rfc3339());
+            // The error is what the user needs; a record that cannot be written is not.
+            let _ = store.record_status(&status);
+            let _ = std::fs::remove_file(&sidecar);
             return Err(e);
         }
     };
     let folder = store.fresh_folder(name, id);
     std::fs::rename(&partial, &folder).map_err(|e| RunsError::io(&folder, e))?;
+    let _ = std::fs::remove_file(&sidecar);
+    store.clear_status(name, id);
     store.record(&folder)?;
     Ok(RunResult { folder, reused: false, n_failed })
 }
 
-/// Removes half-written folders of this run ID, whoever wrote them. Only called while holding
+/// Removes half-written folders (and their sidecars) of this run ID, whoever wrote them. Only called while holding
 /// the run's lock, so no live process is writing them.
 fn remove_partials_of(partial_root: &Path, run_id: &str) {
     if let Ok(entries) = std::fs::read_dir(partial_root) {
         for entry in entries.filter_map(Result::ok) {
             if entry.file_name().to_string_lossy().starts_with(run_id) {
-                let _ = std::fs::remove_dir_all(entry.path());
+                let _ = crate::atomic::remove_path(&entry.path());
             }
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! Nothing here is ever part of a complete run: a half-written run folder under `.partial/`
 //! whose run lock nobody holds, a lock file nobody holds, a run folder without a complete
-//! manifest, and temporary files whose writer is dead.
+//! manifest, temporary files whose writer is dead, and the records of failed or interrupted
+//! runs (`runs/.failed/`).
 
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,9 @@ impl RunStore {
             if !self.is_locked(run_id) {
                 found.push(Garbage::new(path, "half-written run; no process is writing it"));
             }
+        }
+        for path in entries(&self.failed_dir()) {
+            found.push(Garbage::new(path, "record of a run that failed or was interrupted (runs --all lists it)"));
         }
         for path in entries(&self.locks_dir()) {
             if lock_is_free(&path).unwrap_or(false) {

@@ -8,15 +8,19 @@
 mod error;
 mod execute;
 mod gc;
+mod listing;
 mod manifest;
 mod reproduce;
+mod status;
 mod store;
 mod sweep;
 
 pub use error::RunsError;
 pub use execute::{execute, run, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
 pub use gc::{stale_temporaries_under, Garbage};
+pub use listing::{natural_cmp, runs_table, Filter, RunsQuery};
 pub use manifest::{DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
 pub use reproduce::{reproduce, MetricDiff, ReproduceReport};
+pub use status::RunStatus;
 pub use store::{headline_metrics, read_manifest, read_metrics, IndexEntry, RunLock, RunStore};
 pub use sweep::{run_sweep, sweep_table, MemberOutcome, SweepProgress, SweepReport};

@@ -50,6 +50,10 @@ pub struct IndexEntry {
     pub status: String,
     /// The run's [`headline_metrics`].
     pub headline: BTreeMap<String, f64>,
+    /// Its `spec.json` as `path → value` (`seed`, `study[0].k`, `features.scale`), for
+    /// listing and filtering by parameter.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
 }
 
 /// An exclusive lock on one run ID, released on drop.
@@ -298,7 +302,43 @@ fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
         finished: manifest.finished,
         status: manifest.status,
         headline: headline_metrics(&metrics),
+        params: std::fs::read_to_string(folder.join("spec.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .map(|spec| flatten_params(&spec))
+            .unwrap_or_default(),
     })
+}
+
+/// A spec's JSON as `path → value` in `--set` notation: tables by `.`, lists of tables by
+/// `[i]`; other lists, strings and numbers as their JSON text (strings unquoted). `name` is
+/// left out (it is a column of its own).
+pub(super) fn flatten_params(spec: &serde_json::Value) -> BTreeMap<String, String> {
+    fn walk(value: &serde_json::Value, path: String, out: &mut BTreeMap<String, String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    let next = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    walk(child, next, out);
+                }
+            }
+            serde_json::Value::Array(items) if items.iter().all(serde_json::Value::is_object) && !items.is_empty() => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::String(text) => {
+                out.insert(path, text.clone());
+            }
+            other => {
+                out.insert(path, other.to_string());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(spec, String::new(), &mut out);
+    out.remove("name");
+    out
 }
 
 /// Writes a file through a temporary sibling and a rename.

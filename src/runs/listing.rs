@@ -158,9 +158,14 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 
 /// The runs table of `entries` under `query`.
 pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, RunsError> {
+    // Parameters are many per run: only rows that may show or be selected by them carry them.
+    let with_params = query.params || !query.filters.is_empty() || query.sort_by.is_some() || query.columns.is_some();
+    let params: Vec<BTreeMap<String, String>> =
+        entries.iter().map(|e| if with_params { e.params() } else { BTreeMap::new() }).collect();
     let mut rows: Vec<Row> = entries
         .iter()
-        .map(|e| {
+        .zip(&params)
+        .map(|(e, params)| {
             let mut cells: BTreeMap<String, String> = [
                 ("folder", e.folder.clone()),
                 ("name", e.name.clone()),
@@ -176,7 +181,7 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
                 cells.insert(key.clone(), format!("{value:?}"));
                 numbers.insert(key.clone(), value);
             }
-            for (key, value) in &e.params {
+            for (key, value) in params {
                 cells.entry(key.clone()).or_insert_with(|| value.clone());
             }
             Row { cells, numbers }
@@ -186,7 +191,7 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
         rows.retain(|row| resolve(&filter.key, row.cells.keys()).iter().any(|k| filter.holds(&row.cells[*k])));
     }
     let metric_names: BTreeSet<&String> = entries.iter().flat_map(|e| e.headline.keys()).collect();
-    let param_names: BTreeSet<&String> = entries.iter().flat_map(|e| e.params.keys()).collect();
+    let param_names: BTreeSet<&String> = params.iter().flat_map(BTreeMap::keys).collect();
 
     if let Some(key) = &query.sort_by {
         let names: BTreeSet<&String> = rows.iter().flat_map(|r| r.cells.keys()).collect();
@@ -279,7 +284,7 @@ mod tests {
             finished: "2026-11-30T07:00:00Z".into(),
             status: "complete".into(),
             headline: BTreeMap::from([("compare.kmeans.silhouette".to_string(), silhouette)]),
-            params: BTreeMap::from([("study[0].k".to_string(), k.to_string()), ("seed".to_string(), "42".into())]),
+            spec: format!(r#"{{"seed":42,"study":[{{"kind":"compare","k":{k}}}]}}"#),
         }
     }
 

@@ -66,7 +66,7 @@ impl RunStatus {
             finished: self.finished.clone().unwrap_or_default(),
             status: self.status.clone(),
             headline: std::collections::BTreeMap::new(),
-            params: super::store::flatten_params(&self.spec),
+            spec: self.spec.to_string(),
         }
     }
 }

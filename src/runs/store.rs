@@ -50,10 +50,19 @@ pub struct IndexEntry {
     pub status: String,
     /// The run's [`headline_metrics`].
     pub headline: BTreeMap<String, f64>,
-    /// Its `spec.json` as `path → value` (`seed`, `study[0].k`, `features.scale`), for
-    /// listing and filtering by parameter.
+    /// Its `spec.json`, compact (one string, not a map: at 10,000 runs a map of every
+    /// parameter makes each listing allocate a million strings); see [`IndexEntry::params`].
     #[serde(default)]
-    pub params: BTreeMap<String, String>,
+    pub spec: String,
+}
+
+impl IndexEntry {
+    /// The spec as `path → value` (`seed`, `study[0].k`, `features.scale`), for listing and
+    /// filtering by parameter; empty when the spec is missing or unreadable.
+    #[must_use]
+    pub fn params(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.spec).map(|spec| flatten_params(&spec)).unwrap_or_default()
+    }
 }
 
 /// An exclusive lock on one run ID, released on drop.
@@ -147,8 +156,9 @@ impl RunStore {
     pub fn list(&self) -> Result<Vec<IndexEntry>, RunsError> {
         let mut index = self.read_index();
         let folders = self.complete_folders()?;
+        let on_disk: std::collections::HashSet<&String> = folders.iter().collect();
         let before = index.len();
-        index.retain(|folder, _| folders.contains(folder));
+        index.retain(|folder, _| on_disk.contains(folder));
         let mut changed = index.len() != before;
         for folder in &folders {
             if !index.contains_key(folder) {
@@ -227,7 +237,8 @@ impl RunStore {
     fn write_index(&self, index: &BTreeMap<String, IndexEntry>) -> Result<(), RunsError> {
         let path = self.root.join(INDEX_FILE);
         let file = IndexFile { version: INDEX_VERSION, runs: index.values().cloned().collect() };
-        let text = serde_json::to_string_pretty(&file).map_err(|e| RunsError::io(&path, e))?;
+        // Compact: at 10,000 runs the index is tens of megabytes, parsed on every listing.
+        let text = serde_json::to_string(&file).map_err(|e| RunsError::io(&path, e))?;
         write_atomic(&path, text.as_bytes())
     }
 }
@@ -302,10 +313,10 @@ fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
         finished: manifest.finished,
         status: manifest.status,
         headline: headline_metrics(&metrics),
-        params: std::fs::read_to_string(folder.join("spec.json"))
+        spec: std::fs::read_to_string(folder.join("spec.json"))
             .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .map(|spec| flatten_params(&spec))
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .map(|spec| spec.to_string())
             .unwrap_or_default(),
     })
 }
@@ -313,7 +324,7 @@ fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
 /// A spec's JSON as `path → value` in `--set` notation: tables by `.`, lists of tables by
 /// `[i]`; other lists, strings and numbers as their JSON text (strings unquoted). `name` is
 /// left out (it is a column of its own).
-pub(super) fn flatten_params(spec: &serde_json::Value) -> BTreeMap<String, String> {
+fn flatten_params(spec: &serde_json::Value) -> BTreeMap<String, String> {
     fn walk(value: &serde_json::Value, path: String, out: &mut BTreeMap<String, String>) {
         match value {
             serde_json::Value::Object(map) => {

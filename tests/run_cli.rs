@@ -491,15 +491,19 @@ fn the_manifest_records_a_dirty_working_tree() {
             serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).expect("manifest"))
                 .expect("json");
         let show = util::vlogmood(dir.path(), &["show", folder.file_name().expect("name").to_str().expect("utf-8")]);
-        (manifest["git_dirty"].as_bool(), String::from_utf8_lossy(&show.stdout).into_owned())
+        let diff = manifest["git_diff_sha256"].as_str().map(str::to_string);
+        (manifest["git_dirty"].as_bool(), diff, String::from_utf8_lossy(&show.stdout).into_owned())
     };
-    let (clean, shown) = dirty_of(1);
-    assert_eq!(clean, Some(false), "{shown}");
+    let (clean, diff, shown) = dirty_of(1);
+    assert_eq!((clean, diff), (Some(false), None), "{shown}");
     assert!(shown.contains("code     vlogmood") && shown.contains("machine  "), "{shown}");
-    // The new run folder under runs/ does not make the tree dirty; an edited spec does.
-    let (dirty, shown) = dirty_of(2);
+    // The new run folder under runs/ does not make the tree dirty; an edited spec does, and
+    // the edit itself is fingerprinted: another edit, another hash.
+    let (dirty, diff_2, shown) = dirty_of(2);
     assert_eq!(dirty, Some(true), "{shown}");
-    assert!(shown.contains("with uncommitted changes"), "{shown}");
+    assert!(shown.contains("with uncommitted changes") && shown.contains("diff sha256"), "{shown}");
+    let (_, diff_3, _) = dirty_of(3);
+    assert!(diff_2.is_some() && diff_3.is_some() && diff_2 != diff_3);
 }
 
 #[test]
@@ -529,4 +533,43 @@ fn svg_figures_are_written_beside_the_pngs_when_the_spec_asks_and_the_page_shows
     let out = vlogmood(dir.path(), &["run", "exp"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("report.formats"), "{}", stderr(&out));
+}
+
+#[test]
+fn meta_tags_and_the_environment_are_kept_with_the_run_but_not_in_its_id() {
+    let dir = workdir(&mini_corpus(), 0);
+    let plain_id = run_id(dir.path());
+    let text = format!(
+        "# Why this run exists, as the author wrote it.\n{}[meta]\ndescription = \"baseline before tuning\"\ntags = [\"baseline\", \"mini\"]\n",
+        spec_text(&mini_corpus(), 0)
+    );
+    std::fs::write(dir.path().join("exp.toml"), &text).expect("spec");
+    assert_eq!(run_id(dir.path()), plain_id, "[meta] is not part of the run ID");
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    assert_eq!(std::fs::read_to_string(folder.join("spec.toml")).expect("spec.toml"), text, "the file as written");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("meta.json")).expect("meta.json")).expect("json");
+    assert_eq!(meta["tags"], serde_json::json!(["baseline", "mini"]));
+    assert_eq!(meta["description"], "baseline before tuning");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).expect("manifest")).expect("json");
+    assert!(manifest["crates"]["symphonia"].is_string() && manifest["crates"]["rustfft"].is_string(), "{manifest}");
+    assert_eq!(manifest["cargo_lock_sha256"].as_str().map(str::len), Some(64));
+    assert!(manifest["command"].as_array().is_some_and(|c| c.iter().any(|a| a == "run")));
+    assert!(manifest["host"].is_string());
+
+    // Tagging later changes meta.json only: the run stays complete and is found by tag.
+    let name = folder.file_name().unwrap().to_string_lossy().into_owned();
+    let tagged = vlogmood(dir.path(), &["tag", &name, "reviewed"]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let listed = String::from_utf8_lossy(&vlogmood(dir.path(), &["runs", "--where", "tag=reviewed", "--csv"]).stdout)
+        .into_owned();
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(listed.contains("baseline mini reviewed"), "{listed}");
+    let show = String::from_utf8_lossy(&vlogmood(dir.path(), &["show", &name]).stdout).into_owned();
+    assert!(show.contains("about    baseline before tuning") && show.contains("crates   "), "{show}");
+    let again = vlogmood(dir.path(), &["run", "exp"]);
+    assert!(stderr(&again).contains("nothing to do"), "still complete after tagging: {}", stderr(&again));
+    let bad = vlogmood(dir.path(), &["tag", &name, "two words"]);
+    assert_eq!(code(&bad), 2);
 }

@@ -28,10 +28,25 @@ fn git_dirty() -> Option<bool> {
     out.status.success().then_some(!out.stdout.is_empty())
 }
 
-fn options(no_cache: bool) -> ExecuteOptions {
+/// SHA-256 of the uncommitted changes to tracked files, run folders aside.
+fn git_diff_sha256() -> Option<String> {
+    let out = std::process::Command::new("git").args(["diff", "HEAD", "--", ".", ":(exclude)runs"]).output().ok()?;
+    out.status.success().then(|| vlogmood::corpus::sha256_hex(&out.stdout))
+}
+
+/// What a run records beside its results: the cache, the code's git state and the spec file
+/// as written (`spec_source`, kept as `spec.toml`).
+fn options(no_cache: bool, spec_source: Option<String>) -> ExecuteOptions {
     let git_commit = git_commit();
     let git_dirty = git_commit.as_ref().and_then(|_| git_dirty());
-    ExecuteOptions { cache: (!no_cache).then(FeatureCache::from_env), git_commit, git_dirty }
+    let git_diff_sha256 = if git_dirty == Some(true) { git_diff_sha256() } else { None };
+    ExecuteOptions {
+        cache: (!no_cache).then(FeatureCache::from_env),
+        git_commit,
+        git_dirty,
+        git_diff_sha256,
+        spec_source,
+    }
 }
 
 fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<PreparedRun> {
@@ -44,7 +59,8 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     if axes.is_empty() {
         let (_, spec) = members.pop().expect("a spec without a sweep is one member");
         let prepared = PreparedRun::prepare(spec?).with_context(|| format!("preparing {}", path.display()))?;
-        return run_prepared(&prepared, Path::new(RUNS_DIR), args.no_cache, args.force);
+        let options = options(args.no_cache, std::fs::read_to_string(&path).ok());
+        return run_prepared(&prepared, Path::new(RUNS_DIR), &options, args.force);
     }
     anyhow::ensure!(!args.force, "--force recomputes one run; a sweep reuses its members by design");
     let name = members
@@ -62,7 +78,7 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
         &axes,
         members,
         &RunStore::new(RUNS_DIR),
-        &options(args.no_cache),
+        &options(args.no_cache, std::fs::read_to_string(&path).ok()),
         args.jobs,
         &|p: SweepProgress| eprintln!("sweep: {} done, {} failed, {} left", p.done, p.failed, p.left),
     )?;
@@ -111,7 +127,7 @@ pub fn explore_folder(args: &ExploreArgs) -> anyhow::Result<Outcome> {
     let spec = ExperimentSpec::parse(Path::new("explore"), &text)?;
     let prepared =
         PreparedRun::prepare(spec).with_context(|| format!("preparing to explore {}", args.dir.display()))?;
-    run_prepared(&prepared, &args.out, args.no_cache, false)
+    run_prepared(&prepared, &args.out, &options(args.no_cache, Some(text)), false)
 }
 
 /// A TOML table of `entries`.
@@ -121,11 +137,11 @@ fn table<const N: usize>(entries: [(&str, toml::Value); N]) -> toml::Table {
 
 /// Runs `prepared` into the run store at `root` (reusing the run when it exists, unless
 /// `force`) with progress bars, and prints the folder last.
-fn run_prepared(prepared: &PreparedRun, root: &Path, no_cache: bool, force: bool) -> anyhow::Result<Outcome> {
+fn run_prepared(prepared: &PreparedRun, root: &Path, options: &ExecuteOptions, force: bool) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     let store = RunStore::new(root);
     let progress = StageBars::default();
-    let result = run(prepared, &store, &options(no_cache), force, &progress, || {
+    let result = run(prepared, &store, options, force, &progress, || {
         eprintln!("waiting: another process is running {} ({})", prepared.spec.name, prepared.run_id.short());
     })?;
     drop(progress);
@@ -163,7 +179,7 @@ pub fn reproduce_run(args: &ReproduceArgs) -> anyhow::Result<Outcome> {
     }
     let store = RunStore::new(RUNS_DIR);
     let progress = StageBars::default();
-    let report = reproduce(&store, &args.run, args.tolerance, &options(args.no_cache), &progress)?;
+    let report = reproduce(&store, &args.run, args.tolerance, &options(args.no_cache, None), &progress)?;
     drop(progress);
     let mode =
         if args.tolerance == 0.0 { "exactly".to_string() } else { format!("within {:e} relative", args.tolerance) };

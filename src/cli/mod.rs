@@ -51,6 +51,8 @@ enum Command {
     Spec(SpecArgs),
     /// List the runs under runs/: headline metrics, parameters, filters, sorting, exports.
     Runs(RunsArgs),
+    /// Add tags to a run (or remove them with --remove); `runs --where tag=X` finds it.
+    Tag(TagArgs),
     /// Show one run's manifest and summary tables.
     Show(ShowArgs),
     /// Compare the metrics of runs side by side.
@@ -182,6 +184,18 @@ struct RunsArgs {
 }
 
 #[derive(Debug, Args)]
+struct TagArgs {
+    /// The run: folder name or a unique prefix of its ID.
+    run: String,
+    /// Tags (letters, digits, `_`, `-`, `.`, `:`).
+    #[arg(required = true)]
+    tags: Vec<String>,
+    /// Remove these tags instead of adding them.
+    #[arg(long)]
+    remove: bool,
+}
+
+#[derive(Debug, Args)]
 struct ExploreArgs {
     /// Folder of audio/video files, with an optional labels.csv (every column of it is counted).
     dir: PathBuf,
@@ -296,6 +310,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explore(args) => experiment::explore_folder(&args),
         Command::Spec(args) => experiment::show_spec(&args),
         Command::Runs(args) => runs_cmd::list_runs(&args),
+        Command::Tag(args) => runs_cmd::tag_run(&args),
         Command::Show(args) => runs_cmd::show_run(&args),
         Command::Compare(args) => runs_cmd::compare_runs(&args),
         Command::Reproduce(args) => experiment::reproduce_run(&args),

@@ -7,10 +7,10 @@ use anyhow::Context;
 use vlogmood::report::{
     render_comparison, table_to_markdown, table_to_text, write_table_csv_to, write_table_parquet, Comparison,
 };
-use vlogmood::runs::{read_manifest, read_metrics, runs_table, RunStore, RunsQuery};
+use vlogmood::runs::{read_manifest, read_metrics, runs_table, RunMeta, RunStore, RunsQuery, META_FILE};
 use vlogmood::study::{Table, Values};
 
-use super::{CompareArgs, Outcome, RunsArgs, ShowArgs, RUNS_DIR};
+use super::{CompareArgs, Outcome, RunsArgs, ShowArgs, TagArgs, RUNS_DIR};
 
 pub fn list_runs(args: &RunsArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
@@ -70,6 +70,28 @@ fn table_rows_json(table: &Table) -> Vec<serde_json::Map<String, serde_json::Val
         .collect()
 }
 
+pub fn tag_run(args: &TagArgs) -> anyhow::Result<Outcome> {
+    if let Some(bad) =
+        args.tags.iter().find(|t| t.is_empty() || !t.chars().all(|c| c.is_alphanumeric() || "_-.:".contains(c)))
+    {
+        anyhow::bail!("tag {bad:?}: use letters, digits, `_`, `-`, `.` or `:`");
+    }
+    let store = RunStore::new(RUNS_DIR);
+    let folder = store.find(&args.run)?;
+    let mut meta = RunMeta::read(&folder);
+    if args.remove {
+        meta.tags.retain(|t| !args.tags.contains(t));
+    } else {
+        meta.tags.extend(args.tags.iter().cloned());
+    }
+    meta.tags.sort();
+    meta.tags.dedup();
+    meta.write(&folder).with_context(|| format!("writing {}", folder.join(META_FILE).display()))?;
+    store.record(&folder)?;
+    writeln!(std::io::stdout().lock(), "{}: {}", folder.display(), meta.tags.join(" "))?;
+    Ok(Outcome::Success)
+}
+
 pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     let folder = RunStore::new(RUNS_DIR).find(&args.run)?;
@@ -90,11 +112,29 @@ pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
         None => " (clean or not: not recorded)",
     };
     let commit = manifest.git_commit.as_deref().unwrap_or("unknown");
-    writeln!(out, "code     vlogmood {} at git {commit}{dirty}", manifest.crate_version)?;
-    writeln!(out, "build    {}", manifest.rustc)?;
+    let diff = manifest.git_diff_sha256.as_deref().map_or(String::new(), |d| format!(" (diff sha256 {})", &d[..12]));
+    writeln!(out, "code     vlogmood {} at git {commit}{dirty}{diff}", manifest.crate_version)?;
+    let lock =
+        manifest.cargo_lock_sha256.as_deref().map_or(String::new(), |l| format!(", Cargo.lock sha256 {}", &l[..12]));
+    writeln!(out, "build    {}{lock}", manifest.rustc)?;
+    if !manifest.crates.is_empty() {
+        let crates: Vec<String> = manifest.crates.iter().map(|(name, version)| format!("{name} {version}")).collect();
+        writeln!(out, "crates   {}", crates.join(", "))?;
+    }
     let machine = &manifest.machine;
     let cpu = machine.cpu.as_deref().unwrap_or("unknown CPU");
-    writeln!(out, "machine  {} {}, {cpu}, {} logical CPUs", machine.os, machine.arch, machine.n_cpus)?;
+    let host = manifest.host.as_deref().map_or(String::new(), |h| format!("{h}: "));
+    writeln!(out, "machine  {host}{} {}, {cpu}, {} logical CPUs", machine.os, machine.arch, machine.n_cpus)?;
+    if !manifest.command.is_empty() {
+        writeln!(out, "command  {}", manifest.command.join(" "))?;
+    }
+    let meta = RunMeta::read(&folder);
+    if let Some(description) = &meta.description {
+        writeln!(out, "about    {description}")?;
+    }
+    if !meta.tags.is_empty() {
+        writeln!(out, "tags     {}", meta.tags.join(" "))?;
+    }
     writeln!(out, "metrics  {} (metrics.json)", metrics.len())?;
     let mut tables: Vec<_> = std::fs::read_dir(folder.join("tables"))
         .with_context(|| format!("reading {}", folder.join("tables").display()))?

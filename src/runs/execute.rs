@@ -14,7 +14,7 @@ use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
 use crate::split::{split_rows, standardize, standardize_per_group, SplitIndices};
 use crate::study::{run_studies, Recording, RecordingSource, StudyData, StudyOutput};
 
-use super::manifest::{digest_folder, now_rfc3339, DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
+use super::manifest::{digest_folder, now_rfc3339, DatasetInfo, Machine, Manifest, RunMeta, SCHEMA_VERSION};
 use super::status::RunStatus;
 use super::store::{write_atomic, RunStore};
 use super::RunsError;
@@ -145,6 +145,10 @@ pub struct ExecuteOptions {
     pub git_commit: Option<String>,
     /// Whether the working tree had uncommitted changes to tracked files (outside `runs/`).
     pub git_dirty: Option<bool>,
+    /// SHA-256 of those changes (`git diff HEAD`), when there are some.
+    pub git_diff_sha256: Option<String>,
+    /// The spec file as written (comments and all), kept as `spec.toml` beside `spec.json`.
+    pub spec_source: Option<String>,
 }
 
 /// How a run ended.
@@ -354,6 +358,16 @@ pub fn execute(
         &output,
         failures,
     )?;
+    if let Some(source) = &options.spec_source {
+        let path = folder.join("spec.toml");
+        std::fs::write(&path, source).map_err(|e| RunsError::io(&path, e))?;
+    }
+    let mut meta = RunMeta { description: spec.meta.description.clone(), tags: spec.meta.tags.clone() };
+    if meta != RunMeta::default() {
+        meta.tags.sort();
+        meta.tags.dedup();
+        meta.write(folder).map_err(|e| RunsError::io(folder, e))?;
+    }
     let manifest = Manifest {
         run_id: prepared.run_id.0.clone(),
         name: spec.name.clone(),
@@ -362,6 +376,11 @@ pub fn execute(
         crate_version: env!("CARGO_PKG_VERSION").into(),
         git_commit: options.git_commit.clone(),
         git_dirty: options.git_dirty,
+        git_diff_sha256: options.git_diff_sha256.clone(),
+        cargo_lock_sha256: Some(super::manifest::cargo_lock_sha256()),
+        crates: super::manifest::result_crate_versions(),
+        command: std::env::args().collect(),
+        host: Some(crate::atomic::hostname()),
         rustc: env!("VLOGMOOD_RUSTC_VERSION").into(),
         machine: Machine::current(),
         threads: rayon::current_num_threads(),

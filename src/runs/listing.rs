@@ -6,7 +6,8 @@
 //! A key names a column exactly (`name`, `seed`, `study[0].k`,
 //! `compare.kmeans.ari[emotion]`) or by its last dotted parts (`silhouette` is every
 //! `….silhouette` column; `kmeans.silhouette` narrows it). A filter holds for a run when any
-//! column the key names satisfies it; sorting needs the key to name one column.
+//! column the key names satisfies it (`tag=x`: any of the run's tags); sorting needs the key
+//! to name one column.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,6 +109,7 @@ pub struct RunsQuery {
 struct Row {
     cells: BTreeMap<String, String>,
     numbers: BTreeMap<String, f64>,
+    tags: Vec<String>,
 }
 
 /// The columns `key` names among `names`: itself, else those ending in `.key` (or, for
@@ -176,6 +178,9 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+            if !e.tags.is_empty() {
+                cells.insert("tags".into(), e.tags.join(" "));
+            }
             let mut numbers = BTreeMap::new();
             for (key, &value) in &e.headline {
                 cells.insert(key.clone(), format!("{value:?}"));
@@ -184,11 +189,17 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
             for (key, value) in params {
                 cells.entry(key.clone()).or_insert_with(|| value.clone());
             }
-            Row { cells, numbers }
+            Row { cells, numbers, tags: e.tags.clone() }
         })
         .collect();
     for filter in &query.filters {
-        rows.retain(|row| resolve(&filter.key, row.cells.keys()).iter().any(|k| filter.holds(&row.cells[*k])));
+        rows.retain(|row| {
+            if filter.key == "tag" {
+                // `tag=x`: any of the run's tags.
+                return row.tags.iter().any(|t| filter.holds(t));
+            }
+            resolve(&filter.key, row.cells.keys()).iter().any(|k| filter.holds(&row.cells[*k]))
+        });
     }
     let metric_names: BTreeSet<&String> = entries.iter().flat_map(|e| e.headline.keys()).collect();
     let param_names: BTreeSet<&String> = params.iter().flat_map(BTreeMap::keys).collect();
@@ -230,6 +241,9 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
     }
 
     let mut names: Vec<String> = FIXED.iter().map(|s| (*s).to_string()).collect();
+    if entries.iter().any(|e| !e.tags.is_empty()) {
+        names.push("tags".into());
+    }
     names.extend(metric_names.iter().map(|s| (*s).clone()));
     if query.params {
         names.extend(param_names.iter().filter(|p| !metric_names.contains(*p)).map(|s| (*s).clone()));
@@ -285,6 +299,7 @@ mod tests {
             status: "complete".into(),
             headline: BTreeMap::from([("compare.kmeans.silhouette".to_string(), silhouette)]),
             spec: format!(r#"{{"seed":42,"study":[{{"kind":"compare","k":{k}}}]}}"#),
+            tags: vec![format!("k{k}")],
         }
     }
 

@@ -19,7 +19,7 @@ pub use error::RunsError;
 pub use execute::{execute, run, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
 pub use gc::{stale_temporaries_under, Garbage};
 pub use listing::{natural_cmp, runs_table, Filter, RunsQuery};
-pub use manifest::{DatasetInfo, Machine, Manifest, SCHEMA_VERSION};
+pub use manifest::{DatasetInfo, Machine, Manifest, RunMeta, META_FILE, SCHEMA_VERSION};
 pub use reproduce::{reproduce, MetricDiff, ReproduceReport};
 pub use status::RunStatus;
 pub use store::{headline_metrics, read_manifest, read_metrics, IndexEntry, RunLock, RunStore};

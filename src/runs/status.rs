@@ -67,6 +67,7 @@ impl RunStatus {
             status: self.status.clone(),
             headline: std::collections::BTreeMap::new(),
             spec: self.spec.to_string(),
+            tags: Vec::new(),
         }
     }
 }

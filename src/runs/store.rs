@@ -54,6 +54,9 @@ pub struct IndexEntry {
     /// parameter makes each listing allocate a million strings); see [`IndexEntry::params`].
     #[serde(default)]
     pub spec: String,
+    /// Its tags (`[meta] tags`, `vlogmood tag`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 impl IndexEntry {
@@ -318,6 +321,7 @@ fn entry_of(folder: &Path) -> Result<IndexEntry, RunsError> {
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
             .map(|spec| spec.to_string())
             .unwrap_or_default(),
+        tags: super::RunMeta::read(folder).tags,
     })
 }
 

@@ -76,10 +76,25 @@ pub struct ExperimentSpec {
     /// adding it changed no run ID).
     #[serde(default, skip_serializing_if = "ReportSpec::is_default")]
     pub report: ReportSpec,
+    /// `[meta]`: a description and tags kept with the run (`meta.json`), not part of its ID.
+    #[serde(default, skip_serializing)]
+    pub meta: MetaSpec,
     /// `[sweep]`: path → values; `vlogmood run` runs every combination (see
     /// [`ExperimentSpec::load_sweep`]). Never serialised: not part of a member's spec or ID.
     #[serde(default, skip_serializing)]
     pub sweep: std::collections::BTreeMap<String, SweepValues>,
+}
+
+/// `[meta]`: what a run is for, not part of what it computes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaSpec {
+    /// A sentence saying what the run is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Labels to find the run by (`runs --where tag=baseline`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// How a run's figures are written.
@@ -376,6 +391,8 @@ impl ExperimentSpec {
     /// validated.
     fn finish(&self, overrides: &[Override]) -> Result<Self, SpecError> {
         let mut spec = self.with_overrides(overrides)?;
+        // Overrides go through the hashed (serialised) form, which has no [meta].
+        spec.meta = self.meta.clone();
         spec.resolve_defaults();
         spec.normalise_paths();
         spec.validate()?;

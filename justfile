@@ -8,6 +8,26 @@ default:
 run EXPERIMENT *FLAGS:
     cargo run --release -- run {{EXPERIMENT}} {{FLAGS}}
 
+# Run every combination of values (e.g. just sweep experiments/compare_clusterers 'seed=1..3' 'study[0].k=2,4').
+sweep EXPERIMENT +AXES:
+    cargo run --release -- run {{EXPERIMENT}} $(for axis in {{AXES}}; do printf -- "--sweep %s " "$axis"; done)
+
+# The runs table (e.g. just runs --where 'silhouette>0.15' --sort-by silhouette --desc --params).
+runs *FLAGS:
+    cargo run --release -- runs {{FLAGS}}
+
+# Runs side by side as a self-contained HTML page (e.g. just compare-html compare.html RUN_A RUN_B).
+compare-html FILE +RUNS:
+    cargo run --release -- compare {{RUNS}} --html {{FILE}}
+
+# Draw a folder of recordings before any model (e.g. just explore data/ravdess --by emotion).
+explore DIR *FLAGS:
+    cargo run --release -- explore {{DIR}} {{FLAGS}}
+
+# The browser tests, failing (not skipping) without chromium; screenshots in target/tmp/browser/.
+test-browser:
+    VLOGMOOD_REQUIRE_BROWSER=1 cargo test --release --locked --test browser
+
 # Decode, resample, trim and write 16-bit WAVs of the embedded data to processed/.
 ingest:
     cargo run --release -- ingest data --out processed

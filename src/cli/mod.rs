@@ -242,6 +242,13 @@ struct CompareArgs {
     /// JSON with full-precision values.
     #[arg(long, group = "format")]
     json: bool,
+    /// Only the metrics whose values differ between the runs.
+    #[arg(long)]
+    only_changed: bool,
+    /// Also write a self-contained HTML page: parameter differences, metrics with coloured
+    /// differences, and the runs' figures side by side.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 impl CompareArgs {

@@ -1,13 +1,18 @@
 //! `runs`, `show` and `compare`: reading the run store.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::Context;
 
 use vlogmood::report::{
-    render_comparison, table_to_markdown, table_to_text, write_table_csv_to, write_table_parquet, Comparison,
+    line_up, render_comparison, render_comparison_html, table_to_markdown, table_to_text, write_table_csv_to,
+    write_table_parquet, Comparison,
 };
-use vlogmood::runs::{read_manifest, read_metrics, runs_table, RunMeta, RunStore, RunsQuery, META_FILE};
+use vlogmood::runs::{
+    natural_cmp, read_manifest, read_metrics, runs_table, IndexEntry, RunMeta, RunStore, RunsQuery, META_FILE,
+};
 use vlogmood::study::{Table, Values};
 
 use super::{CompareArgs, Outcome, RunsArgs, ShowArgs, TagArgs, RUNS_DIR};
@@ -155,18 +160,38 @@ pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
 pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     let store = RunStore::new(RUNS_DIR);
-    let mut labels = Vec::new();
-    let mut per_run = Vec::new();
+    let (mut labels, mut folders, mut per_run, mut params) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for query in &args.runs {
         let folder = store.find(query)?;
         labels.push(folder.file_name().map_or_else(|| query.clone(), |n| n.to_string_lossy().into_owned()));
         per_run.push(read_metrics(&folder)?);
+        params.push(spec_params(&folder));
+        folders.push(folder);
     }
-    let keys: std::collections::BTreeSet<&String> = per_run.iter().flat_map(|m| m.keys()).collect();
-    let comparison = Comparison {
-        runs: labels,
-        metrics: keys.into_iter().map(|k| (k.clone(), per_run.iter().map(|m| m.get(k).copied()).collect())).collect(),
-    };
+    let metrics: Vec<(String, Vec<Option<f64>>)> = line_up(&per_run)
+        .into_iter()
+        .filter(|(_, values)| !args.only_changed || values.iter().any(|v| *v != values[0]))
+        .collect();
+    let param_names: BTreeSet<&String> = params.iter().flat_map(BTreeMap::keys).collect();
+    let mut differing: Vec<(String, Vec<Option<String>>)> = param_names
+        .into_iter()
+        .map(|name| (name.clone(), params.iter().map(|p| p.get(name).cloned()).collect::<Vec<_>>()))
+        .filter(|(_, values)| values.iter().any(|v| *v != values[0]))
+        .collect();
+    differing.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+    let comparison = Comparison { runs: labels, params: differing, metrics };
+    if let Some(path) = &args.html {
+        let folders: Vec<&std::path::Path> = folders.iter().map(PathBuf::as_path).collect();
+        std::fs::write(path, render_comparison_html(&comparison, &folders))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
     write!(out, "{}", render_comparison(&comparison, args.format()).context("rendering the comparison")?)?;
     Ok(Outcome::Success)
+}
+
+/// A run's spec as `path → value` (empty when its `spec.json` cannot be read).
+fn spec_params(folder: &std::path::Path) -> BTreeMap<String, String> {
+    let spec = std::fs::read_to_string(folder.join("spec.json")).unwrap_or_default();
+    IndexEntry { spec, ..IndexEntry::default() }.params()
 }

@@ -31,8 +31,59 @@ use super::table::write_dataframe_csv;
 pub struct Comparison {
     /// Run labels (folder names), in column order; the first is the baseline.
     pub runs: Vec<String>,
+    /// `(parameter path, one value per run)` of the spec parameters that differ between the
+    /// runs, shown before the metrics (text, Markdown, HTML); `None` where a run lacks it.
+    pub params: Vec<(String, Vec<Option<String>>)>,
     /// `(metric key, one value per run)`, sorted by key; `None` where a run lacks the metric.
     pub metrics: Vec<(String, Vec<Option<f64>>)>,
+}
+
+/// The metrics of several runs as comparison rows, lined up across runs whose parameters
+/// differ: a metric whose base name (the key before `@`) occurs once in every run that has it
+/// becomes one row, keyed by the base and the `@` parameters all those runs share
+/// (`compare.kmeans.silhouette@k=2,split=train` and `…@k=3,split=train` line up as
+/// `compare.kmeans.silhouette@split=train`; the differing `k` is in the parameter table).
+/// Metrics a run has several of under one base (a k-sweep's silhouette at each k) keep their
+/// exact keys. Rows are sorted by key.
+#[must_use]
+pub fn line_up(per_run: &[BTreeMap<String, f64>]) -> Vec<(String, Vec<Option<f64>>)> {
+    let split = |key: &str| -> (String, Vec<String>) {
+        match key.split_once('@') {
+            Some((base, params)) => (base.to_string(), params.split(',').map(str::to_string).collect()),
+            None => (key.to_string(), Vec::new()),
+        }
+    };
+    // For each base: how many keys each run has under it.
+    let mut counts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (r, metrics) in per_run.iter().enumerate() {
+        for key in metrics.keys() {
+            counts.entry(split(key).0).or_insert_with(|| vec![0; per_run.len()])[r] += 1;
+        }
+    }
+    let mut rows: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    for (r, metrics) in per_run.iter().enumerate() {
+        for (key, &value) in metrics {
+            let (base, params) = split(key);
+            let row_key = if counts[&base].iter().all(|&n| n <= 1) {
+                // Parameters every run that has this base shares.
+                let shared: Vec<&String> = params
+                    .iter()
+                    .filter(|p| {
+                        per_run.iter().all(|m| m.keys().filter(|k| split(k).0 == base).all(|k| split(k).1.contains(p)))
+                    })
+                    .collect();
+                if shared.is_empty() {
+                    base
+                } else {
+                    format!("{base}@{}", shared.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+                }
+            } else {
+                key.clone()
+            };
+            rows.entry(row_key).or_insert_with(|| vec![None; per_run.len()])[r] = Some(value);
+        }
+    }
+    rows.into_iter().collect()
 }
 
 /// Output format of [`render_comparison`] (see the module doc for precision and layout).
@@ -119,7 +170,7 @@ fn delta(baseline: Option<f64>, value: Option<f64>) -> Option<f64> {
 
 /// A Δ for people: exact zero as `0`, anything else in scientific notation with 7 significant
 /// digits and an explicit sign.
-fn delta_text(d: f64) -> String {
+pub(super) fn delta_text(d: f64) -> String {
     if d == 0.0 {
         "0".to_owned()
     } else {
@@ -128,7 +179,7 @@ fn delta_text(d: f64) -> String {
 }
 
 /// Labels with repeats made distinct: the n-th occurrence of a label gets ` (n)`.
-fn unique_labels(runs: &[String]) -> Vec<String> {
+pub(super) fn unique_labels(runs: &[String]) -> Vec<String> {
     let mut taken: HashSet<String> = HashSet::with_capacity(runs.len());
     let mut out = Vec::with_capacity(runs.len());
     for label in runs {
@@ -183,7 +234,26 @@ fn comparison_frame(comparison: &Comparison, runs: &[String], for_people: bool) 
 fn render_text(comparison: &Comparison, runs: &[String]) -> Result<String, ReportError> {
     configure_text_display();
     let frame = comparison_frame(comparison, runs, true)?;
-    Ok(format!("{frame}\n"))
+    let params = params_table(comparison, runs).map_or_else(String::new, |t| {
+        format!("parameters that differ:\n{}\nmetrics:\n", super::table::table_to_text(&t, 60))
+    });
+    Ok(format!("{params}{frame}\n"))
+}
+
+/// The differing parameters as a table (`parameter`, one column per run), if there are any.
+fn params_table(comparison: &Comparison, runs: &[String]) -> Option<crate::study::Table> {
+    use crate::study::{Column, Table};
+    if comparison.params.is_empty() {
+        return None;
+    }
+    let mut columns = vec![Column::text("parameter", comparison.params.iter().map(|(name, _)| name.clone()))];
+    for (index, run) in runs.iter().enumerate() {
+        columns.push(Column::text(
+            run,
+            comparison.params.iter().map(|(_, values)| values[index].clone().unwrap_or_else(|| "—".into())),
+        ));
+    }
+    Some(Table { name: "parameters".into(), columns })
 }
 
 fn render_markdown(comparison: &Comparison, runs: &[String]) -> String {
@@ -206,7 +276,9 @@ fn render_markdown(comparison: &Comparison, runs: &[String]) -> String {
             row
         })
         .collect();
-    format::markdown_table(&header, &align_right, &rows)
+    let params = params_table(comparison, runs)
+        .map_or_else(String::new, |t| format!("{}\n", super::table::table_to_markdown(&t)));
+    params + &format::markdown_table(&header, &align_right, &rows)
 }
 
 fn render_csv(comparison: &Comparison, runs: &[String]) -> Result<String, ReportError> {
@@ -237,6 +309,7 @@ mod tests {
     fn sample() -> Comparison {
         Comparison {
             runs: vec!["a-1".into(), "b-2".into(), "c-3".into()],
+            params: Vec::new(),
             metrics: vec![
                 ("grid.kmeans.silhouette".into(), vec![Some(0.1 + 0.2), Some(0.3), Some(0.1 + 0.2)]),
                 ("grid.kmeans.inertia".into(), vec![Some(1.0), Some(1.0), Some(1.0)]),
@@ -295,6 +368,41 @@ mod tests {
     }
 
     #[test]
+    fn metrics_line_up_across_runs_whose_parameters_differ() {
+        let run = |k: u32, sweep: &[(u32, f64)]| -> BTreeMap<String, f64> {
+            let mut m = BTreeMap::from([
+                (format!("compare.kmeans.silhouette@k={k},split=train"), f64::from(k) / 10.0),
+                ("compare.kmeans.ari@label=actor,split=train".to_string(), 0.1),
+                ("compare.kmeans.ari@label=emotion,split=train".to_string(), 0.2),
+            ]);
+            for (sk, v) in sweep {
+                m.insert(format!("k_sweep.kmeans.silhouette@k={sk},split=train"), *v);
+            }
+            m
+        };
+        let rows = line_up(&[run(2, &[(2, 0.5), (3, 0.4)]), run(3, &[(2, 0.5), (3, 0.6)])]);
+        let find = |key: &str| rows.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        assert_eq!(find("compare.kmeans.silhouette@split=train"), Some(vec![Some(0.2), Some(0.3)]));
+        assert_eq!(find("compare.kmeans.ari@label=emotion,split=train"), Some(vec![Some(0.2), Some(0.2)]));
+        assert_eq!(find("k_sweep.kmeans.silhouette@k=3,split=train"), Some(vec![Some(0.4), Some(0.6)]));
+        assert_eq!(rows.len(), 5);
+    }
+
+    #[test]
+    fn differing_parameters_come_first() {
+        let mut comparison = sample();
+        comparison.params = vec![("study[0].k".into(), vec![Some("2".into()), Some("10".into()), None])];
+        let text = render_comparison(&comparison, ComparisonFormat::Text).expect("renders");
+        assert!(
+            text.starts_with("parameters that differ:\nparameter   a-1  b-2  c-3\nstudy[0].k  2    10   —"),
+            "{text}"
+        );
+        let md = render_comparison(&comparison, ComparisonFormat::Markdown).expect("renders");
+        assert!(md.starts_with("| parameter | a-1 | b-2 | c-3 |"), "{md}");
+        assert!(md.contains("| metric |"), "{md}");
+    }
+
+    #[test]
     fn shape_mismatch_is_an_error() {
         let mut comparison = sample();
         comparison.metrics[1].1.pop();
@@ -306,8 +414,11 @@ mod tests {
     fn repeated_labels_become_distinct() {
         let labels = unique_labels(&["a".into(), "a".into(), "a (2)".into(), "a".into()]);
         assert_eq!(labels, ["a", "a (2)", "a (2) (2)", "a (3)"]);
-        let comparison =
-            Comparison { runs: vec!["x".into(), "x".into()], metrics: vec![("m".into(), vec![Some(1.0), Some(2.0)])] };
+        let comparison = Comparison {
+            runs: vec!["x".into(), "x".into()],
+            params: Vec::new(),
+            metrics: vec![("m".into(), vec![Some(1.0), Some(2.0)])],
+        };
         let csv = render_comparison(&comparison, ComparisonFormat::Csv).expect("renders");
         assert!(csv.starts_with("metric,x,x (2),Δ x (2),differs\n"), "{csv}");
     }
@@ -327,6 +438,7 @@ mod tests {
         let n_metrics = 300;
         let comparison = Comparison {
             runs: (0..n_runs).map(|r| format!("run-{r:04}")).collect(),
+            params: Vec::new(),
             metrics: (0..n_metrics)
                 .map(|m| {
                     (format!("study.model.metric{m:04}"), (0..n_runs).map(|r| Some((m * r) as f64 / 7.0)).collect())

@@ -13,13 +13,15 @@
 //! HTML cells, terminal) shows 6 significant digits. `None` is always an empty cell.
 
 mod compare;
+mod compare_html;
 mod error;
 mod figure;
 mod format;
 mod html;
 mod table;
 
-pub use compare::{configure_text_display, render_comparison, Comparison, ComparisonFormat};
+pub use compare::{configure_text_display, line_up, render_comparison, Comparison, ComparisonFormat};
+pub use compare_html::{higher_is_better, render_comparison_html};
 pub use error::ReportError;
 pub use figure::{draw_figure, FIGURE_SIZE};
 pub use html::{render_html, render_table_page, HtmlReport};

@@ -36,7 +36,7 @@ pub struct RunStore {
 }
 
 /// What the index keeps about one run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IndexEntry {
     /// Folder name under the store root.
     pub folder: String,

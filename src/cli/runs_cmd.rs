@@ -13,7 +13,7 @@ use vlogmood::report::{
 use vlogmood::runs::{
     natural_cmp, read_manifest, read_metrics, runs_table, IndexEntry, RunMeta, RunStore, RunsQuery, META_FILE,
 };
-use vlogmood::study::{Table, Values};
+use vlogmood::study::{Column, Table, Values};
 
 use super::{CompareArgs, Outcome, RunsArgs, ShowArgs, TagArgs, RUNS_DIR};
 
@@ -150,11 +150,44 @@ pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
     // The summary first, then the other tables.
     tables.sort_by_key(|p| p.file_stem().is_none_or(|s| s != "summary"));
     for path in tables {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        writeln!(out, "\n== {}", path.strip_prefix(&folder).unwrap_or(&path).display())?;
-        write!(out, "{text}")?;
+        let shown = path.strip_prefix(&folder).unwrap_or(&path).display().to_string();
+        writeln!(out, "\n== {shown}")?;
+        if path.extension().is_some_and(|e| e == "csv") {
+            write!(out, "{}", csv_for_people(&path, SHOWN_ROWS).with_context(|| format!("reading {shown}"))?)?;
+        } else {
+            write!(out, "{}", std::fs::read_to_string(&path).with_context(|| format!("reading {shown}"))?)?;
+        }
     }
     Ok(Outcome::Success)
+}
+
+/// Rows of each table `show` prints; the CSV files hold all of them.
+const SHOWN_ROWS: usize = 12;
+
+/// A CSV table aligned for a terminal, numbers rounded to 4 significant digits, at most
+/// `max_rows` rows followed by how many more the file has.
+fn csv_for_people(path: &std::path::Path, max_rows: usize) -> anyhow::Result<String> {
+    let mut reader = csv::Reader::from_path(path)?;
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+    let numeric = |c: usize| records.iter().all(|r| r.get(c).is_none_or(|v| v.is_empty() || v.parse::<f64>().is_ok()));
+    let columns = header
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let cells = records.iter().take(max_rows).map(|r| r.get(c).unwrap_or("").to_string());
+            if numeric(c) && records.iter().any(|r| r.get(c).is_some_and(|v| v.contains('.') || v.contains('e'))) {
+                Column::float(name, cells.map(|v| v.parse::<f64>().ok()))
+            } else {
+                Column::text(name, cells)
+            }
+        })
+        .collect();
+    let mut text = table_to_text(&Table { name: "shown".into(), columns }, 40);
+    if records.len() > max_rows {
+        text.push_str(&format!("… {} more rows in the file\n", records.len() - max_rows));
+    }
+    Ok(text)
 }
 
 pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {

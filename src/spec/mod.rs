@@ -399,6 +399,35 @@ impl ExperimentSpec {
         Ok(spec)
     }
 
+    /// Label columns that would be read by nothing, or asked for where they are not loaded,
+    /// are refused rather than silently ignored: a PCA `color_by` must be a validation label
+    /// (a typo, or `"cluster"`, would otherwise draw one colour under a "coloured by" title),
+    /// and `validation.labels` need a study that reads them.
+    fn validate_label_uses(&self) -> Result<(), SpecError> {
+        let labels = &self.validation.labels;
+        for (index, study) in self.studies.iter().enumerate() {
+            if let StudySpec::Pca(pca) = study {
+                if let Some(column) = pca.color_by.as_ref().filter(|c| !labels.contains(c)) {
+                    return Err(SpecError::invalid(
+                        format!("study[{index}].color_by"),
+                        format!(
+                            "{column:?} is not one of validation.labels {labels:?}: colour by a labels.csv \
+                             column listed there (clusters are coloured in the compare and grid studies' PCA views)"
+                        ),
+                    ));
+                }
+            }
+        }
+        if !labels.is_empty() && self.studies.iter().all(|s| matches!(s, StudySpec::Classify(_))) {
+            return Err(SpecError::invalid(
+                "validation.labels",
+                "no study reads them: they validate clusterings, colour PCA and projection views and are counted \
+                 by explore; classify studies name their own target (remove them, or add such a study)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks every value that can be checked without reading the data.
     pub fn validate(&self) -> Result<(), SpecError> {
         if self.name.is_empty() || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
@@ -538,6 +567,7 @@ impl ExperimentSpec {
         if self.studies.is_empty() {
             return Err(SpecError::invalid("study", "at least one [[study]] is needed"));
         }
+        self.validate_label_uses()?;
         let tests_on_corpus = |s: &StudySpec| matches!(s, StudySpec::Classify(c) if c.protocol == Protocol::TestCorpus);
         match (&self.data.test_corpus, self.studies.iter().position(tests_on_corpus)) {
             (None, Some(index)) => {

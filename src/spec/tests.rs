@@ -400,3 +400,19 @@ fn non_finite_numbers_are_refused_wherever_they_are() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn label_columns_that_nothing_would_read_are_refused() {
+    let pca = |color: &str| {
+        format!(
+            "name = \"p\"\n[data]\ncorpus = \"data/ravdess\"\n[validation]\nlabels = [\"emotion\"]\n[[study]]\nkind = \"pca\"\ncolor_by = \"{color}\"\n"
+        )
+    };
+    parse(&pca("emotion")).validate().expect("a validation label");
+    assert_eq!(invalid_field(&pca("emotoin")), "study[0].color_by");
+    assert_eq!(invalid_field(&pca("cluster")), "study[0].color_by");
+    let classify_only = "name = \"c\"\n[data]\ncorpus = \"data/ravdess\"\n[validation]\nlabels = [\"actor\"]\n\
+                         [[study]]\nkind = \"classify\"\ntarget = \"emotion\"\ngroup_by = \"actor\"\nmodels = [\"majority\"]\n";
+    assert_eq!(invalid_field(classify_only), "validation.labels");
+    parse(&classify_only.replace("labels = [\"actor\"]", "labels = []")).validate().expect("no labels, no error");
+}

@@ -112,6 +112,14 @@ fn the_run_report_and_the_compare_page_load_with_every_table_and_figure() {
     let (loaded, total) = images(&report);
     assert!(total >= 6 && loaded == total, "report: {loaded} of {total} images loaded");
     assert!(report.contains("<table") && report.contains("compare_kmeans_profile.png"), "report tables and figures");
+    // The finding leads: the executive summary as a real table, the best model marked, then
+    // the figures; the details are collapsed.
+    let (summary, figures) = (report.find("id=\"summary\"").unwrap(), report.find("id=\"figures\"").unwrap());
+    assert!(summary < figures, "summary before figures");
+    let document = &report[report.find("class=\"document\"").expect("executive summary")..figures];
+    assert!(document.contains("<table>") && document.contains("<th>model</th>"), "rendered, not <pre>");
+    assert!(report[summary..figures].contains("class=\"num best\""), "best values marked");
+    assert!(report.contains("<details id=\"metrics\">"), "metrics collapsed");
 
     let names: Vec<String> =
         [&first, &second].iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();

@@ -37,7 +37,7 @@ pub struct HtmlReport<'a> {
 }
 
 const STYLE: &str = "\
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1400px;padding:0 1rem;color:#222}
 h1{margin-bottom:.2rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
 .run-id{font-family:monospace;color:#555}
 table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.9rem}
@@ -48,11 +48,17 @@ tr:nth-child(even) td{background:#fafafa}
 pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;font-size:.85rem}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#555;font-size:.9rem}
 nav a{margin-right:1rem}
+td.best{font-weight:bold;background:#e3f4e1}
+details>summary{cursor:pointer}details>summary h2{display:inline-block;border:0}
+.document{border-left:3px solid #9ab;padding-left:1rem;margin:1rem 0}.doc-name{color:#777;font-size:.8rem;margin:0}
+.document h1{font-size:1.3rem}.document h2{font-size:1.1rem;border:0}
 ";
 
-/// Renders the run report as one self-contained HTML page: header with run ID, figures (a
-/// contents list by study, then each study's), the summary table, every other table, the
-/// metrics (full precision), and the spec and manifest.
+/// Renders the run report as one self-contained HTML page, the finding first: header with run
+/// ID, the summary (executive summaries rendered from their Markdown, the summary table with
+/// the best model of each comparable score in bold), figures (a contents list by study, then
+/// each study's), and, collapsed, every other table, the metrics (full precision), the spec
+/// and the manifest.
 ///
 /// Floats in tables show 6 significant digits; hovering a cell shows the exact value.
 #[must_use]
@@ -66,10 +72,27 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} — vlogmood run</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
          <h1>{title}</h1>\n<p class=\"run-id\">run {}</p>\n\
-         <nav><a href=\"#figures\">Figures</a><a href=\"#summary\">Summary</a><a href=\"#tables\">Tables</a>\
+         <nav><a href=\"#summary\">Summary</a><a href=\"#figures\">Figures</a><a href=\"#tables\">Tables</a>\
          <a href=\"#metrics\">Metrics</a><a href=\"#spec\">Spec</a><a href=\"#manifest\">Manifest</a></nav>\n",
         format::html(report.run_id)
     );
+
+    // The finding first: executive summaries and the summary table, best values marked.
+    page.push_str("<h2 id=\"summary\">Summary</h2>\n");
+    for (name, markdown) in report.documents {
+        let _ = writeln!(
+            page,
+            "<section class=\"document\" id=\"doc-{0}\"><p class=\"doc-name\">{0}</p>",
+            format::html(name)
+        );
+        page.push_str(&markdown_html(markdown));
+        page.push_str("</section>\n");
+    }
+    if report.summary.is_empty() {
+        page.push_str("<p>No fitted models.</p>\n");
+    } else {
+        push_table_marking_best(&mut page, &summary_table(report.summary));
+    }
 
     page.push_str("<h2 id=\"figures\">Figures</h2>\n");
     let sections: Vec<&(String, Vec<String>)> = report.figure_sections.iter().filter(|(_, f)| !f.is_empty()).collect();
@@ -104,17 +127,8 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
         }
     }
 
-    page.push_str("<h2 id=\"summary\">Summary</h2>\n");
-    if report.summary.is_empty() {
-        page.push_str("<p>No fitted models.</p>\n");
-    } else {
-        push_table(&mut page, &summary_table(report.summary));
-    }
-    for (name, markdown) in report.documents {
-        let _ = writeln!(page, "<h3>{}</h3>\n<pre>{}</pre>", format::html(name), format::html(markdown));
-    }
-
-    page.push_str("<h2 id=\"tables\">Tables</h2>\n");
+    // Details, collapsed: every table, every metric, the spec and the manifest.
+    let _ = writeln!(page, "<details id=\"tables\"><summary><h2>Tables ({})</h2></summary>", report.tables.len());
     if report.tables.is_empty() {
         page.push_str("<p>No tables.</p>\n");
     }
@@ -123,7 +137,8 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
         push_table(&mut page, table);
     }
 
-    page.push_str("<h2 id=\"metrics\">Metrics</h2>\n");
+    page.push_str("</details>\n");
+    let _ = writeln!(page, "<details id=\"metrics\"><summary><h2>Metrics ({})</h2></summary>", report.metrics.len());
     if report.metrics.is_empty() {
         page.push_str("<p>No metrics.</p>\n");
     } else {
@@ -141,10 +156,11 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
         }
         page.push_str("</tbody>\n</table></div>\n");
     }
-
+    page.push_str("</details>\n");
     let _ = write!(
         page,
-        "<h2 id=\"spec\">Spec</h2>\n<pre>{}</pre>\n<h2 id=\"manifest\">Manifest</h2>\n<pre>{}</pre>\n</body>\n</html>\n",
+        "<details id=\"spec\"><summary><h2>Spec</h2></summary>\n<pre>{}</pre></details>\n\
+         <details id=\"manifest\"><summary><h2>Manifest</h2></summary>\n<pre>{}</pre></details>\n</body>\n</html>\n",
         format::html(&pretty_json(report.spec_json)),
         format::html(&pretty_json(report.manifest_json))
     );
@@ -172,7 +188,58 @@ fn pretty_json(text: &str) -> String {
         .unwrap_or_else(|| text.to_owned())
 }
 
+/// Markdown documents (executive summaries, per-class tables) as HTML: pipe tables become
+/// tables. Raw HTML in them is shown as text, like every other user-derived string.
+fn markdown_html(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser};
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
+        other => other,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out.replace("<table>", "<div class=\"scroll\"><table>").replace("</table>", "</table></div>")
+}
+
+/// Summary columns where one model is best, and whether higher is better: comparable across
+/// the summary's rows (inertia is not: it falls with k).
+const BEST_COLUMNS: [(&str, bool); 8] = [
+    ("silhouette", true),
+    ("davies_bouldin", false),
+    ("calinski_harabasz", true),
+    ("uar", true),
+    ("accuracy", true),
+    ("macro_f1", true),
+    ("weighted_f1", true),
+    ("roc_auc", true),
+];
+
+/// [`push_table`] with the best value of each [`BEST_COLUMNS`] column in bold.
+fn push_table_marking_best(page: &mut String, table: &Table) {
+    let best: Vec<Option<usize>> = table
+        .columns
+        .iter()
+        .map(|column| {
+            let (_, higher) = BEST_COLUMNS.iter().find(|(name, _)| *name == column.name)?;
+            let Values::Float(values) = &column.values else { return None };
+            let finite = values.iter().enumerate().filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v)));
+            let pick = if *higher {
+                finite.max_by(|a, b| a.1.total_cmp(&b.1))
+            } else {
+                finite.min_by(|a, b| a.1.total_cmp(&b.1))
+            };
+            pick.filter(|_| values.iter().flatten().count() > 1).map(|(i, _)| i)
+        })
+        .collect();
+    push_table_with(page, table, &best);
+}
+
 fn push_table(page: &mut String, table: &Table) {
+    push_table_with(page, table, &vec![None; table.columns.len()]);
+}
+
+/// A table; in column `c`, row `best[c]` (if any) is marked best.
+fn push_table_with(page: &mut String, table: &Table, best: &[Option<usize>]) {
     let height = table.columns.iter().map(|c| c.len()).max().unwrap_or(0);
     page.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for column in &table.columns {
@@ -181,11 +248,15 @@ fn push_table(page: &mut String, table: &Table) {
     page.push_str("</tr></thead>\n<tbody>\n");
     for row in 0..height {
         page.push_str("<tr>");
-        for column in &table.columns {
+        for (c, column) in table.columns.iter().enumerate() {
             let shown = format::html(&display_cell(column, row));
             match (&column.values, full_cell(column, row)) {
                 (Values::Text(_), _) => {
                     let _ = write!(page, "<td>{shown}</td>");
+                }
+                (_, Some(exact)) if best[c] == Some(row) => {
+                    let _ =
+                        write!(page, "<td class=\"num best\" title=\"best; {}\">{shown}</td>", format::html(&exact));
                 }
                 (_, Some(exact)) => {
                     let _ = write!(page, "<td class=\"num\" title=\"{}\">{shown}</td>", format::html(&exact));
@@ -244,6 +315,32 @@ mod tests {
         assert!(html.contains("<h3 id=\"figures-k&lt;1&gt;\">k&lt;1&gt;</h3>"));
         assert!(html.contains("<td>a.b.&lt;c&gt;</td><td class=\"num\">1e-300</td>"));
         assert!(html.contains("title=\"0.30000000000000004\">0.3</td>"));
+    }
+
+    #[test]
+    fn documents_render_their_tables_and_keep_html_as_text() {
+        let html = markdown_html("# Summary\n\n| model | ARI |\n|---|---|\n| <b>km</b> | 0.1 |\n\n- best: km\n");
+        assert!(
+            html.contains("<h1>Summary</h1>") && html.contains("<th>model</th>") && html.contains("<li>best: km</li>")
+        );
+        assert!(html.contains("&lt;b&gt;km&lt;/b&gt;") && !html.contains("<b>"), "{html}");
+    }
+
+    #[test]
+    fn the_best_of_each_comparable_score_is_marked() {
+        let table = Table {
+            name: "summary".into(),
+            columns: vec![
+                Column::text("model", ["a".to_string(), "b".to_string()]),
+                Column::float("silhouette", [Some(0.1), Some(0.3)]),
+                Column::float("davies_bouldin", [Some(1.0), Some(2.0)]),
+                Column::float("inertia", [Some(5.0), Some(9.0)]),
+            ],
+        };
+        let mut page = String::new();
+        push_table_marking_best(&mut page, &table);
+        assert_eq!(page.matches("num best").count(), 2, "{page}");
+        assert!(page.contains("title=\"best; 0.3\"") && page.contains("title=\"best; 1.0\""), "{page}");
     }
 
     #[test]

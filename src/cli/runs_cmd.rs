@@ -11,7 +11,7 @@ use vlogmood::report::{
     write_table_parquet, Comparison,
 };
 use vlogmood::runs::{
-    natural_cmp, read_manifest, read_metrics, runs_table, IndexEntry, RunMeta, RunStore, RunsQuery, META_FILE,
+    natural_cmp, read_manifest, read_metrics, runs_table, spec_params, RunMeta, RunStore, RunsQuery, META_FILE,
 };
 use vlogmood::study::{Column, Table, Values};
 
@@ -198,7 +198,7 @@ pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
         let folder = store.find(query)?;
         labels.push(folder.file_name().map_or_else(|| query.clone(), |n| n.to_string_lossy().into_owned()));
         per_run.push(read_metrics(&folder)?);
-        params.push(spec_params(&folder));
+        params.push(run_params(&folder));
         folders.push(folder);
     }
     let metrics: Vec<(String, Vec<Option<f64>>)> = line_up(&per_run)
@@ -224,7 +224,6 @@ pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
 }
 
 /// A run's spec as `path → value` (empty when its `spec.json` cannot be read).
-fn spec_params(folder: &std::path::Path) -> BTreeMap<String, String> {
-    let spec = std::fs::read_to_string(folder.join("spec.json")).unwrap_or_default();
-    IndexEntry { spec, ..IndexEntry::default() }.params()
+fn run_params(folder: &std::path::Path) -> BTreeMap<String, String> {
+    spec_params(&std::fs::read_to_string(folder.join("spec.json")).unwrap_or_default())
 }

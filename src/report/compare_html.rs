@@ -16,29 +16,25 @@ use super::format;
 #[must_use]
 pub fn higher_is_better(metric: &str) -> Option<bool> {
     let base = metric.split('@').next().unwrap_or(metric);
-    let last = base.rsplit('.').next().unwrap_or(base);
+    let segments: Vec<&str> = base.split('.').collect();
+    let last = *segments.last().unwrap_or(&base);
     // Counts, chance baselines, the chosen k, and the spread of resampled scores (a wider
     // range is neither better nor worse on its face) have no direction.
     let spread = ["range", "max", "min", "p2_5", "p97_5", "n_valid"].contains(&last);
-    if spread || base.contains("chance") || base.contains("n_") || base.ends_with("best_k") {
+    let count = segments.iter().any(|s| s.starts_with("n_"));
+    if spread || count || base.contains("chance") || last == "best_k" {
         return None;
     }
-    if ["davies_bouldin", "inertia", "p_value", "noise_fraction", "log_loss"].iter().any(|m| base.contains(m)) {
+    // A score is named by a segment (`silhouette`, `silhouette.mean`) or a segment's word
+    // (`macro_f1`, `ari_p_value`): match whole words, not substrings of model names.
+    let words: Vec<&str> = segments.iter().flat_map(|s| s.split('_')).collect();
+    let has = |name: &str| segments.contains(&name) || name.split('_').all(|w| words.contains(&w));
+    if ["davies_bouldin", "inertia", "p_value", "noise_fraction", "log_loss"].iter().any(|m| has(m)) {
         return Some(false);
     }
-    let better = [
-        "silhouette",
-        "calinski_harabasz",
-        "ari",
-        "nmi",
-        "uar",
-        "accuracy",
-        "f1",
-        "roc_auc",
-        "trustworthiness",
-        "consensus_within",
-    ];
-    better.iter().any(|m| last.starts_with(m) || base.contains(&format!(".{m}"))).then_some(true)
+    let better =
+        ["silhouette", "calinski_harabasz", "ari", "nmi", "uar", "accuracy", "f1", "roc_auc", "trustworthiness"];
+    better.iter().any(|m| has(m)).then_some(true)
 }
 
 /// The page: `folders` are the runs' folders (same order as `comparison.runs`), read for their
@@ -185,6 +181,14 @@ mod tests {
         assert_eq!(higher_is_better("explore.n_files"), None);
         assert_eq!(higher_is_better("compare.kmeans.bootstrap.silhouette.mean@k=2"), Some(true));
         assert_eq!(higher_is_better("compare.kmeans.bootstrap.silhouette.range@k=2"), None);
+        // Model names are not metric names.
+        assert_eq!(higher_is_better("compare.gaussian_mixture.silhouette@k=3"), Some(true));
+        assert_eq!(higher_is_better("compare.mean_shift.davies_bouldin@split=train"), Some(false));
+        assert_eq!(higher_is_better("classify.cnn_boosting.uar"), Some(true));
+        assert_eq!(higher_is_better("classify.svm.macro_f1"), Some(true));
+        assert_eq!(higher_is_better("classify.svm.weighted_f1"), Some(true));
+        assert_eq!(higher_is_better("projection_0.tsne.trustworthiness@n_neighbors=5"), Some(true));
+        assert_eq!(higher_is_better("compare.kmeans.n_clusters@k=3"), None);
     }
 
     #[test]

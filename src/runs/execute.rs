@@ -180,7 +180,9 @@ pub fn run(
     let name = &prepared.spec.name;
     let id = &prepared.run_id.0;
     let reuse = |folder: PathBuf| -> Result<RunResult, RunsError> {
-        let n_failed = super::read_manifest(&folder)?.dataset.n_failed;
+        // Failed inputs of both corpora, as a computed run reports them.
+        let manifest = super::read_manifest(&folder)?;
+        let n_failed = manifest.dataset.n_failed + manifest.test_dataset.map_or(0, |d| d.n_failed);
         Ok(RunResult { folder, reused: true, n_failed })
     };
     if !force {
@@ -220,10 +222,22 @@ pub fn run(
         }
     };
     let folder = store.fresh_folder(name, id);
-    std::fs::rename(&partial, &folder).map_err(|e| RunsError::io(&folder, e))?;
+    if let Err(e) = std::fs::rename(&partial, &folder) {
+        let e = RunsError::io(&folder, e);
+        status.status = "failed".into();
+        status.error = Some(e.to_string());
+        status.finished = Some(now_rfc3339());
+        let _ = store.record_status(&status);
+        let _ = std::fs::remove_file(&sidecar);
+        return Err(e);
+    }
     let _ = std::fs::remove_file(&sidecar);
     store.clear_status(name, id);
-    store.record(&folder)?;
+    // The run is complete and in place; an index that cannot be updated now is rebuilt from
+    // the folders by the next listing.
+    if let Err(e) = store.record(&folder) {
+        eprintln!("warning: the run index was not updated ({e}); the next `runs` rebuilds it");
+    }
     Ok(RunResult { folder, reused: false, n_failed })
 }
 

@@ -49,7 +49,8 @@ impl RunStore {
         let partial_root = self.partial_dir();
         for path in entries(&partial_root) {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let run_id = name.split('-').next().unwrap_or_default();
+            // Temporary files of a sidecar's writer start with `.`: the run ID follows it.
+            let run_id = name.trim_start_matches('.').split('-').next().unwrap_or_default();
             if !self.is_locked(run_id) {
                 found.push(Garbage::new(path, "half-written run; no process is writing it"));
             }
@@ -62,7 +63,8 @@ impl RunStore {
                 found.push(Garbage { path, reason: "lock file no process holds".into(), is_lock: true });
             }
         }
-        for leftover in stale_in(self.root()) {
+        // A sweep's summary folder is built beside its final place (`sweeps/.<name>-<pid@host~>`).
+        for leftover in stale_in(self.root()).into_iter().chain(stale_in(&self.root().join("sweeps"))) {
             let reason = format!("temporary file of dead process {}", leftover.writer.pid);
             found.push(Garbage::new(leftover.path, reason));
         }
@@ -140,5 +142,20 @@ mod tests {
         let garbage = RunStore::new(dir.path()).garbage();
         let paths: Vec<&Path> = garbage.iter().map(|g| g.path.as_path()).collect();
         assert_eq!(paths, [dir.path().join("broken-0123456789ab").as_path()]);
+    }
+
+    #[test]
+    fn records_of_failed_runs_and_dead_sweep_writes_are_garbage() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = RunStore::new(dir.path());
+        std::fs::create_dir_all(store.failed_dir().join("mini-0123456789ab")).expect("mkdir");
+        // PID 0 never names a live writer process on this host.
+        let dead = format!(".mini-0123456789ab-0@{}~", crate::atomic::hostname());
+        std::fs::create_dir_all(dir.path().join("sweeps").join(&dead)).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("sweeps/mini-0123456789ab")).expect("a finished sweep");
+        let garbage = store.garbage();
+        let names: Vec<String> =
+            garbage.iter().map(|g| g.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["mini-0123456789ab", dead.as_str()], "{garbage:?}");
     }
 }

@@ -112,14 +112,13 @@ struct Row {
     tags: Vec<String>,
 }
 
-/// The columns `key` names among `names`: itself, else those ending in `.key` (or, for
-/// parameters, `].key`).
+/// The columns `key` names among `names`: itself, else those ending in `.key`.
 fn resolve<'a>(key: &str, names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
     let all: Vec<&String> = names.collect();
     if let Some(exact) = all.iter().find(|n| n.as_str() == key) {
         return vec![exact];
     }
-    all.into_iter().filter(|n| n.ends_with(&format!(".{key}")) || n.ends_with(&format!("].{key}"))).collect()
+    all.into_iter().filter(|n| n.ends_with(&format!(".{key}"))).collect()
 }
 
 /// Text compared as people count: runs of digits by their value (`k10` after `k2`).
@@ -195,14 +194,25 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
     for filter in &query.filters {
         rows.retain(|row| {
             if filter.key == "tag" {
-                // `tag=x`: any of the run's tags.
-                return row.tags.iter().any(|t| filter.holds(t));
+                // `tag=x`: one of the run's tags is x; `tag!=x`: none is (untagged runs too).
+                return if filter.op == Op::Ne {
+                    !row.tags.contains(&filter.value)
+                } else {
+                    row.tags.iter().any(|t| filter.holds(t))
+                };
             }
             resolve(&filter.key, row.cells.keys()).iter().any(|k| filter.holds(&row.cells[*k]))
         });
     }
-    let metric_names: BTreeSet<&String> = entries.iter().flat_map(|e| e.headline.keys()).collect();
-    let param_names: BTreeSet<&String> = params.iter().flat_map(BTreeMap::keys).collect();
+    // Columns of the runs listed, not of every run in the store.
+    let metric_names: BTreeSet<String> = rows.iter().flat_map(|r| r.numbers.keys().cloned()).collect();
+    let param_names: BTreeSet<String> = rows
+        .iter()
+        .flat_map(|r| r.cells.keys())
+        .filter(|k| !FIXED.contains(&k.as_str()) && *k != "tags" && !metric_names.contains(*k))
+        .cloned()
+        .collect();
+    let any_tags = rows.iter().any(|r| !r.tags.is_empty());
 
     if let Some(key) = &query.sort_by {
         let names: BTreeSet<&String> = rows.iter().flat_map(|r| r.cells.keys()).collect();
@@ -241,20 +251,21 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
     }
 
     let mut names: Vec<String> = FIXED.iter().map(|s| (*s).to_string()).collect();
-    if entries.iter().any(|e| !e.tags.is_empty()) {
+    if any_tags {
         names.push("tags".into());
     }
-    names.extend(metric_names.iter().map(|s| (*s).clone()));
+    names.extend(metric_names.iter().cloned());
     if query.params {
-        names.extend(param_names.iter().filter(|p| !metric_names.contains(*p)).map(|s| (*s).clone()));
+        names.extend(param_names.iter().cloned());
     }
     if let Some(wanted) = &query.columns {
         let mut chosen = Vec::new();
         let all: Vec<String> = FIXED
             .iter()
             .map(|s| (*s).to_string())
-            .chain(metric_names.iter().map(|s| (*s).clone()))
-            .chain(param_names.iter().map(|s| (*s).clone()))
+            .chain(any_tags.then(|| "tags".to_string()))
+            .chain(metric_names.iter().cloned())
+            .chain(param_names.iter().cloned())
             .collect();
         for key in wanted {
             let named = resolve(key, all.iter());
@@ -276,7 +287,7 @@ pub fn runs_table(entries: &[IndexEntry], query: &RunsQuery) -> Result<Table, Ru
     let columns = names
         .iter()
         .map(|name| {
-            if metric_names.contains(name) {
+            if metric_names.contains(name.as_str()) {
                 Column::float(name, rows.iter().map(|r| r.numbers.get(name).copied()))
             } else {
                 Column::text(name, rows.iter().map(|r| r.cells.get(name).cloned().unwrap_or_default()))
@@ -337,6 +348,21 @@ mod tests {
         assert!(table.columns.iter().all(|c| c.name != "seed"), "seed is 42 everywhere");
         let err = runs_table(&runs, &RunsQuery { sort_by: Some("nope".into()), ..RunsQuery::default() }).unwrap_err();
         assert!(err.to_string().contains("nope"));
+    }
+
+    #[test]
+    fn tags_filter_by_membership_and_columns_come_from_the_listed_runs() {
+        let mut runs = [entry("a-1", 0.1, "2"), entry("b-2", 0.3, "10"), entry("c-3", 0.2, "3")];
+        runs[2].tags.clear();
+        runs[2].headline = BTreeMap::from([("other.metric".to_string(), 1.0)]);
+        let query = RunsQuery { filters: vec!["tag!=k2".parse().unwrap()], ..RunsQuery::default() };
+        let table = runs_table(&runs, &query).unwrap();
+        assert_eq!(column(&table, "folder").values, crate::study::Values::Text(vec!["b-2".into(), "c-3".into()]));
+        let query = RunsQuery { filters: vec!["name=a".parse().unwrap()], ..RunsQuery::default() };
+        let table = runs_table(&runs, &query).unwrap();
+        assert!(table.columns.iter().all(|c| c.name != "other.metric"), "only the listed runs' columns");
+        let query = RunsQuery { columns: Some(vec!["name".into(), "tags".into()]), ..RunsQuery::default() };
+        assert_eq!(runs_table(&runs, &query).unwrap().columns.len(), 2);
     }
 
     #[test]

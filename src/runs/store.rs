@@ -20,7 +20,7 @@ use super::RunsError;
 const INDEX_FILE: &str = "index.json";
 
 /// Bumped when [`IndexEntry`] or what fills it changes, so an older index is rebuilt.
-const INDEX_VERSION: u32 = 2;
+const INDEX_VERSION: u32 = 3;
 
 /// `index.json`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -64,8 +64,14 @@ impl IndexEntry {
     /// filtering by parameter; empty when the spec is missing or unreadable.
     #[must_use]
     pub fn params(&self) -> BTreeMap<String, String> {
-        serde_json::from_str(&self.spec).map(|spec| flatten_params(&spec)).unwrap_or_default()
+        spec_params(&self.spec)
     }
+}
+
+/// A `spec.json` text as `path → value` in `--set` notation (empty when it is not JSON).
+#[must_use]
+pub fn spec_params(spec_json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(spec_json).map(|spec| flatten_params(&spec)).unwrap_or_default()
 }
 
 /// An exclusive lock on one run ID, released on drop.
@@ -172,8 +178,16 @@ impl RunStore {
             }
         }
         if changed {
-            // Best effort: a read-only checkout still lists its runs.
-            let _ = self.write_index(&index);
+            // Best effort, and only while no one else writes it (a `tag` or a finishing run):
+            // a read-only checkout still lists its runs, and a busy index is refreshed next time.
+            if let Ok(_guard) = self.lock("index", || {}) {
+                let mut current = self.read_index();
+                for (folder, entry) in &index {
+                    current.entry(folder.clone()).or_insert_with(|| entry.clone());
+                }
+                current.retain(|folder, _| on_disk.contains(folder));
+                let _ = self.write_index(&current);
+            }
         }
         Ok(index.into_values().collect())
     }

@@ -68,6 +68,25 @@ pub struct SweepReport {
     pub folder: PathBuf,
 }
 
+impl MemberOutcome {
+    /// A member that failed with `error`.
+    fn failed(overrides: &[Override], error: String) -> Self {
+        Self {
+            overrides: overrides.iter().map(|o| o.text().to_string()).collect(),
+            status: "failed",
+            run_id: None,
+            folder: None,
+            n_failed_inputs: 0,
+            error: Some(error),
+        }
+    }
+
+    /// The value this member took on axis `a` (`3` of `seed=3`).
+    fn value(&self, a: usize) -> &str {
+        self.overrides[a].split_once('=').map_or("", |(_, v)| v.trim())
+    }
+}
+
 impl SweepReport {
     /// Members that failed.
     #[must_use]
@@ -96,17 +115,35 @@ pub fn run_sweep(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some((overrides, spec)) = members.get(i) else { break };
-                let outcome = run_member(overrides, spec, store, options);
-                let mut all = outcomes.lock().expect("no worker panics holding the lock");
-                all[i] = Some(outcome);
-                let failed = all.iter().flatten().filter(|o| o.status == "failed").count();
-                let finished = all.iter().flatten().count();
-                on_progress(SweepProgress { done: finished - failed, failed, left: n - finished });
+                // A member that panics (a bug) is a failed member, not a lost sweep.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_member(overrides, spec, store, options)
+                }))
+                .unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                        .unwrap_or_default();
+                    MemberOutcome::failed(overrides, format!("internal error (a bug): {message}"))
+                });
+                let progress = {
+                    let mut all = outcomes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    all[i] = Some(outcome);
+                    let failed = all.iter().flatten().filter(|o| o.status == "failed").count();
+                    let finished = all.iter().flatten().count();
+                    SweepProgress { done: finished - failed, failed, left: n - finished }
+                };
+                on_progress(progress);
             });
         }
     });
-    let members: Vec<MemberOutcome> =
-        outcomes.into_inner().expect("workers finished").into_iter().map(|o| o.expect("every member ran")).collect();
+    let members: Vec<MemberOutcome> = outcomes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .map(|o| o.expect("every member ran"))
+        .collect();
     let sweep_id = sweep_id(&members);
     let folder = store.root().join("sweeps").join(RunStore::folder_name(name, &sweep_id));
     let report = SweepReport {
@@ -127,14 +164,17 @@ fn run_member(
     store: &RunStore,
     options: &ExecuteOptions,
 ) -> MemberOutcome {
-    let mut outcome = MemberOutcome {
-        overrides: overrides.iter().map(|o| o.text().to_string()).collect(),
-        status: "failed",
-        run_id: None,
-        folder: None,
-        n_failed_inputs: 0,
-        error: None,
+    let mut outcome = MemberOutcome::failed(overrides, String::new());
+    outcome.error = None;
+    // The member's `spec.toml` says which values it ran with: the file alone is the sweep.
+    let options = ExecuteOptions {
+        spec_source: options.spec_source.as_ref().map(|text| {
+            let values: Vec<&str> = overrides.iter().map(Override::text).collect();
+            format!("# A member of a sweep: {} applied to the spec below.\n{text}", values.join(" "))
+        }),
+        ..options.clone()
     };
+    let options = &options;
     let spec = match spec {
         Ok(spec) => spec.clone(),
         Err(e) => {
@@ -191,12 +231,7 @@ pub fn sweep_table(report: &SweepReport) -> Table {
         .axes
         .iter()
         .enumerate()
-        .map(|(a, path)| {
-            Column::text(
-                path,
-                report.members.iter().map(|m| m.overrides[a].split_once('=').map_or("", |(_, v)| v.trim()).to_string()),
-            )
-        })
+        .map(|(a, path)| Column::text(path, report.members.iter().map(|m| m.value(a).to_string())))
         .collect();
     columns.push(Column::text("status", report.members.iter().map(|m| m.status.to_string())));
     columns.push(Column::text(
@@ -216,16 +251,25 @@ pub fn sweep_table(report: &SweepReport) -> Table {
 }
 
 /// Writes `sweep.json` and the summary as CSV, Markdown and HTML into the sweep's folder,
-/// built beside it and renamed into place (replacing an earlier write of the same sweep).
+/// built beside it and put in place atomically (replacing an earlier write of the same sweep;
+/// at every instant the folder is the old complete one or the new one).
 fn write_sweep_folder(report: &SweepReport) -> Result<(), RunsError> {
     let parent = report.folder.parent().expect("under sweeps/");
     std::fs::create_dir_all(parent).map_err(|e| RunsError::io(parent, e))?;
-    let tag = crate::atomic::ProcessTag::current().name_part();
-    let building = parent.join(format!(".{}-{tag}", report.folder.file_name().expect("named").to_string_lossy()));
-    let _ = std::fs::remove_dir_all(&building);
-    std::fs::create_dir_all(&building).map_err(|e| RunsError::io(&building, e))?;
+    let building = crate::atomic::temp_folder_beside(&report.folder).map_err(|e| RunsError::io(parent, e))?;
+    let written = write_sweep_files(report, &building).and_then(|()| {
+        crate::atomic::replace_folder(&building, &report.folder).map_err(|e| RunsError::io(&report.folder, e))
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    written
+}
+
+/// The files of a sweep's folder, written into `building`.
+fn write_sweep_files(report: &SweepReport, building: &std::path::Path) -> Result<(), RunsError> {
     let table = sweep_table(report);
-    let json = serde_json::to_string_pretty(report).map_err(|e| RunsError::io(&building, e))?;
+    let json = serde_json::to_string_pretty(report).map_err(|e| RunsError::io(building, e))?;
     write_atomic(&building.join("sweep.json"), json.as_bytes())?;
     write_table_csv(&table, &building.join("summary.csv"))?;
     write_atomic(&building.join("summary.md"), table_to_markdown(&table).as_bytes())?;
@@ -238,7 +282,5 @@ fn write_sweep_folder(report: &SweepReport) -> Result<(), RunsError> {
         report.members.iter().filter(|m| m.status == "reused").count(),
         report.n_failed()
     );
-    write_atomic(&building.join("summary.html"), render_table_page(&title, &intro, &table).as_bytes())?;
-    let _ = std::fs::remove_dir_all(&report.folder);
-    std::fs::rename(&building, &report.folder).map_err(|e| RunsError::io(&report.folder, e))
+    write_atomic(&building.join("summary.html"), render_table_page(&title, &intro, &table).as_bytes())
 }

@@ -73,12 +73,6 @@ impl Override {
         &self.text
     }
 
-    /// The value as written (`6`).
-    #[must_use]
-    pub fn value_text(&self) -> &str {
-        self.text.split_once('=').map_or("", |(_, v)| v.trim())
-    }
-
     /// The path as written (`study[1].k`).
     #[must_use]
     pub fn path(&self) -> &str {

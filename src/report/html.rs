@@ -48,7 +48,7 @@ tr:nth-child(even) td{background:#fafafa}
 pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;font-size:.85rem}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#555;font-size:.9rem}
 nav a{margin-right:1rem}
-td.best{font-weight:bold;background:#e3f4e1}
+td.num.best{font-weight:bold;background:#e3f4e1}
 details>summary{cursor:pointer}details>summary h2{display:inline-block;border:0}
 .document{border-left:3px solid #9ab;padding-left:1rem;margin:1rem 0}.doc-name{color:#777;font-size:.8rem;margin:0}
 .document h1{font-size:1.3rem}.document h2{font-size:1.1rem;border:0}
@@ -214,32 +214,38 @@ const BEST_COLUMNS: [(&str, bool); 8] = [
     ("roc_auc", true),
 ];
 
-/// [`push_table`] with the best value of each [`BEST_COLUMNS`] column in bold.
+/// [`push_table`] with the best value of each [`BEST_COLUMNS`] column in bold: every row that
+/// has it (ties are all best), none when every row has it (nothing stands out).
 fn push_table_marking_best(page: &mut String, table: &Table) {
-    let best: Vec<Option<usize>> = table
+    let best: Vec<Vec<usize>> = table
         .columns
         .iter()
         .map(|column| {
-            let (_, higher) = BEST_COLUMNS.iter().find(|(name, _)| *name == column.name)?;
-            let Values::Float(values) = &column.values else { return None };
-            let finite = values.iter().enumerate().filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v)));
-            let pick = if *higher {
-                finite.max_by(|a, b| a.1.total_cmp(&b.1))
-            } else {
-                finite.min_by(|a, b| a.1.total_cmp(&b.1))
+            let Some((_, higher)) = BEST_COLUMNS.iter().find(|(name, _)| *name == column.name) else {
+                return Vec::new();
             };
-            pick.filter(|_| values.iter().flatten().count() > 1).map(|(i, _)| i)
+            let Values::Float(values) = &column.values else { return Vec::new() };
+            let finite: Vec<(usize, f64)> =
+                values.iter().enumerate().filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v))).collect();
+            let pick = |a: f64, b: f64| if *higher { a.max(b) } else { a.min(b) };
+            let Some(top) = finite.iter().map(|&(_, v)| v).reduce(pick) else { return Vec::new() };
+            let rows: Vec<usize> = finite.iter().filter(|&&(_, v)| v == top).map(|&(i, _)| i).collect();
+            if rows.len() == finite.len() {
+                Vec::new()
+            } else {
+                rows
+            }
         })
         .collect();
     push_table_with(page, table, &best);
 }
 
 fn push_table(page: &mut String, table: &Table) {
-    push_table_with(page, table, &vec![None; table.columns.len()]);
+    push_table_with(page, table, &vec![Vec::new(); table.columns.len()]);
 }
 
-/// A table; in column `c`, row `best[c]` (if any) is marked best.
-fn push_table_with(page: &mut String, table: &Table, best: &[Option<usize>]) {
+/// A table; in column `c`, the rows `best[c]` are marked best.
+fn push_table_with(page: &mut String, table: &Table, best: &[Vec<usize>]) {
     let height = table.columns.iter().map(|c| c.len()).max().unwrap_or(0);
     page.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for column in &table.columns {
@@ -254,7 +260,7 @@ fn push_table_with(page: &mut String, table: &Table, best: &[Option<usize>]) {
                 (Values::Text(_), _) => {
                     let _ = write!(page, "<td>{shown}</td>");
                 }
-                (_, Some(exact)) if best[c] == Some(row) => {
+                (_, Some(exact)) if best[c].contains(&row) => {
                     let _ =
                         write!(page, "<td class=\"num best\" title=\"best; {}\">{shown}</td>", format::html(&exact));
                 }
@@ -341,6 +347,18 @@ mod tests {
         push_table_marking_best(&mut page, &table);
         assert_eq!(page.matches("num best").count(), 2, "{page}");
         assert!(page.contains("title=\"best; 0.3\"") && page.contains("title=\"best; 1.0\""), "{page}");
+        // Ties are all best; a column where every row ties marks none.
+        let tied = Table {
+            name: "summary".into(),
+            columns: vec![
+                Column::float("silhouette", [Some(0.2), Some(0.2), Some(0.1)]),
+                Column::float("davies_bouldin", [Some(1.5), Some(1.5), Some(1.5)]),
+            ],
+        };
+        let mut page = String::new();
+        push_table_marking_best(&mut page, &tied);
+        assert_eq!(page.matches("num best").count(), 2, "{page}");
+        assert!(!page.contains("best; 1.5"), "{page}");
     }
 
     #[test]

@@ -215,7 +215,8 @@ const BEST_COLUMNS: [(&str, bool); 8] = [
 ];
 
 /// [`push_table`] with the best value of each [`BEST_COLUMNS`] column in bold: every row that
-/// has it (ties are all best), none when every row has it (nothing stands out).
+/// has it, to 1e-9 relative (ties are all best), none when every row has it (nothing stands
+/// out).
 fn push_table_marking_best(page: &mut String, table: &Table) {
     let best: Vec<Vec<usize>> = table
         .columns
@@ -229,7 +230,9 @@ fn push_table_marking_best(page: &mut String, table: &Table) {
                 values.iter().enumerate().filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v))).collect();
             let pick = |a: f64, b: f64| if *higher { a.max(b) } else { a.min(b) };
             let Some(top) = finite.iter().map(|&(_, v)| v).reduce(pick) else { return Vec::new() };
-            let rows: Vec<usize> = finite.iter().filter(|&&(_, v)| v == top).map(|&(i, _)| i).collect();
+            // Equal up to rounding (the same clustering scored twice) is a tie.
+            let tied = |v: f64| (v - top).abs() <= 1e-9 * top.abs().max(f64::MIN_POSITIVE);
+            let rows: Vec<usize> = finite.iter().filter(|&&(_, v)| tied(v)).map(|&(i, _)| i).collect();
             if rows.len() == finite.len() {
                 Vec::new()
             } else {
@@ -352,7 +355,7 @@ mod tests {
             name: "summary".into(),
             columns: vec![
                 Column::float("silhouette", [Some(0.2), Some(0.2), Some(0.1)]),
-                Column::float("davies_bouldin", [Some(1.5), Some(1.5), Some(1.5)]),
+                Column::float("davies_bouldin", [Some(1.5), Some(1.5), Some(1.5 + 2e-16)]),
             ],
         };
         let mut page = String::new();

@@ -86,3 +86,12 @@ bench-run:
 # Fuzz the decoders with mutated fixture files for FUZZ_SECONDS (default 120); crashes go to target/fuzz-crashes/.
 fuzz:
     cargo test --release --locked --test decode_fuzz -- --ignored --nocapture
+
+# Publish a complete run: copy it from runs/ into published/ (then commit it and quote it in README.md).
+publish RUN:
+    test -f runs/{{RUN}}/manifest.json && test ! -e published/{{RUN}}
+    cp -r runs/{{RUN}} published/{{RUN}}
+
+# Regenerate docs/spec.md (the spec reference) after changing a spec type.
+spec-reference:
+    cargo run --release -- spec --reference > docs/spec.md

@@ -10,8 +10,8 @@ use util::{code, stderr, vlogmood};
 
 fn reproduce(experiment: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = std::fs::read_dir(root.join("runs"))
-        .expect("runs/")
+    let run = std::fs::read_dir(root.join("published"))
+        .expect("published/")
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .find(|name| name.strip_prefix(experiment).is_some_and(|rest| rest.len() == 13 && rest.starts_with('-')))

@@ -573,3 +573,64 @@ fn meta_tags_and_the_environment_are_kept_with_the_run_but_not_in_its_id() {
     let bad = vlogmood(dir.path(), &["tag", &name, "two words"]);
     assert_eq!(code(&bad), 2);
 }
+
+/// A published run (one in `published/`) is not reused: `run` computes its own and says whether
+/// the result equals the published one; lookups fall back to `published/`.
+#[test]
+fn a_published_run_is_compared_against_not_reused() {
+    let dir = workdir(&mini_corpus(), 0);
+    let folder = run_ok(dir.path(), &["run", "exp"]);
+    let name = folder.file_name().expect("name").to_owned();
+    std::fs::create_dir(dir.path().join("published")).expect("published/");
+    std::fs::rename(&folder, dir.path().join("published").join(&name)).expect("publish");
+    std::fs::remove_dir_all(dir.path().join("runs")).expect("empty the store");
+
+    let fresh = vlogmood(dir.path(), &["run", "exp"]);
+    assert_eq!(code(&fresh), 0, "{}", stderr(&fresh));
+    assert!(stderr(&fresh).contains("complete — identical to published run"), "{}", stderr(&fresh));
+    assert_eq!(dir.path().join(stdout_last_line(&fresh)), folder, "computed into runs/");
+
+    // A published run whose numbers differ is named with how many differ.
+    let published_metrics = dir.path().join("published").join(&name).join("metrics.json");
+    let text = std::fs::read_to_string(&published_metrics).expect("metrics");
+    let mut metrics: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).expect("json");
+    let key = metrics.keys().find(|k| k.contains("silhouette")).expect("a silhouette").clone();
+    metrics.insert(key, 0.123.into());
+    std::fs::write(&published_metrics, serde_json::to_string_pretty(&metrics).expect("json")).expect("write");
+    relist_in_manifest(&dir.path().join("published").join(&name), "metrics.json");
+    let again = vlogmood(dir.path(), &["run", "exp"]);
+    assert!(
+        stderr(&again).contains("1 of ") && stderr(&again).contains("differ from published run"),
+        "{}",
+        stderr(&again)
+    );
+
+    std::fs::remove_dir_all(dir.path().join("runs")).expect("empty the store");
+    let id = run_id(dir.path());
+    let shown = vlogmood(dir.path(), &["show", &id[..8]]);
+    assert_eq!(code(&shown), 0, "show falls back to published/: {}", stderr(&shown));
+    let listed = vlogmood(dir.path(), &["runs", "--published"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains(&id[..12]));
+    assert!(!dir.path().join("runs").join(&name).exists(), "a lookup never copies a published run");
+}
+
+/// `docs/spec.md` is `vlogmood spec --reference`: regenerate it with
+/// `cargo run --release -- spec --reference > docs/spec.md` when a spec type changes.
+#[test]
+fn the_checked_in_spec_reference_is_current() {
+    let out = vlogmood(Path::new(env!("CARGO_MANIFEST_DIR")), &["spec", "--reference"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let generated = String::from_utf8(out.stdout).expect("utf-8");
+    let checked_in =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/spec.md")).expect("docs/spec.md");
+    assert!(
+        generated == checked_in,
+        "docs/spec.md is out of date: run `cargo run --release -- spec --reference > docs/spec.md`"
+    );
+    // Every study kind and clustering model has its section, and a field's default is shown.
+    for heading in ["### `kind = \"k_sweep\"`", "### `kind = \"classify\"`", "### `name = \"dbscan\"`", "## `[split]`"]
+    {
+        assert!(generated.contains(heading), "{heading}");
+    }
+    assert!(generated.contains("| `n_permutations` | whole number | `200` |"), "validation.n_permutations");
+}

@@ -31,7 +31,7 @@ pub use trim::{trim_bounds, trim_silence, TrimBounds};
 pub const MEDIA_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4a", "wav", "flac", "mp3", "ogg"];
 
 /// How a decoded file becomes the signal the features see (DESIGN §2).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PreprocessParams {
     /// Target sample rate in Hz. Default: 22050 (librosa's `load` default).

@@ -12,7 +12,7 @@ use vlogmood::runs::{reproduce, run, run_sweep, sweep_table, ExecuteOptions, Pre
 use vlogmood::spec::{ExperimentSpec, Override, SweepAxis, PIPELINE_VERSION};
 
 use super::progress::StageBars;
-use super::{ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, RUNS_DIR};
+use super::{run_store, ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, PUBLISHED_DIR, RUNS_DIR};
 
 fn git_commit() -> Option<String> {
     let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
@@ -22,7 +22,7 @@ fn git_commit() -> Option<String> {
 /// Whether tracked files differ from HEAD, run folders aside (publishing runs edits them).
 fn git_dirty() -> Option<bool> {
     let out = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)runs"])
+        .args(["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)runs", ":(exclude)published"])
         .output()
         .ok()?;
     out.status.success().then_some(!out.stdout.is_empty())
@@ -30,7 +30,10 @@ fn git_dirty() -> Option<bool> {
 
 /// SHA-256 of the uncommitted changes to tracked files, run folders aside.
 fn git_diff_sha256() -> Option<String> {
-    let out = std::process::Command::new("git").args(["diff", "HEAD", "--", ".", ":(exclude)runs"]).output().ok()?;
+    let out = std::process::Command::new("git")
+        .args(["diff", "HEAD", "--", ".", ":(exclude)runs", ":(exclude)published"])
+        .output()
+        .ok()?;
     out.status.success().then(|| vlogmood::corpus::sha256_hex(&out.stdout))
 }
 
@@ -139,16 +142,31 @@ fn table<const N: usize>(entries: [(&str, toml::Value); N]) -> toml::Table {
 /// `force`) with progress bars, and prints the folder last.
 fn run_prepared(prepared: &PreparedRun, root: &Path, options: &ExecuteOptions, force: bool) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let store = RunStore::new(root);
+    let store = RunStore::new(root).with_published(PUBLISHED_DIR);
     let progress = StageBars::default();
     let result = run(prepared, &store, options, force, &progress, || {
         eprintln!("waiting: another process is running {} ({})", prepared.spec.name, prepared.run_id.short());
     })?;
     drop(progress);
+    let id = prepared.run_id.short();
+    let against_published = match store.compare_with_published(&result.folder)? {
+        None => String::new(),
+        Some(c) if c.n_differ == 0 => {
+            format!(" — identical to published run {} ({} metrics)", c.folder.display(), c.n_metrics)
+        }
+        Some(c) => format!(
+            " — {} of {} metrics differ from published run {} (vlogmood compare {} {})",
+            c.n_differ,
+            c.n_metrics,
+            c.folder.display(),
+            result.folder.display(),
+            c.folder.display()
+        ),
+    };
     if result.reused {
-        eprintln!("run {} exists; nothing to do (use --force to recompute)", prepared.run_id.short());
+        eprintln!("run {id} exists; nothing to do (use --force to recompute){against_published}");
     } else {
-        eprintln!("run {} complete", prepared.run_id.short());
+        eprintln!("run {id} complete{against_published}");
     }
     if result.n_failed > 0 {
         eprintln!("{} input file(s) failed; see {}", result.n_failed, result.folder.join("failures.csv").display());
@@ -159,7 +177,11 @@ fn run_prepared(prepared: &PreparedRun, root: &Path, options: &ExecuteOptions, f
 
 pub fn show_spec(args: &SpecArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let prepared = prepare(&args.experiment, &args.set)?;
+    let Some(experiment) = &args.experiment else {
+        write!(out, "{}", vlogmood::spec::reference_markdown())?;
+        return Ok(Outcome::Success);
+    };
+    let prepared = prepare(experiment, &args.set)?;
     let value: serde_json::Value = serde_json::from_str(&prepared.canonical_spec).context("canonical spec")?;
     writeln!(out, "{}", serde_json::to_string_pretty(&value).context("formatting spec")?)?;
     writeln!(out, "run_id: {}", prepared.run_id)?;
@@ -177,7 +199,7 @@ pub fn reproduce_run(args: &ReproduceArgs) -> anyhow::Result<Outcome> {
     if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
         anyhow::bail!("--tolerance must be a number ≥ 0, got {}", args.tolerance);
     }
-    let store = RunStore::new(RUNS_DIR);
+    let store = run_store();
     let progress = StageBars::default();
     let report = reproduce(&store, &args.run, args.tolerance, &options(args.no_cache, None), &progress)?;
     drop(progress);

@@ -25,6 +25,26 @@ use vlogmood::spec::{Override, SweepAxis};
 /// Where runs are stored, relative to the working directory.
 const RUNS_DIR: &str = "runs";
 
+/// The published runs committed with the code (README quotes them; CI reproduces some): read,
+/// compared against and reproduced, never reused by `run` nor written.
+const PUBLISHED_DIR: &str = "published";
+
+/// The width text tables are wrapped to: `COLUMNS` when set, else the terminal's, else none
+/// (output piped to a file or a program is never wrapped).
+fn terminal_width() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&c: &usize| c > 0)
+        .or_else(|| console::Term::stdout().size_checked().map(|(_, columns)| usize::from(columns)))
+}
+
+/// The run store that lookups (`show`, `compare`, `reproduce`) and `run` use: `runs/`, falling
+/// back to `published/`.
+fn run_store() -> vlogmood::runs::RunStore {
+    vlogmood::runs::RunStore::new(RUNS_DIR).with_published(PUBLISHED_DIR)
+}
+
 /// Reproducible emotional-tone analysis of vlog audio.
 #[derive(Debug, Parser)]
 #[command(name = "vlogmood", version, about)]
@@ -47,9 +67,10 @@ enum Command {
     /// Draw a folder of recordings before any model (the `explore` study without a spec):
     /// histograms, correlations, class counts, spectrograms, waveforms (prints the folder last).
     Explore(ExploreArgs),
-    /// Print an experiment's resolved spec and its run ID without running it.
+    /// Print an experiment's resolved spec and its run ID without running it (or, with
+    /// --reference, the reference of every spec field).
     Spec(SpecArgs),
-    /// List the runs under runs/: headline metrics, parameters, filters, sorting, exports.
+    /// List the runs under runs/ (or published/): headline metrics, parameters, filters, sorting, exports.
     Runs(RunsArgs),
     /// Add tags to a run (or remove them with --remove); `runs --where tag=X` finds it.
     Tag(TagArgs),
@@ -154,6 +175,9 @@ struct RunsArgs {
     /// Also list runs that failed or were interrupted (status `failed` / `interrupted`).
     #[arg(long)]
     all: bool,
+    /// List the published runs (published/, committed with the code) instead of runs/.
+    #[arg(long)]
+    published: bool,
     /// Sort by this column (numbers by value, text naturally; missing last).
     #[arg(long, value_name = "KEY")]
     sort_by: Option<String>,
@@ -216,7 +240,12 @@ struct ExploreArgs {
 #[derive(Debug, Args)]
 struct SpecArgs {
     /// Experiment spec (path, with or without .toml).
-    experiment: PathBuf,
+    #[arg(required_unless_present = "reference")]
+    experiment: Option<PathBuf>,
+    /// Print the spec reference instead (Markdown: every table, field, study kind and model
+    /// with its type, default and allowed values; docs/spec.md is this output).
+    #[arg(long, conflicts_with_all = ["experiment", "set"])]
+    reference: bool,
     /// Change one value of the spec, as `run --set` does (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<Override>,
@@ -260,7 +289,7 @@ impl CompareArgs {
         } else if self.json {
             ComparisonFormat::Json
         } else {
-            ComparisonFormat::Text
+            ComparisonFormat::Text { width: terminal_width() }
         }
     }
 }

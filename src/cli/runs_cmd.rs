@@ -7,25 +7,29 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use vlogmood::report::{
-    line_up, render_comparison, render_comparison_html, table_to_markdown, table_to_text, write_table_csv_to,
-    write_table_parquet, Comparison,
+    line_up, render_comparison, render_comparison_html, table_to_markdown, table_to_text, values_differ,
+    write_table_csv_to, write_table_parquet, Comparison, TextLayout,
 };
 use vlogmood::runs::{
     natural_cmp, read_manifest, read_metrics, runs_table, spec_params, RunMeta, RunStore, RunsQuery, META_FILE,
 };
 use vlogmood::study::{Column, Table, Values};
 
-use super::{CompareArgs, Outcome, RunsArgs, ShowArgs, TagArgs, RUNS_DIR};
+use super::{run_store, terminal_width, CompareArgs, Outcome, RunsArgs, ShowArgs, TagArgs, PUBLISHED_DIR, RUNS_DIR};
 
 pub fn list_runs(args: &RunsArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let store = RunStore::new(RUNS_DIR);
-    let mut runs = store.list().context("reading runs/")?;
+    let root = if args.published { PUBLISHED_DIR } else { RUNS_DIR };
+    let store = RunStore::new(root);
+    let mut runs = store.list().with_context(|| format!("reading {root}/"))?;
     if args.all {
         runs.extend(store.incomplete_runs());
     }
     if runs.is_empty() {
-        eprintln!("no runs yet under {RUNS_DIR}/ (try: vlogmood run experiments/kmeans_grid)");
+        eprintln!(
+            "no runs yet under {root}/ (try: vlogmood run experiments/kmeans_grid; `runs --published` lists the \
+             published ones)"
+        );
         return Ok(Outcome::Success);
     }
     let query = RunsQuery {
@@ -47,7 +51,7 @@ pub fn list_runs(args: &RunsArgs) -> anyhow::Result<Outcome> {
     } else if args.md {
         write!(out, "{}", table_to_markdown(&table))?;
     } else {
-        write!(out, "{}", table_to_text(&table, 40))?;
+        write!(out, "{}", table_to_text(&table, &TextLayout { width: terminal_width(), ..TextLayout::default() }))?;
         let n = table.columns.first().map_or(0, |c| c.len());
         eprintln!("{n} of {} runs", runs.len());
     }
@@ -99,7 +103,7 @@ pub fn tag_run(args: &TagArgs) -> anyhow::Result<Outcome> {
 
 pub fn show_run(args: &ShowArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let folder = RunStore::new(RUNS_DIR).find(&args.run)?;
+    let folder = run_store().find(&args.run)?;
     let manifest = read_manifest(&folder)?;
     let metrics = read_metrics(&folder)?;
     writeln!(out, "run      {}", folder.display())?;
@@ -183,7 +187,8 @@ fn csv_for_people(path: &std::path::Path, max_rows: usize) -> anyhow::Result<Str
             }
         })
         .collect();
-    let mut text = table_to_text(&Table { name: "shown".into(), columns }, 40);
+    let layout = TextLayout { width: terminal_width(), ..TextLayout::default() };
+    let mut text = table_to_text(&Table { name: "shown".into(), columns }, &layout);
     if records.len() > max_rows {
         text.push_str(&format!("… {} more rows in the file\n", records.len() - max_rows));
     }
@@ -192,7 +197,7 @@ fn csv_for_people(path: &std::path::Path, max_rows: usize) -> anyhow::Result<Str
 
 pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let store = RunStore::new(RUNS_DIR);
+    let store = run_store();
     let (mut labels, mut folders, mut per_run, mut params) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for query in &args.runs {
         let folder = store.find(query)?;
@@ -201,10 +206,8 @@ pub fn compare_runs(args: &CompareArgs) -> anyhow::Result<Outcome> {
         params.push(run_params(&folder));
         folders.push(folder);
     }
-    let metrics: Vec<(String, Vec<Option<f64>>)> = line_up(&per_run)
-        .into_iter()
-        .filter(|(_, values)| !args.only_changed || values.iter().any(|v| *v != values[0]))
-        .collect();
+    let metrics: Vec<(String, Vec<Option<f64>>)> =
+        line_up(&per_run).into_iter().filter(|(_, values)| !args.only_changed || values_differ(values)).collect();
     let param_names: BTreeSet<&String> = params.iter().flat_map(BTreeMap::keys).collect();
     let mut differing: Vec<(String, Vec<Option<String>>)> = param_names
         .into_iter()

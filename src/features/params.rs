@@ -11,7 +11,7 @@ use super::error::FeaturesError;
 /// All parameters of the feature recipes (`seed45`, `descriptive`, `logmel128`).
 ///
 /// `Default` is the reference recipe: librosa 0.11 defaults at 22050 Hz.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeatureParams {
     /// Sample rate the input must have, in Hz (filter banks are built for it). Default: 22050.
@@ -45,7 +45,7 @@ pub struct FeatureParams {
 }
 
 /// STFT parameters (Hann periodic window of length `n_fft`, centred frames, zero padding).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct StftParams {
     /// FFT length = window length, in samples; even. Default: 2048.
@@ -55,7 +55,7 @@ pub struct StftParams {
 }
 
 /// Mel filter bank parameters (Slaney mel scale, `norm="slaney"`, as `librosa.filters.mel`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct MelParams {
     /// Number of mel bands. Default: 128.
@@ -67,7 +67,7 @@ pub struct MelParams {
 }
 
 /// Chroma parameters (`librosa.feature.chroma_stft` with automatic tuning).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChromaParams {
     /// Number of chroma bins (also the tuning estimate's `bins_per_octave`). Default: 12.
@@ -78,7 +78,7 @@ pub struct ChromaParams {
 }
 
 /// Spectral contrast parameters (`librosa.feature.spectral_contrast`, `linear=False`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ContrastParams {
     /// Upper edge of the lowest band, in Hz. Default: 200.
@@ -90,7 +90,7 @@ pub struct ContrastParams {
 }
 
 /// `piptrack` parameters (threshold relative to each frame's maximum).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PiptrackParams {
     /// Peaks below `threshold · max(frame)` are ignored; ≥ 0. Default: 0.1.
@@ -102,7 +102,7 @@ pub struct PiptrackParams {
 }
 
 /// Tempo estimation parameters (`librosa.feature.rhythm.tempo`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TempoParams {
     /// Centre of the log-normal tempo prior, in BPM. Default: 120.
@@ -116,7 +116,7 @@ pub struct TempoParams {
 }
 
 /// Beat tracker parameters (`librosa.beat.beat_track`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BeatParams {
     /// How strictly beats follow the tempo (librosa `tightness`). Default: 100.
@@ -126,7 +126,7 @@ pub struct BeatParams {
 }
 
 /// How the log-mel image turns mel power into dB.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LogMelScale {
     /// The notebook's call: `amplitude_to_db(S, ref=max)` on the *power* spectrogram
@@ -137,7 +137,7 @@ pub enum LogMelScale {
 }
 
 /// Log-mel image parameters (`melspectrogram` → dB relative to the max → `fix_length`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogMelParams {
     /// Frames kept (cut, or padded with 0 dB as `librosa.util.fix_length`). Default: 128.

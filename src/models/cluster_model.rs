@@ -19,7 +19,7 @@ use super::{
 };
 
 /// One clustering model and its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(remote = "Self", tag = "name", rename_all = "snake_case")]
 pub enum ClusterModel {
     /// k-means (linfa), scikit-learn's `KMeans`.
@@ -98,8 +98,10 @@ impl ClusterModel {
         k.filter(|_| self.k_use() != KUse::Never)
     }
 
-    /// The parameter that receives k, under its scikit-learn (or MiniSom) name.
-    fn k_param(&self) -> Option<&'static str> {
+    /// The parameter that receives k, under its scikit-learn (or MiniSom) name: never written
+    /// in a spec's model table (the study's `k` sets it).
+    #[must_use]
+    pub fn k_param(&self) -> Option<&'static str> {
         match self {
             Self::Kmeans(_) | Self::Agglomerative(_) | Self::Spectral(_) | Self::Birch(_) => Some("n_clusters"),
             Self::GaussianMixture(_) => Some("n_components"),

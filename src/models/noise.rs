@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How noise points enter clustering metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoiseTreatment {
     /// Metrics of the non-noise points only (the default): noise is not a cluster, and scoring

@@ -6,9 +6,10 @@
 //! reads as "how do B ... differ from A".
 //!
 //! Formats and their precision:
-//! - `Text`: polars' table printing for a terminal; values with polars' usual 6 decimals, Δ in
-//!   scientific notation with 7 significant digits (`+5.551115e-17`) so that a difference in
-//!   the last bit is still visible.
+//! - `Text`: aligned columns for a terminal (the runs table's renderer), values with 6
+//!   significant digits, Δ in scientific notation with 7 significant digits (`+5.551115e-17`)
+//!   so that a difference in the last bit is still visible; a table wider than the terminal is
+//!   printed in blocks of columns, each led by the metric names.
 //! - `Markdown`: a GitHub pipe table; values exact (shortest round-trip), Δ as in `Text`.
 //! - `Csv`: through polars; every float exact (shortest round-trip), missing values empty.
 //! - `Json`: `{"<metric>": {"<run>": value, ...}, ...}` with keys sorted, values exact,
@@ -18,7 +19,6 @@
 //! run with itself still gives distinct columns and keys.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Once;
 
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 
@@ -44,53 +44,98 @@ pub struct Comparison {
 /// (`compare.kmeans.silhouette@k=2,split=train` and `…@k=3,split=train` line up as
 /// `compare.kmeans.silhouette@split=train`; the differing `k` is in the parameter table).
 /// Metrics a run has several of under one base (a k-sweep's silhouette at each k) keep their
-/// exact keys. Rows are sorted by key.
+/// exact keys. Studies line up by kind and model first (see [`by_study_kind`]). Rows are
+/// sorted by key.
 #[must_use]
 pub fn line_up(per_run: &[BTreeMap<String, f64>]) -> Vec<(String, Vec<Option<f64>>)> {
-    let split = |key: &str| -> (String, Vec<String>) {
-        match key.split_once('@') {
-            Some((base, params)) => (base.to_string(), params.split(',').map(str::to_string).collect()),
-            None => (key.to_string(), Vec::new()),
-        }
-    };
-    // For each base: how many keys each run has under it.
-    let mut counts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let per_run = by_study_kind(per_run);
+    let n = per_run.len();
+    // Each base's keys in each run, with their `@` parameters.
+    type Keyed<'a> = Vec<(&'a str, Vec<&'a str>, f64)>;
+    let mut by_base: BTreeMap<&str, Vec<Keyed<'_>>> = BTreeMap::new();
     for (r, metrics) in per_run.iter().enumerate() {
-        for key in metrics.keys() {
-            counts.entry(split(key).0).or_insert_with(|| vec![0; per_run.len()])[r] += 1;
+        for (key, &value) in metrics {
+            let (base, params) = match key.split_once('@') {
+                Some((base, params)) => (base, params.split(',').collect()),
+                None => (key.as_str(), Vec::new()),
+            };
+            by_base.entry(base).or_insert_with(|| vec![Vec::new(); n])[r].push((key, params, value));
         }
     }
     let mut rows: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
-    for (r, metrics) in per_run.iter().enumerate() {
-        for (key, &value) in metrics {
-            let (base, params) = split(key);
-            let row_key = if counts[&base].iter().all(|&n| n <= 1) {
-                // Parameters every run that has this base shares.
-                let shared: Vec<&String> = params
-                    .iter()
-                    .filter(|p| {
-                        per_run.iter().all(|m| m.keys().filter(|k| split(k).0 == base).all(|k| split(k).1.contains(p)))
-                    })
-                    .collect();
-                if shared.is_empty() {
-                    base
-                } else {
-                    format!("{base}@{}", shared.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-                }
-            } else {
-                key.clone()
-            };
-            rows.entry(row_key).or_insert_with(|| vec![None; per_run.len()])[r] = Some(value);
+    for (base, runs) in &by_base {
+        let one_each = runs.iter().all(|keys| keys.len() <= 1);
+        // The parameters every run that has this base shares.
+        let shared: Vec<&str> = match runs.iter().flatten().next() {
+            Some((_, first, _)) if one_each => first
+                .iter()
+                .copied()
+                .filter(|p| runs.iter().flatten().all(|(_, params, _)| params.contains(p)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (r, keys) in runs.iter().enumerate() {
+            for (key, _, value) in keys {
+                let row_key = match (one_each, shared.is_empty()) {
+                    (false, _) => (*key).to_string(),
+                    (true, true) => (*base).to_string(),
+                    (true, false) => format!("{base}@{}", shared.join(",")),
+                };
+                rows.entry(row_key).or_insert_with(|| vec![None; n])[r] = Some(*value);
+            }
         }
     }
     rows.into_iter().collect()
 }
 
+/// The runs' metrics with study labels lined up by kind and model: a spec with several studies
+/// of one kind labels them `consensus_0`, `consensus_2` ..., another with one labels it
+/// `consensus`. Where every run has at most one study of a kind fitting a model
+/// (`consensus_2.kmeans.*` in one, `consensus.kmeans.*` in another), its label becomes the
+/// kind; where a run has several (two k-means consensus studies), their labels are kept.
+fn by_study_kind(per_run: &[BTreeMap<String, f64>]) -> Vec<BTreeMap<String, f64>> {
+    /// (label, kind, model) of a key: `consensus_2.kmeans.mean_ari@…` → (`consensus_2`,
+    /// `consensus`, `kmeans`).
+    fn parts(key: &str) -> Option<(&str, &str, &str)> {
+        let (label, rest) = key.split_once('.')?;
+        let kind = match label.rsplit_once('_') {
+            Some((kind, index)) if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) => kind,
+            _ => label,
+        };
+        let model = rest.split(['.', '@']).next().unwrap_or(rest);
+        Some((label, kind, model))
+    }
+    let mut labels: BTreeMap<(&str, &str), Vec<std::collections::BTreeSet<&str>>> = BTreeMap::new();
+    for (r, metrics) in per_run.iter().enumerate() {
+        for (label, kind, model) in metrics.keys().filter_map(|key| parts(key)) {
+            labels.entry((kind, model)).or_insert_with(|| vec![Default::default(); per_run.len()])[r].insert(label);
+        }
+    }
+    per_run
+        .iter()
+        .map(|metrics| {
+            metrics
+                .iter()
+                .map(|(key, &value)| {
+                    let renamed = parts(key).and_then(|(label, kind, model)| {
+                        let single = labels[&(kind, model)].iter().all(|in_run| in_run.len() <= 1);
+                        (single && label != kind).then(|| format!("{kind}{}", &key[label.len()..]))
+                    });
+                    (renamed.unwrap_or_else(|| key.clone()), value)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Output format of [`render_comparison`] (see the module doc for precision and layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComparisonFormat {
-    /// Terminal table (polars pretty printing).
-    Text,
+    /// Terminal table, wrapped into blocks of columns `width` characters wide at most.
+    Text {
+        /// The terminal's width; `None` for one block however wide.
+        width: Option<usize>,
+    },
     /// GitHub pipe table.
     Markdown,
     /// CSV with full-precision floats.
@@ -115,38 +160,11 @@ pub fn render_comparison(comparison: &Comparison, format: ComparisonFormat) -> R
     }
     let runs = unique_labels(&comparison.runs);
     match format {
-        ComparisonFormat::Text => render_text(comparison, &runs),
+        ComparisonFormat::Text { width } => Ok(render_text(comparison, &runs, width)),
         ComparisonFormat::Markdown => Ok(render_markdown(comparison, &runs)),
         ComparisonFormat::Csv => render_csv(comparison, &runs),
         ComparisonFormat::Json => render_json(comparison, &runs),
     }
-}
-
-/// Makes polars print whole tables: all rows and columns, untruncated text, no width limit,
-/// no dtype row or shape line. Called by [`render_comparison`]; exposed so that the CLI can
-/// call it first thing in `main`, before any thread exists.
-///
-/// polars 0.55 reads these limits only from environment variables (`POLARS_FMT_MAX_ROWS` ...),
-/// so this sets the ones the user has not set (a user's own setting wins), once per process.
-/// std serialises its environment reads and writes, and polars reads them through std.
-pub fn configure_text_display() {
-    static CONFIGURE: Once = Once::new();
-    CONFIGURE.call_once(|| {
-        let settings = [
-            ("POLARS_FMT_MAX_ROWS", "-1"),
-            ("POLARS_FMT_MAX_COLS", "-1"),
-            // Not -1: polars adds padding to this limit, which would overflow usize::MAX.
-            ("POLARS_FMT_STR_LEN", "100000"),
-            ("POLARS_TABLE_WIDTH", "-1"),
-            ("POLARS_FMT_TABLE_HIDE_COLUMN_DATA_TYPES", "1"),
-            ("POLARS_FMT_TABLE_HIDE_DATAFRAME_SHAPE_INFORMATION", "1"),
-        ];
-        for (name, value) in settings {
-            if std::env::var_os(name).is_none() {
-                std::env::set_var(name, value);
-            }
-        }
-    });
 }
 
 /// Whether `value` is exactly the baseline's (both present and equal, or bit-identical NaNs).
@@ -157,8 +175,9 @@ fn same(baseline: Option<f64>, value: Option<f64>) -> bool {
     }
 }
 
-/// `*` when any value is missing or differs from the first.
-fn differs(values: &[Option<f64>]) -> bool {
+/// Whether any value is missing or differs from the first (bit-identical NaNs are equal): a
+/// row `compare` marks `*` and `--only-changed` keeps.
+pub fn values_differ(values: &[Option<f64>]) -> bool {
     let baseline = values.first().copied().flatten();
     values.iter().any(|&v| !same(baseline, v))
 }
@@ -198,46 +217,54 @@ fn delta_name(run: &str) -> String {
     format!("Δ {run}")
 }
 
-/// The comparison as a DataFrame: `metric`, one Float64 column per run, one Δ column per run
-/// after the first, `differs`. `for_people` formats Δ as text and leaves unmarked rows blank;
-/// otherwise Δ is Float64 and an unmarked row is null (an empty CSV cell: polars quotes an empty
-/// string as `""` to tell it from null).
-fn comparison_frame(comparison: &Comparison, runs: &[String], for_people: bool) -> Result<DataFrame, ReportError> {
+/// The comparison as a DataFrame for CSV: `metric`, one Float64 column per run, one Float64 Δ
+/// column per run after the first, `differs` (`*`, or null for an unmarked row: an empty CSV
+/// cell, where polars would quote an empty string as `""`).
+fn comparison_frame(comparison: &Comparison, runs: &[String]) -> Result<DataFrame, ReportError> {
     let height = comparison.metrics.len();
     let mut columns = Vec::with_capacity(2 * runs.len() + 1);
     let names: Vec<&str> = comparison.metrics.iter().map(|(name, _)| name.as_str()).collect();
     columns.push(Series::new("metric".into(), names.as_slice()).into_column());
-    let column_of = |run: usize| comparison.metrics.iter().map(move |(_, values)| values[run]);
     for (index, run) in runs.iter().enumerate() {
-        let values: Vec<Option<f64>> = column_of(index).collect();
+        let values: Vec<Option<f64>> = comparison.metrics.iter().map(|(_, values)| values[index]).collect();
         columns.push(Series::new(run.as_str().into(), values.as_slice()).into_column());
     }
     for (index, run) in runs.iter().enumerate().skip(1) {
-        let deltas = comparison.metrics.iter().map(|(_, values)| delta(values[0], values[index]));
-        let name = delta_name(run).as_str().into();
-        let series = if for_people {
-            let text: Vec<Option<String>> = deltas.map(|d| d.map(delta_text)).collect();
-            Series::new(name, text.as_slice())
-        } else {
-            let numbers: Vec<Option<f64>> = deltas.collect();
-            Series::new(name, numbers.as_slice())
-        };
-        columns.push(series.into_column());
+        let deltas: Vec<Option<f64>> =
+            comparison.metrics.iter().map(|(_, values)| delta(values[0], values[index])).collect();
+        columns.push(Series::new(delta_name(run).as_str().into(), deltas.as_slice()).into_column());
     }
-    let unmarked = if for_people { Some("") } else { None };
     let marks: Vec<Option<&str>> =
-        comparison.metrics.iter().map(|(_, values)| if differs(values) { Some("*") } else { unmarked }).collect();
+        comparison.metrics.iter().map(|(_, values)| values_differ(values).then_some("*")).collect();
     columns.push(Series::new("differs".into(), marks.as_slice()).into_column());
     DataFrame::new(height, columns).map_err(|source| ReportError::Polars { table: "comparison".to_owned(), source })
 }
 
-fn render_text(comparison: &Comparison, runs: &[String]) -> Result<String, ReportError> {
-    configure_text_display();
-    let frame = comparison_frame(comparison, runs, true)?;
+fn render_text(comparison: &Comparison, runs: &[String], width: Option<usize>) -> String {
+    use crate::study::{Column, Table};
+    let layout = |max_cell| super::table::TextLayout { max_cell, significant: 6, width };
     let params = params_table(comparison, runs).map_or_else(String::new, |t| {
-        format!("parameters that differ:\n{}\nmetrics:\n", super::table::table_to_text(&t, 60))
+        format!("parameters that differ:\n{}\nmetrics:\n", super::table::table_to_text(&t, &layout(60)))
     });
-    Ok(format!("{params}{frame}\n"))
+    let mut columns = vec![Column::text("metric", comparison.metrics.iter().map(|(name, _)| name.clone()))];
+    for (index, run) in runs.iter().enumerate() {
+        columns.push(Column::float(run, comparison.metrics.iter().map(|(_, values)| values[index])));
+    }
+    for (index, run) in runs.iter().enumerate().skip(1) {
+        columns.push(Column::text(
+            &delta_name(run),
+            comparison
+                .metrics
+                .iter()
+                .map(|(_, values)| delta(values[0], values[index]).map(delta_text).unwrap_or_default()),
+        ));
+    }
+    columns.push(Column::text(
+        "differs",
+        comparison.metrics.iter().map(|(_, values)| if values_differ(values) { "*" } else { "" }.to_string()),
+    ));
+    let metrics = super::table::table_to_text(&Table { name: "comparison".into(), columns }, &layout(usize::MAX));
+    format!("{params}{metrics}")
 }
 
 /// The differing parameters as a table (`parameter`, one column per run), if there are any.
@@ -272,7 +299,7 @@ fn render_markdown(comparison: &Comparison, runs: &[String]) -> String {
             row.push(metric.clone());
             row.extend(values.iter().map(|v| v.map(format::full).unwrap_or_default()));
             row.extend(values.iter().skip(1).map(|&v| delta(values[0], v).map(delta_text).unwrap_or_default()));
-            row.push(if differs(values) { "*" } else { "" }.to_owned());
+            row.push(if values_differ(values) { "*" } else { "" }.to_owned());
             row
         })
         .collect();
@@ -282,7 +309,7 @@ fn render_markdown(comparison: &Comparison, runs: &[String]) -> String {
 }
 
 fn render_csv(comparison: &Comparison, runs: &[String]) -> Result<String, ReportError> {
-    let mut frame = comparison_frame(comparison, runs, false)?;
+    let mut frame = comparison_frame(comparison, runs)?;
     let mut out = Vec::new();
     write_dataframe_csv(&mut frame, "comparison", &mut out)?;
     String::from_utf8(out).map_err(|_| ReportError::Utf8 { table: "comparison".to_owned() })
@@ -332,12 +359,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "prints the text form for a look: cargo test -- --ignored --nocapture"]
-    fn show_text() {
-        println!("{}", render_comparison(&sample(), ComparisonFormat::Text).expect("renders"));
-    }
-
-    #[test]
     fn json_is_sorted_and_exact() {
         let json = render_comparison(&sample(), ComparisonFormat::Json).expect("renders");
         let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
@@ -349,7 +370,7 @@ mod tests {
 
     #[test]
     fn text_shows_every_row_and_visible_deltas() {
-        let text = render_comparison(&sample(), ComparisonFormat::Text).expect("renders");
+        let text = render_comparison(&sample(), ComparisonFormat::Text { width: None }).expect("renders");
         assert!(text.contains("-5.551115e-17"), "{text}");
         assert!(text.contains("repeat.kmeans.ari"), "{text}");
         assert!(text.contains("Δ c-3"), "{text}");
@@ -389,10 +410,39 @@ mod tests {
     }
 
     #[test]
+    fn studies_line_up_by_kind_and_model_whatever_their_labels() {
+        let metrics = |pairs: &[(&str, f64)]| -> BTreeMap<String, f64> {
+            pairs.iter().map(|(k, v)| ((*k).to_string(), *v)).collect()
+        };
+        // A spec with two consensus studies (k-means, agglomerative) against one with one.
+        let two = metrics(&[
+            ("consensus_1.kmeans.mean_ari@k=4,split=train", 0.7),
+            ("consensus_2.agglomerative.mean_ari@k=4,split=train", 0.9),
+        ]);
+        let one = metrics(&[("consensus.kmeans.mean_ari@k=4,split=train", 0.6)]);
+        let rows = line_up(&[two, one.clone()]);
+        assert_eq!(
+            rows,
+            vec![
+                ("consensus.agglomerative.mean_ari@k=4,split=train".to_string(), vec![Some(0.9), None]),
+                ("consensus.kmeans.mean_ari@k=4,split=train".to_string(), vec![Some(0.7), Some(0.6)]),
+            ]
+        );
+        // Two k-means consensus studies in one run stay apart.
+        let twice = metrics(&[
+            ("consensus_0.kmeans.mean_ari@k=4,split=train", 0.7),
+            ("consensus_1.kmeans.mean_ari@k=4,split=train", 0.8),
+        ]);
+        let rows = line_up(&[twice, one]);
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(rows.iter().any(|(k, v)| k == "consensus_1.kmeans.mean_ari@k=4,split=train" && v[0] == Some(0.8)));
+    }
+
+    #[test]
     fn differing_parameters_come_first() {
         let mut comparison = sample();
         comparison.params = vec![("study[0].k".into(), vec![Some("2".into()), Some("10".into()), None])];
-        let text = render_comparison(&comparison, ComparisonFormat::Text).expect("renders");
+        let text = render_comparison(&comparison, ComparisonFormat::Text { width: None }).expect("renders");
         assert!(
             text.starts_with("parameters that differ:\nparameter   a-1  b-2  c-3\nstudy[0].k  2    10   —"),
             "{text}"
@@ -425,9 +475,12 @@ mod tests {
 
     #[test]
     fn no_runs_or_no_metrics_render() {
-        for format in
-            [ComparisonFormat::Text, ComparisonFormat::Markdown, ComparisonFormat::Csv, ComparisonFormat::Json]
-        {
+        for format in [
+            ComparisonFormat::Text { width: None },
+            ComparisonFormat::Markdown,
+            ComparisonFormat::Csv,
+            ComparisonFormat::Json,
+        ] {
             render_comparison(&Comparison::default(), format).expect("empty comparison renders");
         }
     }
@@ -446,9 +499,12 @@ mod tests {
                 .collect(),
         };
         let start = std::time::Instant::now();
-        for format in
-            [ComparisonFormat::Text, ComparisonFormat::Markdown, ComparisonFormat::Csv, ComparisonFormat::Json]
-        {
+        for format in [
+            ComparisonFormat::Text { width: None },
+            ComparisonFormat::Markdown,
+            ComparisonFormat::Csv,
+            ComparisonFormat::Json,
+        ] {
             let out = render_comparison(&comparison, format).expect("renders");
             assert!(out.contains("metric0299"), "{format:?} lost rows");
         }

@@ -20,12 +20,12 @@ mod format;
 mod html;
 mod table;
 
-pub use compare::{configure_text_display, line_up, render_comparison, Comparison, ComparisonFormat};
+pub use compare::{line_up, render_comparison, values_differ, Comparison, ComparisonFormat};
 pub use compare_html::{higher_is_better, render_comparison_html};
 pub use error::ReportError;
 pub use figure::{draw_figure, FIGURE_SIZE};
 pub use html::{render_html, render_table_page, HtmlReport};
 pub use table::{
     summary_table, summary_to_markdown, table_to_dataframe, table_to_markdown, table_to_text, write_summary_csv,
-    write_table_csv, write_table_csv_to, write_table_parquet,
+    write_table_csv, write_table_csv_to, write_table_parquet, TextLayout,
 };

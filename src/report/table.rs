@@ -84,11 +84,30 @@ pub fn write_table_parquet(table: &Table, path: &Path) -> Result<(), ReportError
         .map_err(|source| ReportError::Polars { table: table.name.clone(), source })
 }
 
-/// Renders a [`Table`] for a terminal: columns aligned (numbers right), floats with 4
-/// significant digits, text cells and headers longer than `max_cell` characters shortened in
-/// the middle with `…`, two spaces between columns. CSV, JSON and Parquet keep full precision.
+/// How [`table_to_text`] lays a table out for a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextLayout {
+    /// Text cells and headers longer than this many characters are shortened in the middle.
+    pub max_cell: usize,
+    /// Significant digits of floats.
+    pub significant: usize,
+    /// The terminal's width in characters: a wider table is printed in blocks of columns, each
+    /// led by the first column (as pandas wraps a wide frame). `None`: one block.
+    pub width: Option<usize>,
+}
+
+impl Default for TextLayout {
+    fn default() -> Self {
+        Self { max_cell: 40, significant: 4, width: None }
+    }
+}
+
+/// Renders a [`Table`] for a terminal: columns aligned (numbers right), floats rounded, long
+/// text cells shortened in the middle with `…`, two spaces between columns, wrapped into blocks
+/// of columns to fit the width (see [`TextLayout`]). CSV, JSON and Parquet keep full precision.
 #[must_use]
-pub fn table_to_text(table: &Table, max_cell: usize) -> String {
+pub fn table_to_text(table: &Table, layout: &TextLayout) -> String {
+    let max_cell = layout.max_cell;
     let shorten = |text: String| -> String {
         let n = text.chars().count();
         if n <= max_cell || max_cell < 5 {
@@ -106,9 +125,12 @@ pub fn table_to_text(table: &Table, max_cell: usize) -> String {
         .map(|column| {
             (0..height)
                 .map(|row| match &column.values {
-                    Values::Float(values) => {
-                        values.get(row).copied().flatten().map(|x| format::significant(x, 4)).unwrap_or_default()
-                    }
+                    Values::Float(values) => values
+                        .get(row)
+                        .copied()
+                        .flatten()
+                        .map(|x| format::significant(x, layout.significant))
+                        .unwrap_or_default(),
                     _ => shorten(display_cell(column, row)),
                 })
                 .collect()
@@ -121,19 +143,49 @@ pub fn table_to_text(table: &Table, max_cell: usize) -> String {
         .map(|(h, col)| col.iter().map(|c| c.chars().count()).chain([h.chars().count()]).max().unwrap_or(0))
         .collect();
     let right: Vec<bool> = table.columns.iter().map(|c| !matches!(c.values, Values::Text(_))).collect();
-    let line = |values: &mut dyn Iterator<Item = &String>| -> String {
-        let parts: Vec<String> = values
-            .zip(&widths)
-            .zip(&right)
-            .map(|((v, &w), &r)| if r { format!("{v:>w$}") } else { format!("{v:<w$}") })
+    let line = |columns: &[usize], values: &dyn Fn(usize) -> String| -> String {
+        let parts: Vec<String> = columns
+            .iter()
+            .map(|&c| {
+                let (v, w) = (values(c), widths[c]);
+                if right[c] {
+                    format!("{v:>w$}")
+                } else {
+                    format!("{v:<w$}")
+                }
+            })
             .collect();
         parts.join("  ").trim_end().to_string() + "\n"
     };
-    let mut text = line(&mut headers.iter());
-    for row in 0..height {
-        text.push_str(&line(&mut cells.iter().map(|col| &col[row])));
+    let mut text = String::new();
+    for (i, block) in column_blocks(&widths, layout.width).iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(&line(block, &|c| headers[c].clone()));
+        text.extend((0..height).map(|row| line(block, &|c| cells[c][row].clone())));
     }
     text
+}
+
+/// The columns of each block of a table `width` characters wide at most: the first column
+/// leads every block, the others fill blocks in order (one at least, however wide).
+fn column_blocks(widths: &[usize], width: Option<usize>) -> Vec<Vec<usize>> {
+    let Some(limit) = width else { return vec![(0..widths.len()).collect()] };
+    let Some(&lead) = widths.first() else { return vec![Vec::new()] };
+    let mut blocks = Vec::new();
+    let mut block = vec![0];
+    let mut used = lead;
+    for (c, &w) in widths.iter().enumerate().skip(1) {
+        if block.len() > 1 && used + 2 + w > limit {
+            blocks.push(std::mem::replace(&mut block, vec![0]));
+            used = lead;
+        }
+        block.push(c);
+        used += 2 + w;
+    }
+    blocks.push(block);
+    blocks
 }
 
 /// Renders a [`Table`] as a GitHub pipe table for reading: floats with 6 significant digits,
@@ -281,6 +333,30 @@ mod tests {
                 Column::float("score", [Some(0.1 + 0.2), None, Some(1e-300)]),
             ],
         }
+    }
+
+    #[test]
+    fn a_table_wider_than_the_terminal_is_printed_in_blocks_led_by_the_first_column() {
+        let table = Table {
+            name: "wide".into(),
+            columns: vec![
+                Column::text("metric", ["silhouette".to_owned(), "ari".to_owned()]),
+                Column::float("run_a", [Some(0.25), Some(0.5)]),
+                Column::float("run_b", [Some(0.125), None]),
+                Column::text("note", ["a long note about it".to_owned(), String::new()]),
+            ],
+        };
+        let one_block = table_to_text(&table, &TextLayout::default());
+        assert_eq!(one_block.lines().count(), 3, "{one_block}");
+        let fitted = table_to_text(&table, &TextLayout { width: Some(32), ..TextLayout::default() });
+        assert!(fitted.lines().all(|l| l.chars().count() <= 32), "{fitted}");
+        let blocks: Vec<&str> = fitted.split("\n\n").collect();
+        assert_eq!(blocks.len(), 2, "{fitted}");
+        assert!(blocks.iter().all(|b| b.starts_with("metric")), "{fitted}");
+        assert!(blocks[0].contains("run_b") && blocks[1].contains("a long note about it"), "{fitted}");
+        // A column wider than the terminal still gets a block of its own.
+        let narrow = table_to_text(&table, &TextLayout { width: Some(5), ..TextLayout::default() });
+        assert_eq!(narrow.split("\n\n").count(), 3, "{narrow}");
     }
 
     fn csv_of(table: &Table) -> String {

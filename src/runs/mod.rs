@@ -22,5 +22,7 @@ pub use listing::{natural_cmp, runs_table, Filter, RunsQuery};
 pub use manifest::{DatasetInfo, Machine, Manifest, RunMeta, META_FILE, SCHEMA_VERSION};
 pub use reproduce::{reproduce, MetricDiff, ReproduceReport};
 pub use status::RunStatus;
-pub use store::{headline_metrics, read_manifest, read_metrics, spec_params, IndexEntry, RunLock, RunStore};
+pub use store::{
+    headline_metrics, read_manifest, read_metrics, spec_params, IndexEntry, PublishedComparison, RunLock, RunStore,
+};
 pub use sweep::{run_sweep, sweep_table, MemberOutcome, SweepProgress, SweepReport};

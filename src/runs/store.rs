@@ -29,14 +29,28 @@ struct IndexFile {
     runs: Vec<IndexEntry>,
 }
 
-/// A folder of runs (`runs/` by default).
+/// A folder of runs (`runs/` by default), optionally backed by a read-only store of published
+/// runs (`published/`, committed with the code) that lookups fall back to but `run` never
+/// reuses: a fresh clone computes its runs and is told whether they equal the published ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStore {
     root: PathBuf,
+    published: Option<PathBuf>,
+}
+
+/// A run's metrics against those of the same run ID in the published store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedComparison {
+    /// The published run's folder.
+    pub folder: PathBuf,
+    /// Metric keys in either run.
+    pub n_metrics: usize,
+    /// Keys whose values are not bit-for-bit equal (or that one run lacks).
+    pub n_differ: usize,
 }
 
 /// What the index keeps about one run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexEntry {
     /// Folder name under the store root.
     pub folder: String,
@@ -84,7 +98,41 @@ impl RunStore {
     /// A store rooted at `root` (created on first write).
     #[must_use]
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self { root: root.into(), published: None }
+    }
+
+    /// This store with `root` as its published store: [`Self::find`] looks there when a run is
+    /// not in this store, and [`Self::published_twin`] finds a run's published counterpart.
+    #[must_use]
+    pub fn with_published(self, root: impl Into<PathBuf>) -> Self {
+        Self { published: Some(root.into()), ..self }
+    }
+
+    /// The published store, if any.
+    #[must_use]
+    pub fn published(&self) -> Option<RunStore> {
+        self.published.as_ref().map(RunStore::new)
+    }
+
+    /// The complete published folder of the run in `folder` (same run ID), if there is one.
+    #[must_use]
+    pub fn published_twin(&self, folder: &Path) -> Option<PathBuf> {
+        let manifest = read_manifest(folder).ok()?;
+        self.published()?.complete_folder(&manifest.name, &manifest.run_id).ok().flatten()
+    }
+
+    /// The metrics of the run in `folder` against its published twin's, if it has one.
+    pub fn compare_with_published(&self, folder: &Path) -> Result<Option<PublishedComparison>, RunsError> {
+        let Some(published) = self.published_twin(folder) else { return Ok(None) };
+        let ours = read_metrics(folder)?;
+        let theirs = read_metrics(&published)?;
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        let keys: std::collections::BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+        let n_differ = keys
+            .iter()
+            .filter(|key| !matches!((ours.get(**key), theirs.get(**key)), (Some(a), Some(b)) if same(*a, *b)))
+            .count();
+        Ok(Some(PublishedComparison { folder: published, n_metrics: keys.len(), n_differ }))
     }
 
     /// The store root.
@@ -201,8 +249,18 @@ impl RunStore {
         self.write_index(&index)
     }
 
-    /// The folder of the run named by a folder name or a unique prefix of its run ID.
+    /// The folder of the run named by a folder name or a unique prefix of its run ID, in this
+    /// store or else in the published one.
     pub fn find(&self, query: &str) -> Result<PathBuf, RunsError> {
+        match self.find_here(query) {
+            Err(RunsError::NotFound { .. }) if self.published.is_some() => {
+                self.published().expect("published store").find_here(query)
+            }
+            found => found,
+        }
+    }
+
+    fn find_here(&self, query: &str) -> Result<PathBuf, RunsError> {
         let direct = Path::new(query);
         if direct.join("manifest.json").is_file() {
             return Ok(direct.to_path_buf());

@@ -13,6 +13,7 @@
 mod canonical;
 mod error;
 mod overrides;
+mod reference;
 mod study;
 mod sweep;
 
@@ -29,6 +30,7 @@ pub use crate::split::{Seed, SplitName};
 pub use canonical::canonical_json;
 pub use error::SpecError;
 pub use overrides::Override;
+pub use reference::reference_markdown;
 pub use study::{
     BootstrapSpec, ClassifySpec, CompareSpec, ConsensusMethod, ConsensusSpec, ExploreSpec, GridCell, GridEvaluate,
     GridSpec, KChoice, KDemand, KRange, KSweepSpec, NamedK, ParamGrid, PcaSpec, ProjectionMethod, ProjectionSpec,
@@ -47,7 +49,7 @@ pub const PIPELINE_VERSION: &str = "3";
 const RUN_ID_PREFIX: &str = "vlogmood-run-v1\n";
 
 /// One experiment: what data, how it is processed and split, and which studies run on it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExperimentSpec {
     /// Name of the experiment; the run folder is `runs/<name>-<id12>`. Letters, digits, `_`, `-`.
@@ -79,14 +81,15 @@ pub struct ExperimentSpec {
     /// `[meta]`: a description and tags kept with the run (`meta.json`), not part of its ID.
     #[serde(default, skip_serializing)]
     pub meta: MetaSpec,
-    /// `[sweep]`: path → values; `vlogmood run` runs every combination (see
+    /// `[sweep]`: parameter path → values (`"1..5"`, `"2,4,6"` or a list, e.g.
+    /// `"study[0].k" = [2, 4, 6]`); `vlogmood run` runs every combination as its own run (see
     /// [`ExperimentSpec::load_sweep`]). Never serialised: not part of a member's spec or ID.
     #[serde(default, skip_serializing)]
     pub sweep: std::collections::BTreeMap<String, SweepValues>,
 }
 
 /// `[meta]`: what a run is for, not part of what it computes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetaSpec {
     /// A sentence saying what the run is for.
@@ -98,7 +101,7 @@ pub struct MetaSpec {
 }
 
 /// How a run's figures are written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportSpec {
     /// Each figure in each of these formats (`["png", "svg"]` for papers: vector, same fonts).
@@ -119,7 +122,7 @@ impl ReportSpec {
 }
 
 /// A figure file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FigureFormat {
     /// 900 × 600 pixels (what `report.html` shows).
@@ -141,7 +144,7 @@ impl FigureFormat {
 
 /// How clusterings are scored: the label columns they are checked against, the permutation
 /// baseline, and how noise points enter every metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSpec {
     /// `labels.csv` columns (e.g. `emotion`, `actor`, `gender`); ARI and NMI of each fitted
@@ -162,7 +165,7 @@ impl Default for ValidationSpec {
 }
 
 /// Where the data is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
     /// Corpus folder, relative to the working directory; `labels.csv` inside it is optional.
@@ -175,7 +178,7 @@ pub struct DataSpec {
 }
 
 /// Which features the models see and how they are scaled.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeaturesSpec {
     /// Feature recipe name (see `features::recipes()`). Default: `seed45`.
@@ -200,7 +203,7 @@ pub struct FeaturesSpec {
 }
 
 /// `[features] project = { method = "pca", n_components = 2 }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureProjection {
     /// Only `"pca"`.
@@ -214,7 +217,7 @@ pub struct FeatureProjection {
 }
 
 /// The projection methods `[features] project` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FeatureProjectionMethod {
     /// Principal components (exact PCA).
@@ -222,7 +225,7 @@ pub enum FeatureProjectionMethod {
 }
 
 /// Which rows a feature projection is fitted on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectionFitRows {
     /// The training rows only.
@@ -246,7 +249,7 @@ impl Default for FeaturesSpec {
 }
 
 /// How feature columns are scaled before modelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scale {
     /// Raw features, as the notebook did (its KMeans inertia is ~1.7e7 for that reason).
@@ -260,7 +263,7 @@ pub enum Scale {
 }
 
 /// The train/validation/test split.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SplitSpec {
     /// Fractions of rows in train, validation and test; each in (0, 1), summing to 1.

@@ -18,7 +18,7 @@ fn at_field(field: &str, error: ModelError) -> SpecError {
 }
 
 /// One study of an experiment, selected by `kind`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StudySpec {
     /// Silhouette over a range of k and the inertia elbow (the notebook's §4 sweep).
@@ -48,7 +48,7 @@ pub enum StudySpec {
 }
 
 /// An inclusive range of cluster counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KRange {
     /// Smallest k.
@@ -91,7 +91,7 @@ pub struct KDemand {
 ///
 /// Written as a whole number (`k = 4`) or `k = "best_from_sweep"`; anything else is refused
 /// with a message that says so (serde's untagged enums only say "did not match any variant").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum KChoice {
     /// This many clusters.
@@ -101,7 +101,7 @@ pub enum KChoice {
 }
 
 /// Symbolic choices of k.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NamedK {
     /// The best silhouette of the preceding `k_sweep` (the notebook's `optimal_clusters`).
@@ -165,32 +165,37 @@ impl KChoice {
 }
 
 /// `kind = "k_sweep"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KSweepSpec {
     /// Model, one that takes k. Default: `kmeans` (k-means++, n_init 10, max_iter 300, tol 1e-4).
     pub model: ClusterModel,
     /// k values scored by silhouette. Default: 2..=14.
     pub k: KRange,
-    /// k values of the inertia elbow (k-means only: other models have no inertia). Default: 1..=14.
-    pub elbow_k: KRange,
+    /// k values of the inertia elbow (k-means only: other models have no inertia). Default:
+    /// from 1 to `k.to` (so a sweep's two figures share their last k).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elbow_k: Option<KRange>,
     /// Split the models are fitted and scored on. Default: `train`.
     pub on: SplitName,
 }
 
+impl KSweepSpec {
+    /// The k values of the elbow: `elbow_k`, or 1 to `k.to` when it is not written.
+    #[must_use]
+    pub fn elbow_range(&self) -> KRange {
+        self.elbow_k.unwrap_or(KRange { from: 1, to: self.k.to })
+    }
+}
+
 impl Default for KSweepSpec {
     fn default() -> Self {
-        Self {
-            model: ClusterModel::default(),
-            k: KRange { from: 2, to: 14 },
-            elbow_k: KRange { from: 1, to: 14 },
-            on: SplitName::Train,
-        }
+        Self { model: ClusterModel::default(), k: KRange { from: 2, to: 14 }, elbow_k: None, on: SplitName::Train }
     }
 }
 
 /// Which grid model the internal metrics describe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GridEvaluate {
     /// The best-scoring cell (the corrected default).
@@ -227,7 +232,7 @@ pub struct GridCell {
 }
 
 /// `kind = "grid"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GridSpec {
     /// The model, with the parameters the grid does not vary. Default: `kmeans`.
@@ -307,7 +312,7 @@ impl GridSpec {
 ///
 /// Without `model` the notebook's single random k-means start is repeated; `model = "kmeans"`
 /// is k-means with its own defaults (k-means++, 10 starts), like everywhere else.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepeatSpec {
     /// Model (a seeded one). Default: `kmeans` with the notebook's single random start
@@ -338,7 +343,7 @@ impl Default for RepeatSpec {
 }
 
 /// `kind = "bootstrap"`: fits on `n` resamples (with replacement) of one split.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BootstrapSpec {
     /// Model. Default: `agglomerative` (the notebook bootstrapped agglomerative and spectral).
@@ -364,7 +369,7 @@ impl Default for BootstrapSpec {
 }
 
 /// How consensus compares the labellings of two subsamples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsensusMethod {
     /// ARI on the recordings both subsamples contain (the corrected default).
@@ -375,7 +380,7 @@ pub enum ConsensusMethod {
 }
 
 /// `kind = "consensus"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConsensusSpec {
     /// Model. Default: `kmeans`.
@@ -407,7 +412,7 @@ impl Default for ConsensusSpec {
 }
 
 /// `kind = "compare"`: the executive summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CompareSpec {
     /// Models compared, each a name or a table with its parameters; names must differ.
@@ -439,7 +444,7 @@ impl Default for CompareSpec {
 }
 
 /// `kind = "pca"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PcaSpec {
     /// Split projected. Default: `train`.
@@ -458,7 +463,7 @@ impl Default for PcaSpec {
 }
 
 /// How a `projection` study maps rows to 2-D.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectionMethod {
     /// The first two principal components (exact PCA).
@@ -479,7 +484,7 @@ impl ProjectionMethod {
 }
 
 /// `kind = "explore"`: the data drawn before any model (the notebook's §3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExploreSpec {
     /// A `labels.csv` column: each histogram drawn per value of it (a colour each) and the
@@ -504,7 +509,7 @@ impl Default for ExploreSpec {
 }
 
 /// `kind = "projection"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProjectionSpec {
     /// `pca` or `tsne`. Default: `tsne`.
@@ -623,6 +628,9 @@ impl StudySpec {
             {
                 k.get_or_insert(KChoice::Fixed(4));
             }
+            Self::KSweep(s) => {
+                s.elbow_k = Some(s.elbow_range());
+            }
             _ => {}
         }
     }
@@ -643,7 +651,8 @@ impl StudySpec {
                 let mut demands = vec![KDemand { field: "k.to", k: s.k.to, min_rows: s.k.to, split: s.on }];
                 // Only k-means is fitted at the elbow's k values (other models have no inertia).
                 if matches!(s.model, ClusterModel::Kmeans(_)) {
-                    demands.push(KDemand { field: "elbow_k.to", k: s.elbow_k.to, min_rows: s.elbow_k.to, split: s.on });
+                    let to = s.elbow_range().to;
+                    demands.push(KDemand { field: "elbow_k.to", k: to, min_rows: to, split: s.on });
                 }
                 demands
             }
@@ -682,7 +691,7 @@ impl StudySpec {
         match self {
             Self::KSweep(s) => {
                 s.k.validate(&format!("{field}.k"), 2)?;
-                s.elbow_k.validate(&format!("{field}.elbow_k"), 1)?;
+                s.elbow_range().validate(&format!("{field}.elbow_k"), 1)?;
                 if s.model.k_use() == KUse::Never {
                     return Err(SpecError::invalid(
                         format!("{field}.model"),
@@ -871,7 +880,7 @@ fn example_grid(model: &ClusterModel) -> &'static str {
 }
 
 /// How a classify study chooses the rows each model is trained and tested on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Protocol {
     /// Train on `[split]`'s train and validation rows, test on its test rows (one fold).
@@ -909,7 +918,7 @@ impl Protocol {
 }
 
 /// `kind = "classify"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClassifySpec {
     /// The `labels.csv` column to predict. Default: `emotion`.

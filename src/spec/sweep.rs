@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{Override, SpecError};
 
 /// The values of one `[sweep]` entry: `"1..5"` / `"2,4,6"` as on the command line, or a list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum SweepValues {
     /// `"a..b"` (integers, inclusive) or `"v1,v2,..."`.

@@ -32,9 +32,25 @@ fn minimal_spec_fills_documented_defaults() {
     assert_eq!(spec.features.scale, Scale::Standard);
     assert_eq!(spec.preprocess, PreprocessParams::default());
     let StudySpec::KSweep(sweep) = &spec.studies[0] else { panic!("k_sweep") };
-    assert_eq!((sweep.k.from, sweep.k.to, sweep.elbow_k.from), (2, 14, 1));
+    assert_eq!((sweep.k.from, sweep.k.to, sweep.elbow_range().from), (2, 14, 1));
     assert!(matches!(sweep.model, ClusterModel::Kmeans(s) if s.n_init == 10));
     spec.validate().expect("valid");
+}
+
+#[test]
+fn the_elbow_follows_the_sweeps_k_range_unless_written() {
+    let elbow_of = |text: &str| {
+        let spec = parse(text);
+        let json: serde_json::Value = serde_json::from_str(&spec.canonical_json()).expect("json");
+        (json["study"][0]["elbow_k"]["from"].clone(), json["study"][0]["elbow_k"]["to"].clone())
+    };
+    let short = format!("{MINIMAL}k = {{ from = 2, to = 8 }}\n");
+    assert_eq!(elbow_of(&short), (1.into(), 8.into()));
+    assert_eq!(elbow_of(MINIMAL), (1.into(), 14.into()), "the default sweep keeps its elbow (and run IDs)");
+    let written = format!("{MINIMAL}k = {{ from = 2, to = 8 }}\nelbow_k = {{ from = 3, to = 12 }}\n");
+    assert_eq!(elbow_of(&written), (3.into(), 12.into()));
+    let bad = format!("{MINIMAL}elbow_k = {{ from = 0, to = 12 }}\n");
+    assert_eq!(invalid_field(&bad), "study[0].elbow_k");
 }
 
 #[test]

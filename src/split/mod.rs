@@ -22,7 +22,7 @@ pub use scale::{standardize, standardize_per_group, Standardizer};
 pub use seed::Seed;
 
 /// One of the three parts of the split, or training and validation together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SplitName {
     /// Training rows.

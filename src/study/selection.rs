@@ -30,7 +30,7 @@ pub(super) fn k_sweep(
     let x = rows_of(data.x, data.split.rows(spec.on));
     // Only k-means has an inertia, so only k-means is fitted at the elbow's extra k values.
     let has_elbow = matches!(model, ClusterModel::Kmeans(_));
-    let mut ks: Vec<usize> = spec.k.values().chain(spec.elbow_k.values().filter(|_| has_elbow)).collect();
+    let mut ks: Vec<usize> = spec.k.values().chain(spec.elbow_range().values().filter(|_| has_elbow)).collect();
     ks.sort_unstable();
     ks.dedup();
     // The sweep skips the undefined silhouette of k = n, so it needs only k ≤ n rows.
@@ -51,7 +51,7 @@ pub(super) fn k_sweep(
     let prefix = format!("{study}.{name}");
     let split = spec.on.as_str();
     let in_sweep = |k: usize| spec.k.values().any(|v| v == k);
-    let in_elbow = |k: usize| has_elbow && spec.elbow_k.values().any(|v| v == k);
+    let in_elbow = |k: usize| has_elbow && spec.elbow_range().values().any(|v| v == k);
     let mut best: Option<(usize, f64)> = None;
     for (k, _, m) in &fits {
         let at = metric_at(model, Some(*k), data.noise, split);

@@ -8,7 +8,9 @@ use super::super::ModelError;
 ///
 /// Serialised in snake case: `"euclidean"`. scikit-learn's `"precomputed"` is not offered: the
 /// models here take feature matrices.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ApAffinity {
     /// `s(i, k) = −‖x_i − x_k‖²`, the negative squared Euclidean distance (scikit-learn's
@@ -22,7 +24,7 @@ pub enum ApAffinity {
 ///
 /// Every field has a default, so `AffinityPropagationParams::default()` (or an empty TOML
 /// table) is scikit-learn's `AffinityPropagation()`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AffinityPropagationParams {
     /// Weight of the previous message in each update, in `[0.5, 1)`: higher is slower and

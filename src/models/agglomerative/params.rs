@@ -7,7 +7,9 @@ use super::super::ModelError;
 /// How the distance between two clusters is measured (scikit-learn's `linkage`).
 ///
 /// Serialised in snake case: `"ward"`, `"complete"`, `"average"`, `"single"`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Linkage {
     /// Ward's minimum-variance criterion on Euclidean distances (scikit-learn's default and the
@@ -37,7 +39,7 @@ impl Linkage {
 
 /// Agglomerative clustering hyperparameters in scikit-learn's terms
 /// (`AgglomerativeClustering(n_clusters, linkage)`, Euclidean metric).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgglomerativeParams {
     /// Number of clusters the tree is cut into (≥ 1, ≤ the number of rows at fit time).

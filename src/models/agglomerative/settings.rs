@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{AgglomerativeParams, Linkage};
 
 /// How rows outside the fitted split get an agglomerative cluster.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HoldoutRule {
     /// Nearest training-cluster centroid (the corrected default).
@@ -19,7 +19,7 @@ pub enum HoldoutRule {
 
 /// Settings of agglomerative clustering (scikit-learn's `linkage`, plus the harness's
 /// out-of-sample rule).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AgglomerativeSettings {
     /// Linkage. Default: `ward` (scikit-learn's and the notebook's).

@@ -9,7 +9,7 @@ use super::super::ModelError;
 ///
 /// `Default` is scikit-learn's default: `threshold = 0.5`, `branching_factor = 50`,
 /// `n_clusters = Some(3)`, `compute_labels = true`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BirchParams {
     /// Largest radius (in feature units, Euclidean) a leaf subcluster may reach by absorbing a

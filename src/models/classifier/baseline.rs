@@ -11,12 +11,12 @@ use super::{FittedClassifier, TrainingSet};
 use crate::models::ModelError;
 
 /// `majority` has no parameters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MajorityParams {}
 
 /// `stratified` has no parameters (its draws come from the fold's stream).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StratifiedParams {}
 

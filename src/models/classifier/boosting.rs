@@ -18,7 +18,7 @@ use super::{FittedClassifier, TrainingSet};
 use crate::models::ModelError;
 
 /// Which library grows the trees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BoostingEngine {
     /// perpetual (pure Rust; in every build).
@@ -28,7 +28,7 @@ pub enum BoostingEngine {
 }
 
 /// How training rows are weighted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClassWeight {
     /// Every row weighs 1.
@@ -40,7 +40,7 @@ pub enum ClassWeight {
 
 /// `boosting`. The XGBoost-only parameters are absent from a spec that does not set them (so
 /// adding them changed no perpetual run's ID).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BoostingParams {
     /// The library. Default: `perpetual`.

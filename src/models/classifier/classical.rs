@@ -20,7 +20,7 @@ use super::{FittedClassifier, TrainingSet};
 use crate::models::ModelError;
 
 /// `logistic_regression`: multinomial, L2-penalised.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogisticRegressionParams {
     /// Inverse regularisation strength, as scikit-learn's `C` (smartcore's `alpha` = 1 / C).
@@ -42,7 +42,7 @@ impl LogisticRegressionParams {
 
 /// `random_forest`: CART trees (Gini) on class-stratified bootstrap samples, √features tried
 /// at each split.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RandomForestParams {
     /// Trees. Default: 100 (scikit-learn's).
@@ -80,7 +80,7 @@ impl RandomForestParams {
 }
 
 /// `svm`: RBF-kernel support-vector classifiers (C-SVC), one per class against the others.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SvmParams {
     /// Penalty of margin violations, as scikit-learn's `C`. Default: 1.0.

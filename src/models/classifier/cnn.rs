@@ -42,7 +42,7 @@ use crate::models::ModelError;
 static TRAINING: Mutex<()> = Mutex::new(());
 
 /// Which of the notebook's two networks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CnnArchitecture {
     /// Two convolutions (32, 64) and a dense layer of 64 (its §9.1).
@@ -52,7 +52,7 @@ pub enum CnnArchitecture {
 }
 
 /// `cnn`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CnnParams {
     /// The network. Default: `small`.

@@ -29,7 +29,7 @@ use crate::models::ModelError;
 use crate::split::group_kfold;
 
 /// `cnn_boosting`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CnnBoostingParams {
     /// The network whose embeddings the trees read. Default: the small network, 30 epochs.

@@ -115,7 +115,7 @@ pub fn argmax_rows(proba: &Array2<f64>) -> Vec<usize> {
 }
 
 /// One classifier and its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(remote = "Self", tag = "name", rename_all = "snake_case")]
 pub enum ClassifierModel {
     /// Always the most frequent training class (scikit-learn's `DummyClassifier(strategy="prior")`).

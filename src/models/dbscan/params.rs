@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::super::ModelError;
 
 /// DBSCAN hyperparameters under scikit-learn's names (`DBSCAN(eps, min_samples)`, Euclidean).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DbscanParams {
     /// Neighbourhood radius, in the units of the (scaled) features. Default: 0.5.

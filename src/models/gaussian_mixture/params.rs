@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::super::ModelError;
 
 /// Shape of the components' covariances (scikit-learn's `covariance_type`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CovarianceType {
     /// Each component its own general covariance matrix (scikit-learn's default).
@@ -33,7 +33,7 @@ impl CovarianceType {
 }
 
 /// How the EM starts (scikit-learn's `init_params`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MixtureInit {
     /// Responsibilities from a k-means fit (scikit-learn's default).
@@ -44,7 +44,7 @@ pub enum MixtureInit {
 }
 
 /// Gaussian mixture hyperparameters under scikit-learn's names.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GaussianMixtureParams {
     /// Mixture components (clusters). Default: 1, as scikit-learn (a spec sets it from `k`).

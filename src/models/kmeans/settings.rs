@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::super::ModelError;
 
 /// k-means initialisation, named as scikit-learn names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum KMeansInit {
     /// k-means++ seeding.
     #[serde(rename = "k-means++")]
@@ -29,7 +29,7 @@ impl KMeansInit {
 
 /// Settings of one k-means fit, in scikit-learn's terms (mapped onto linfa, see the module doc);
 /// the number of clusters comes from the study (`KMeansParams::new`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KMeansSettings {
     /// Initialisation. Default: `"k-means++"`.

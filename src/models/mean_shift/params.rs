@@ -9,7 +9,7 @@ use super::super::ModelError;
 ///
 /// Every field has a default, so `MeanShiftParams::default()` (or an empty TOML table) is
 /// scikit-learn's `MeanShift()`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct MeanShiftParams {
     /// Radius of the flat kernel, in feature units (> 0, finite). `None` estimates it from the

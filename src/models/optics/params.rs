@@ -6,7 +6,7 @@ use super::super::ModelError;
 
 /// How clusters are read off the reachability plot (scikit-learn's `cluster_method`), written
 /// `{ method = "xi", xi = 0.05 }` or `{ method = "dbscan", eps = 0.8 }`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OpticsExtraction {
     /// Steep-area extraction (Ankerst et al.'s ξ method, scikit-learn's default).
@@ -43,7 +43,7 @@ impl Default for OpticsExtraction {
 }
 
 /// OPTICS hyperparameters under scikit-learn's names (Euclidean metric).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OpticsParams {
     /// Neighbours (the point included) that make a core point; ≥ 2. Default: 5.

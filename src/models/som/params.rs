@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::super::ModelError;
 
 /// How the unit weights start. Serialised in snake case: `"random_rows"`, `"pca"`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SomInit {
     /// Each unit, in row-major order, takes a row of `X` drawn uniformly with replacement
@@ -18,7 +18,7 @@ pub enum SomInit {
 }
 
 /// In which order rows are presented. Serialised in snake case: `"random"`, `"batch"`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SomTrain {
     /// `t mod n_rows` for `t < n_iterations`, shuffled by our rng (MiniSom's `train_random`).
@@ -30,7 +30,7 @@ pub enum SomTrain {
 }
 
 /// The neighbourhood function. Only MiniSom's default is offered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Neighborhood {
     /// `h(i, j) = exp(−(i − c_i)² / 2σ²) · exp(−(j − c_j)² / 2σ²)` around the winner `c`.
@@ -39,7 +39,7 @@ pub enum Neighborhood {
 }
 
 /// How `learning_rate` and `sigma` shrink with the step `t`. Only MiniSom's default is offered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decay {
     /// `v(t) = v / (1 + t / (T / 2))` with `T = n_iterations` (MiniSom's `asymptotic_decay`):
@@ -54,7 +54,7 @@ pub enum Decay {
 ///
 /// `Default`: a 3 × 3 map trained for 1000 steps (MiniSom has no defaults for these; ours),
 /// with MiniSom's `sigma = 1.0` and `learning_rate = 0.5`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SomParams {
     /// Units along the map's first axis (MiniSom's `x`; ≥ 1). Default: `3`.

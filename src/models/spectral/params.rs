@@ -10,7 +10,7 @@ use super::super::ModelError;
 /// Internally tagged by `kind`, so in a TOML spec it reads
 /// `affinity = { kind = "nearest_neighbors", n_neighbors = 10 }` or
 /// `affinity = { kind = "rbf", gamma = 1.0 }`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Affinity {
     /// `0.5·(C + Cᵀ)` where `C` is the k-nearest-neighbour connectivity of each row, the row itself
@@ -35,7 +35,7 @@ impl Default for Affinity {
 
 /// Spectral clustering hyperparameters in scikit-learn's terms
 /// (`SpectralClustering(n_clusters, affinity, n_neighbors | gamma, n_init, assign_labels="kmeans")`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpectralParams {
     /// Number of clusters, which is also the embedding's dimension (≥ 1, ≤ the number of rows).

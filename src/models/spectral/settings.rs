@@ -7,7 +7,7 @@ use super::super::ModelError;
 use super::{Affinity, SpectralParams};
 
 /// Affinity graph of spectral clustering (scikit-learn's `affinity`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AffinityName {
     /// Symmetrised k-nearest-neighbour connectivity (the notebook's choice).
@@ -19,7 +19,7 @@ pub enum AffinityName {
 
 /// Settings of spectral clustering (scikit-learn's names). `n_neighbors` is used by the
 /// nearest-neighbour affinity and `gamma` by the RBF one, as in scikit-learn.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SpectralSettings {
     /// Affinity. Default: `nearest_neighbors`.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::super::ModelError;
 
 /// How the embedding starts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TsneInit {
     /// The first principal components, scaled so the first has standard deviation 1e-4
@@ -63,8 +63,21 @@ impl<'de> Deserialize<'de> for TsneLearningRate {
     }
 }
 
+impl schemars::JsonSchema for TsneLearningRate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TsneLearningRate".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "\"auto\" (max(n_rows / early_exaggeration / 4, 50)) or a positive number",
+            "anyOf": [{ "const": "auto" }, { "type": "number" }]
+        })
+    }
+}
+
 /// t-SNE hyperparameters in scikit-learn's terms (`TSNE(method="exact")`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TsneParams {
     /// Dimensions of the view. Default: 2.

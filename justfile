@@ -95,3 +95,8 @@ publish RUN:
 # Regenerate docs/spec.md (the spec reference) after changing a spec type.
 spec-reference:
     cargo run --release -- spec --reference > docs/spec.md
+
+# The Slurm executor against a private single-node cluster (installs slurm-wlm and munge; root).
+test-slurm:
+    scripts/slurm-local.sh install
+    VLOGMOOD_REQUIRE_SLURM=1 cargo test --release --locked --test slurm_cli -- --nocapture

@@ -3,16 +3,22 @@
 use std::path::Path;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 
 use vlogmood::corpus::{FeatureCache, Labels};
 use vlogmood::report::table_to_markdown;
-use vlogmood::runs::{reproduce, run, run_sweep, sweep_table, ExecuteOptions, PreparedRun, RunStore, SweepProgress};
+use vlogmood::runs::{
+    gather_task_file, reproduce, run, run_sweep, run_task_file, sweep_table, ExecuteOptions, Executor, LocalExecutor,
+    PreparedRun, RunStore, SlurmExecutor, SweepProgress, Task,
+};
 use vlogmood::spec::{ExperimentSpec, Override, SweepAxis, PIPELINE_VERSION};
 
 use super::progress::StageBars;
-use super::{run_store, ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, PUBLISHED_DIR, RUNS_DIR};
+use super::{
+    run_store, ExecutorKind, ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, TaskArgs, PUBLISHED_DIR, RUNS_DIR,
+};
 
 fn git_commit() -> Option<String> {
     let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
@@ -59,10 +65,32 @@ fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<Prepared
 
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     let (axes, mut members, path) = ExperimentSpec::load_sweep(&args.experiment, &args.set, &args.sweep)?;
+    let options = options(args.no_cache, std::fs::read_to_string(&path).ok());
+    let exe = std::env::current_exe().context("finding the vlogmood binary the Slurm tasks run")?;
+    let note = |line: &str| eprintln!("{line}");
+    let slurm = SlurmExecutor::new(args.slurm.options(), exe, cancel_on_ctrl_c(args.executor)?, &note);
+    let local = LocalExecutor { jobs: args.jobs };
+    let executor: &dyn Executor = match args.executor {
+        ExecutorKind::Local => &local,
+        ExecutorKind::Slurm => &slurm,
+    };
     if axes.is_empty() {
         let (_, spec) = members.pop().expect("a spec without a sweep is one member");
         let prepared = PreparedRun::prepare(spec?).with_context(|| format!("preparing {}", path.display()))?;
-        let options = options(args.no_cache, std::fs::read_to_string(&path).ok());
+        if args.executor == ExecutorKind::Slurm {
+            anyhow::ensure!(!args.force, "--force recomputes here; it cannot be combined with --executor slurm");
+            // The run is computed on the cluster into the shared store, then found there below.
+            let task = Task::Run {
+                spec: prepared.canonical_spec.clone(),
+                meta: prepared.spec.meta.clone(),
+                run_id: prepared.run_id.0.clone(),
+                store: RUNS_DIR.into(),
+                options: options.clone(),
+            };
+            if let Some(Err(e)) = slurm.execute(std::slice::from_ref(&task), &|_| {}).pop() {
+                anyhow::bail!("run {} failed on the cluster: {e}", prepared.run_id.short());
+            }
+        }
         return run_prepared(&prepared, Path::new(RUNS_DIR), &options, args.force);
     }
     anyhow::ensure!(!args.force, "--force recomputes one run; a sweep reuses its members by design");
@@ -71,20 +99,15 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
         .find_map(|(_, spec)| spec.as_ref().ok().map(|s| s.name.clone()))
         .unwrap_or_else(|| path.file_stem().map_or_else(|| "sweep".to_string(), |s| s.to_string_lossy().into_owned()));
     let n = members.len();
-    eprintln!(
-        "sweep of {n} members over {} ({} at a time)",
-        axes.iter().map(SweepAxis::path).collect::<Vec<_>>().join(" × "),
-        args.jobs.max(1)
-    );
-    let report = run_sweep(
-        &name,
-        &axes,
-        members,
-        &RunStore::new(RUNS_DIR),
-        &options(args.no_cache, std::fs::read_to_string(&path).ok()),
-        args.jobs,
-        &|p: SweepProgress| eprintln!("sweep: {} done, {} failed, {} left", p.done, p.failed, p.left),
-    )?;
+    let axes_text = axes.iter().map(SweepAxis::path).collect::<Vec<_>>().join(" × ");
+    match args.executor {
+        ExecutorKind::Local => eprintln!("sweep of {n} members over {axes_text} ({} at a time)", args.jobs.max(1)),
+        ExecutorKind::Slurm => eprintln!("sweep of {n} members over {axes_text} (on Slurm)"),
+    }
+    let report =
+        run_sweep(&name, &axes, members, &RunStore::new(RUNS_DIR), &options, executor, &|p: SweepProgress| {
+            eprintln!("sweep: {} done, {} failed, {} left", p.done, p.failed, p.left)
+        })?;
     let mut out = std::io::stdout().lock();
     for member in report.members.iter().filter(|m| m.status == "failed") {
         eprintln!("failed: {}: {}", member.overrides.join(" "), member.error.as_deref().unwrap_or("unknown error"));
@@ -96,6 +119,34 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// The flag a Ctrl-C sets, for the Slurm executor to cancel its jobs (`scancel`) and return;
+/// a local run keeps the default (Ctrl-C ends the process, its partial folder is cleaned up
+/// by the next run).
+fn cancel_on_ctrl_c(executor: ExecutorKind) -> anyhow::Result<&'static AtomicBool> {
+    static CANCELLED: AtomicBool = AtomicBool::new(false);
+    if executor == ExecutorKind::Slurm {
+        ctrlc::set_handler(|| CANCELLED.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+    }
+    Ok(&CANCELLED)
+}
+
+/// `task FILE INDEX` (one task of a Slurm array) or `task FILE --gather` (its gather job).
+pub fn run_task(args: &TaskArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
+    match args.index {
+        Some(index) => {
+            let outcome = run_task_file(&args.tasks, index).map_err(|e| anyhow::anyhow!("task {index}: {e}"))?;
+            let status = if outcome.reused { "reused" } else { "computed" };
+            writeln!(out, "task {index}: {status} {}", outcome.folder.display())?;
+        }
+        None => {
+            let n = gather_task_file(&args.tasks).map_err(|e| anyhow::anyhow!("gathering: {e}"))?;
+            writeln!(out, "gathered {n} task outcomes")?;
+        }
+    }
+    Ok(Outcome::Success)
 }
 
 /// `explore DIR`: the spec a researcher would write to look at a folder — an `explore` study

@@ -78,6 +78,9 @@ enum Command {
     Show(ShowArgs),
     /// Compare the metrics of runs side by side.
     Compare(CompareArgs),
+    /// Execute one task of a batch: what each task of a Slurm job array runs.
+    #[command(hide = true)]
+    Task(TaskArgs),
     /// Re-execute a run from its stored spec and diff every metric (exit 3 if any differs).
     Reproduce(ReproduceArgs),
     /// Remove what killed or failed processes left: half-written runs, stale locks, incomplete
@@ -88,7 +91,10 @@ enum Command {
 impl Command {
     /// Whether the command computes anything in parallel (only these build a thread pool).
     fn is_parallel(&self) -> bool {
-        matches!(self, Self::Ingest(_) | Self::Features(_) | Self::Run(_) | Self::Explore(_) | Self::Reproduce(_))
+        matches!(
+            self,
+            Self::Ingest(_) | Self::Features(_) | Self::Run(_) | Self::Explore(_) | Self::Reproduce(_) | Self::Task(_)
+        )
     }
 }
 
@@ -164,6 +170,76 @@ struct RunArgs {
     /// Do not read or write the feature cache.
     #[arg(long)]
     no_cache: bool,
+    /// Where the run (or each sweep member) is computed: `local` (this machine; a sweep
+    /// --jobs at a time) or `slurm` (one job array on the Slurm cluster this machine submits
+    /// to, then the run folders are read here). Never part of a run ID.
+    #[arg(long, value_enum, default_value_t = ExecutorKind::Local)]
+    executor: ExecutorKind,
+    #[command(flatten)]
+    slurm: SlurmArgs,
+}
+
+/// Where runs are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExecutorKind {
+    /// This machine.
+    Local,
+    /// A Slurm cluster (sbatch, squeue and scancel on the PATH).
+    Slurm,
+}
+
+/// How `--executor slurm` submits its tasks.
+#[derive(Debug, Args)]
+struct SlurmArgs {
+    /// Batch folders (tasks, outcomes, job logs): on storage every node sees, as the run store
+    /// and the feature cache must be.
+    #[arg(long = "slurm-work", value_name = "DIR", default_value = "runs/.slurm")]
+    work: PathBuf,
+    /// Partition (default: the cluster's).
+    #[arg(long = "slurm-partition", value_name = "NAME")]
+    partition: Option<String>,
+    /// Time limit per task, as sbatch --time takes it (default: the partition's).
+    #[arg(long = "slurm-time", value_name = "TIME")]
+    time: Option<String>,
+    /// CPUs per task (each task uses as many threads).
+    #[arg(long = "slurm-cpus", value_name = "N", default_value_t = 1)]
+    cpus: usize,
+    /// Memory per task, as sbatch --mem takes it (default: the partition's).
+    #[arg(long = "slurm-mem", value_name = "SIZE")]
+    mem: Option<String>,
+    /// Tasks running at once (the array's %N; default: as many as the cluster allows).
+    #[arg(long = "slurm-max-parallel", value_name = "N")]
+    max_parallel: Option<usize>,
+    /// Resubmissions of a failed or timed-out task.
+    #[arg(long = "slurm-retries", value_name = "N", default_value_t = 2)]
+    retries: usize,
+}
+
+impl SlurmArgs {
+    fn options(&self) -> vlogmood::runs::SlurmOptions {
+        vlogmood::runs::SlurmOptions {
+            work_dir: self.work.clone(),
+            partition: self.partition.clone(),
+            time: self.time.clone(),
+            cpus_per_task: self.cpus,
+            mem: self.mem.clone(),
+            max_parallel: self.max_parallel,
+            retries: self.retries,
+            poll: std::time::Duration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct TaskArgs {
+    /// A batch's tasks.json (written by `run --executor slurm`).
+    tasks: PathBuf,
+    /// The task to execute (a Slurm array task passes $SLURM_ARRAY_TASK_ID).
+    #[arg(required_unless_present = "gather")]
+    index: Option<usize>,
+    /// Reduce every task's outcome, in task order, into gathered.json (the gather job).
+    #[arg(long, conflicts_with = "index")]
+    gather: bool,
 }
 
 #[derive(Debug, Args)]
@@ -350,6 +426,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => runs_cmd::show_run(&args),
         Command::Compare(args) => runs_cmd::compare_runs(&args),
         Command::Reproduce(args) => experiment::reproduce_run(&args),
+        Command::Task(args) => experiment::run_task(&args),
         Command::Gc(args) => gc::collect_garbage(&args),
     };
     match result {

@@ -18,7 +18,7 @@ pub const DEFAULT_CACHE_DIR: &str = ".vlogmood/cache";
 const MAGIC: &[u8; 4] = b"VMC1";
 
 /// A folder of verified cache entries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureCache {
     dir: PathBuf,
 }

@@ -137,7 +137,7 @@ impl Progress for NoProgress {
 }
 
 /// Options of an execution that are not part of the spec (they never change results).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecuteOptions {
     /// The feature cache, or None to bypass it.
     pub cache: Option<FeatureCache>,

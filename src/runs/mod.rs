@@ -7,20 +7,24 @@
 
 mod error;
 mod execute;
+mod executor;
 mod gc;
 mod listing;
 mod manifest;
 mod reproduce;
+mod slurm;
 mod status;
 mod store;
 mod sweep;
 
 pub use error::RunsError;
 pub use execute::{execute, run, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
+pub use executor::{Executor, LocalExecutor, Task, TaskOutcome, TaskProgress};
 pub use gc::{stale_temporaries_under, Garbage};
 pub use listing::{natural_cmp, runs_table, Filter, RunsQuery};
 pub use manifest::{DatasetInfo, Machine, Manifest, RunMeta, META_FILE, SCHEMA_VERSION};
 pub use reproduce::{reproduce, MetricDiff, ReproduceReport};
+pub use slurm::{gather_task_file, run_task_file, SlurmExecutor, SlurmOptions};
 pub use status::RunStatus;
 pub use store::{
     headline_metrics, read_manifest, read_metrics, spec_params, IndexEntry, PublishedComparison, RunLock, RunStore,

@@ -3,14 +3,12 @@
 //! Members are ordinary runs: each is looked up in the run store by its content-addressed ID
 //! and only computed when absent, so re-running a sweep (or a sweep sharing members with an
 //! earlier one) computes nothing twice — Hydra's and MLflow's sweeps cannot know that two
-//! jobs are the same. Members run `jobs` at a time; one that fails is recorded with its error
-//! and the others go on. The sweep's ID hashes its members' IDs (and, for a member whose spec
+//! jobs are the same. Members are tasks of an [`Executor`] (this machine, `--jobs` at a time,
+//! or a Slurm job array); one that fails is recorded with its error and the others go on. The sweep's ID hashes its members' IDs (and, for a member whose spec
 //! was refused, the overrides that made it), so the same sweep over the same data has one
 //! folder.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -19,8 +17,9 @@ use crate::report::{render_table_page, table_to_markdown, write_table_csv};
 use crate::spec::{ExperimentSpec, Override, SpecError, SweepAxis};
 use crate::study::{Column, Table};
 
+use super::executor::{Executor, Task, TaskProgress};
 use super::store::{headline_metrics, read_metrics, write_atomic};
-use super::{run, ExecuteOptions, NoProgress, PreparedRun, RunStore, RunsError};
+use super::{ExecuteOptions, PreparedRun, RunStore, RunsError};
 
 /// Domain separator of the sweep-ID hash.
 const SWEEP_ID_PREFIX: &str = "vlogmood-sweep-v1\n";
@@ -95,110 +94,86 @@ impl SweepReport {
     }
 }
 
-/// Runs every member (at most `jobs` at a time), then writes the sweep folder under
-/// `<store>/sweeps/`. `on_progress` is called after each member.
+/// Runs every member on `executor`, then writes the sweep folder under `<store>/sweeps/`.
+/// Members are prepared here (their run IDs are what the sweep is); each valid one becomes a
+/// [`Task::Run`], and a member whose spec was refused is failed without a task.
+/// `on_progress` is called as members finish.
 pub fn run_sweep(
     name: &str,
     axes: &[SweepAxis],
     members: Vec<(Vec<Override>, Result<ExperimentSpec, SpecError>)>,
     store: &RunStore,
     options: &ExecuteOptions,
-    jobs: usize,
+    executor: &dyn Executor,
     on_progress: &(dyn Fn(SweepProgress) + Sync),
 ) -> Result<SweepReport, RunsError> {
-    let n = members.len();
-    let outcomes: Mutex<Vec<Option<MemberOutcome>>> = Mutex::new(vec![None; n]);
-    let next = AtomicUsize::new(0);
-    let members = &members;
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, n.max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some((overrides, spec)) = members.get(i) else { break };
-                // A member that panics (a bug) is a failed member, not a lost sweep.
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_member(overrides, spec, store, options)
-                }))
-                .unwrap_or_else(|panic| {
-                    let message = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
-                        .unwrap_or_default();
-                    MemberOutcome::failed(overrides, format!("internal error (a bug): {message}"))
+    let mut outcomes: Vec<MemberOutcome> = Vec::with_capacity(members.len());
+    let mut tasks = Vec::new();
+    let mut task_of_member = Vec::new();
+    for (overrides, spec) in &members {
+        let prepared = spec.as_ref().map_err(ToString::to_string).and_then(|spec| {
+            let meta = spec.meta.clone();
+            PreparedRun::prepare(spec.clone()).map(|p| (p, meta)).map_err(|e| e.to_string())
+        });
+        match prepared {
+            Ok((prepared, meta)) => {
+                let mut outcome = MemberOutcome::failed(overrides, String::new());
+                outcome.error = None;
+                outcome.run_id = Some(prepared.run_id.0.clone());
+                outcomes.push(outcome);
+                task_of_member.push(Some(tasks.len()));
+                tasks.push(Task::Run {
+                    spec: prepared.canonical_spec.clone(),
+                    meta,
+                    run_id: prepared.run_id.0.clone(),
+                    store: store.root().to_path_buf(),
+                    options: member_options(overrides, options),
                 });
-                let progress = {
-                    let mut all = outcomes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    all[i] = Some(outcome);
-                    let failed = all.iter().flatten().filter(|o| o.status == "failed").count();
-                    let finished = all.iter().flatten().count();
-                    SweepProgress { done: finished - failed, failed, left: n - finished }
-                };
-                on_progress(progress);
-            });
+            }
+            Err(error) => {
+                outcomes.push(MemberOutcome::failed(overrides, error));
+                task_of_member.push(None);
+            }
         }
+    }
+    let invalid = outcomes.iter().filter(|o| o.error.is_some()).count();
+    let results = executor.execute(&tasks, &|p: TaskProgress| {
+        on_progress(SweepProgress { done: p.done, failed: p.failed + invalid, left: p.left });
     });
-    let members: Vec<MemberOutcome> = outcomes
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .into_iter()
-        .map(|o| o.expect("every member ran"))
-        .collect();
-    let sweep_id = sweep_id(&members);
+    for (outcome, task) in outcomes.iter_mut().zip(task_of_member) {
+        match task.map(|t| &results[t]) {
+            Some(Ok(done)) => {
+                outcome.status = if done.reused { "reused" } else { "computed" };
+                outcome.n_failed_inputs = done.n_failed_inputs;
+                outcome.folder = Some(done.folder.clone());
+            }
+            Some(Err(error)) => outcome.error = Some(error.clone()),
+            None => {}
+        }
+    }
+    let sweep_id = sweep_id(&outcomes);
     let folder = store.root().join("sweeps").join(RunStore::folder_name(name, &sweep_id));
     let report = SweepReport {
         name: name.to_string(),
         sweep_id,
         axes: axes.iter().map(|a| a.path().to_string()).collect(),
-        members,
+        members: outcomes,
         folder,
     };
     write_sweep_folder(&report)?;
     Ok(report)
 }
 
-/// Prepares and runs one member, turning every error into a failed outcome.
-fn run_member(
-    overrides: &[Override],
-    spec: &Result<ExperimentSpec, SpecError>,
-    store: &RunStore,
-    options: &ExecuteOptions,
-) -> MemberOutcome {
-    let mut outcome = MemberOutcome::failed(overrides, String::new());
-    outcome.error = None;
-    // The member's `spec.toml` says which values it ran with: the file alone is the sweep.
-    let options = ExecuteOptions {
+/// A member's options: its `spec.toml` says which values it ran with, so the file alone is
+/// the sweep member.
+fn member_options(overrides: &[Override], options: &ExecuteOptions) -> ExecuteOptions {
+    ExecuteOptions {
         spec_source: options.spec_source.as_ref().map(|text| {
             let values: Vec<&str> = overrides.iter().map(Override::text).collect();
             format!("# A member of a sweep: {} applied to the spec below.\n{text}", values.join(" "))
         }),
         ..options.clone()
-    };
-    let options = &options;
-    let spec = match spec {
-        Ok(spec) => spec.clone(),
-        Err(e) => {
-            outcome.error = Some(e.to_string());
-            return outcome;
-        }
-    };
-    let prepared = match PreparedRun::prepare(spec) {
-        Ok(prepared) => prepared,
-        Err(e) => {
-            outcome.error = Some(e.to_string());
-            return outcome;
-        }
-    };
-    outcome.run_id = Some(prepared.run_id.0.clone());
-    match run(&prepared, store, options, false, &NoProgress, || {}) {
-        Ok(result) => {
-            outcome.status = if result.reused { "reused" } else { "computed" };
-            outcome.n_failed_inputs = result.n_failed;
-            outcome.folder = Some(result.folder);
-        }
-        Err(e) => outcome.error = Some(e.to_string()),
     }
-    outcome
 }
 
 /// SHA-256 over each member's run ID (or, for a refused spec, its overrides), in order.

@@ -89,7 +89,7 @@ pub struct ExperimentSpec {
 }
 
 /// `[meta]`: what a run is for, not part of what it computes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetaSpec {
     /// A sentence saying what the run is for.

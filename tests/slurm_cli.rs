@@ -1,7 +1,9 @@
-//! `run --executor slurm` against a real Slurm cluster: a private single-node one started by
+//! `--executor slurm` against a real Slurm cluster: a private single-node one started by
 //! `scripts/slurm-local.sh` (Debian's slurm-wlm and munge, as root). What the cluster computes
-//! must be byte-identical to what this machine computes, and a run cancelled mid-way (Ctrl-C
-//! scancels its jobs, killing the running task) resumes by submitting only what is missing.
+//! must be byte-identical to what this machine computes; a sweep cancelled mid-way (Ctrl-C
+//! scancels its jobs, killing the running task) resumes by submitting only what is missing;
+//! a feature task killed on the cluster is resubmitted. (One test: the cluster's ports are
+//! fixed, so two cannot run at once.)
 //!
 //! Where Slurm cannot be started (packages missing, not root) the test says so on stderr and
 //! returns; with `VLOGMOOD_REQUIRE_SLURM=1` (set by `.ci/run` and `just test-slurm`) that is a
@@ -103,7 +105,7 @@ fn ok(out: &Output) -> String {
 }
 
 #[test]
-fn a_sweep_on_slurm_equals_the_local_one_and_resumes_after_a_cancel() {
+fn the_slurm_executor_computes_what_the_local_one_does() {
     let cluster = match Cluster::start() {
         Ok(cluster) => cluster,
         Err(reason) if std::env::var_os("VLOGMOOD_REQUIRE_SLURM").is_some() => {
@@ -114,6 +116,87 @@ fn a_sweep_on_slurm_equals_the_local_one_and_resumes_after_a_cancel() {
             return;
         }
     };
+    features_equal_the_local_ones_and_a_killed_task_is_retried(&cluster);
+    a_sweep_equals_the_local_one_and_resumes_after_a_cancel(&cluster);
+}
+
+/// `features data/ravdess` in 4 tasks of 48 files, one at a time; once the first is done, the
+/// array is cancelled from outside (as a node failure or an administrator would), and the
+/// executor resubmits the 3 lost tasks.
+fn features_equal_the_local_ones_and_a_killed_task_is_retried(cluster: &Cluster) {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ravdess");
+    let features = |dir: &Path| {
+        let mut command = cluster.vlogmood(dir);
+        command.arg("features").arg(&corpus).args(["--out", "f"]).env("VLOGMOOD_CACHE", dir.join("cache"));
+        command
+    };
+    let local = tempfile::tempdir().expect("tempdir");
+    ok(&features(local.path()).output().expect("local features"));
+
+    let remote = tempfile::tempdir().expect("tempdir");
+    let on_cluster = ["--executor", "slurm", "--slurm-files-per-task", "48", "--slurm-max-parallel", "1"];
+    let child = features(remote.path())
+        .args(on_cluster)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("slurm features");
+    let started = Instant::now();
+    while !first_outcome_written(&remote.path().join("runs/.slurm")) {
+        assert!(started.elapsed() < Duration::from_secs(120), "no feature task finished in 2 minutes");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("scancel").arg("--name=vlogmood-task").env("SLURM_CONF", &cluster.conf).status();
+    assert!(killed.expect("scancel").success());
+    let retried = ok(&child.wait_with_output().expect("wait"));
+    assert!(retried.contains("192 file(s) missing from the cache"), "{retried}");
+    assert!(retried.contains("resubmitting 3 task(s) (attempt 2 of 3)"), "{retried}");
+    assert_same_folders(&local.path().join("f"), &remote.path().join("f"));
+
+    // Everything is in the cache now: nothing is submitted, the outputs are the same.
+    let again = ok(&features(remote.path()).args(on_cluster).output().expect("again"));
+    assert!(again.contains("no feature task to submit"), "{again}");
+    assert_same_folders(&local.path().join("f"), &remote.path().join("f"));
+}
+
+/// Whether task 0 of a feature batch under `work` has written its outcome.
+fn first_outcome_written(work: &Path) -> bool {
+    std::fs::read_dir(work)
+        .map(|batches| batches.filter_map(Result::ok).any(|b| b.path().join("outcomes/0.json").is_file()))
+        .unwrap_or(false)
+}
+
+/// Every file under `a` exists under `b` with the same bytes, and no other.
+fn assert_same_folders(a: &Path, b: &Path) {
+    let files = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut found = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read_dir").filter_map(Result::ok) {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    found.push((
+                        path.strip_prefix(root).expect("under root").to_path_buf(),
+                        std::fs::read(&path).expect("read"),
+                    ));
+                }
+            }
+        }
+        found.sort();
+        found
+    };
+    let (left, right) = (files(a), files(b));
+    assert!(!left.is_empty(), "{} is empty", a.display());
+    assert_eq!(left.len(), right.len(), "{} and {} hold different files", a.display(), b.display());
+    for ((name_a, bytes_a), (name_b, bytes_b)) in left.iter().zip(&right) {
+        assert_eq!(name_a, name_b);
+        assert!(bytes_a == bytes_b, "{} differs", name_a.display());
+    }
+}
+
+fn a_sweep_equals_the_local_one_and_resumes_after_a_cancel(cluster: &Cluster) {
     let sweep = ["run", "exp", "--sweep", "seed=1..4", "--no-cache"];
 
     let local = workdir();
@@ -159,12 +242,15 @@ fn a_sweep_on_slurm_equals_the_local_one_and_resumes_after_a_cancel() {
     };
     assert_eq!(summary(remote.path()), summary(local.path()));
 
-    // A single run on the cluster is found here afterwards, as a local one would be.
+    // A single run on the cluster, its features extracted first as feature tasks into the
+    // shared cache, is found here afterwards, as a local one would be.
     let single = ok(&cluster
         .vlogmood(remote.path())
-        .args(["run", "exp", "--set", "seed=9", "--no-cache", "--executor", "slurm"])
+        .args(["run", "exp", "--set", "seed=9", "--executor", "slurm"])
+        .env("VLOGMOOD_CACHE", remote.path().join("cache"))
         .output()
         .expect("single run"));
+    assert!(single.contains("file(s) computed by the tasks, 0 could not be processed"), "{single}");
     assert!(single.contains("exists; nothing to do"), "computed on the cluster, reused here: {single}");
 }
 

@@ -3,18 +3,18 @@
 use std::path::Path;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 
 use vlogmood::corpus::{FeatureCache, Labels};
 use vlogmood::report::table_to_markdown;
 use vlogmood::runs::{
-    gather_task_file, reproduce, run, run_sweep, run_task_file, sweep_table, ExecuteOptions, Executor, LocalExecutor,
-    PreparedRun, RunStore, SlurmExecutor, SweepProgress, Task,
+    gather_task_file, prepare_members, reproduce, run, run_sweep, run_task_file, sweep_table, ExecuteOptions, Executor,
+    PreparedRun, RunStore, SweepProgress, Task, TaskOutcome,
 };
 use vlogmood::spec::{ExperimentSpec, Override, SweepAxis, PIPELINE_VERSION};
 
+use super::executor::{extract_features_on, with_executor};
 use super::progress::StageBars;
 use super::{
     run_store, ExecutorKind, ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, TaskArgs, PUBLISHED_DIR, RUNS_DIR,
@@ -66,32 +66,25 @@ fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<Prepared
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     let (axes, mut members, path) = ExperimentSpec::load_sweep(&args.experiment, &args.set, &args.sweep)?;
     let options = options(args.no_cache, std::fs::read_to_string(&path).ok());
-    let exe = std::env::current_exe().context("finding the vlogmood binary the Slurm tasks run")?;
-    let note = |line: &str| eprintln!("{line}");
-    let slurm = SlurmExecutor::new(args.slurm.options(), exe, cancel_on_ctrl_c(args.executor)?, &note);
-    let local = LocalExecutor { jobs: args.jobs };
-    let executor: &dyn Executor = match args.executor {
-        ExecutorKind::Local => &local,
-        ExecutorKind::Slurm => &slurm,
-    };
+    let on_cluster = args.executor.kind == ExecutorKind::Slurm;
+    let store = RunStore::new(RUNS_DIR);
+    let files_per_task = args.executor.slurm.files_per_task;
     if axes.is_empty() {
         let (_, spec) = members.pop().expect("a spec without a sweep is one member");
         let prepared = PreparedRun::prepare(spec?).with_context(|| format!("preparing {}", path.display()))?;
-        if args.executor == ExecutorKind::Slurm {
+        if on_cluster {
             anyhow::ensure!(!args.force, "--force recomputes here; it cannot be combined with --executor slurm");
             // The run is computed on the cluster into the shared store, then found there below.
-            let task = Task::Run {
-                spec: prepared.canonical_spec.clone(),
-                meta: prepared.spec.meta.clone(),
-                run_id: prepared.run_id.0.clone(),
-                store: RUNS_DIR.into(),
-                options: options.clone(),
-            };
-            if let Some(Err(e)) = slurm.execute(std::slice::from_ref(&task), &|_| {}).pop() {
-                anyhow::bail!("run {} failed on the cluster: {e}", prepared.run_id.short());
-            }
+            with_executor(&args.executor, args.jobs, |executor| {
+                extract_features_of(executor, &[&prepared], &store, &options, files_per_task)?;
+                let task = Task::run_of(&prepared, store.root().to_path_buf(), options.clone());
+                if let Some(Err(e)) = executor.execute(std::slice::from_ref(&task), &|_| {}).pop() {
+                    anyhow::bail!("run {} failed on the cluster: {e}", prepared.run_id.short());
+                }
+                Ok(())
+            })?;
         }
-        return run_prepared(&prepared, Path::new(RUNS_DIR), &options, args.force);
+        return run_prepared(&prepared, store.root(), &options, args.force);
     }
     anyhow::ensure!(!args.force, "--force recomputes one run; a sweep reuses its members by design");
     let name = members
@@ -100,14 +93,21 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_else(|| path.file_stem().map_or_else(|| "sweep".to_string(), |s| s.to_string_lossy().into_owned()));
     let n = members.len();
     let axes_text = axes.iter().map(SweepAxis::path).collect::<Vec<_>>().join(" × ");
-    match args.executor {
-        ExecutorKind::Local => eprintln!("sweep of {n} members over {axes_text} ({} at a time)", args.jobs.max(1)),
-        ExecutorKind::Slurm => eprintln!("sweep of {n} members over {axes_text} (on Slurm)"),
+    if on_cluster {
+        eprintln!("sweep of {n} members over {axes_text} (on Slurm)");
+    } else {
+        eprintln!("sweep of {n} members over {axes_text} ({} at a time)", args.jobs.max(1));
     }
-    let report =
-        run_sweep(&name, &axes, members, &RunStore::new(RUNS_DIR), &options, executor, &|p: SweepProgress| {
+    let members = prepare_members(members);
+    let report = with_executor(&args.executor, args.jobs, |executor| {
+        if on_cluster {
+            let runs: Vec<&PreparedRun> = members.iter().filter_map(|m| m.prepared.as_ref().ok()).collect();
+            extract_features_of(executor, &runs, &store, &options, files_per_task)?;
+        }
+        Ok(run_sweep(&name, &axes, &members, &store, &options, executor, &|p: SweepProgress| {
             eprintln!("sweep: {} done, {} failed, {} left", p.done, p.failed, p.left)
-        })?;
+        })?)
+    })?;
     let mut out = std::io::stdout().lock();
     for member in report.members.iter().filter(|m| m.status == "failed") {
         eprintln!("failed: {}: {}", member.overrides.join(" "), member.error.as_deref().unwrap_or("unknown error"));
@@ -121,26 +121,50 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-/// The flag a Ctrl-C sets, for the Slurm executor to cancel its jobs (`scancel`) and return;
-/// a local run keeps the default (Ctrl-C ends the process, its partial folder is cleaned up
-/// by the next run).
-fn cancel_on_ctrl_c(executor: ExecutorKind) -> anyhow::Result<&'static AtomicBool> {
-    static CANCELLED: AtomicBool = AtomicBool::new(false);
-    if executor == ExecutorKind::Slurm {
-        ctrlc::set_handler(|| CANCELLED.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+/// The features that the runs still to compute will read, extracted first as feature tasks
+/// on `executor` (a cluster), so that each corpus is extracted once, spread over the nodes.
+/// Without a cache there is nowhere to hand them over: each run then extracts its own.
+fn extract_features_of(
+    executor: &dyn Executor,
+    runs: &[&PreparedRun],
+    store: &RunStore,
+    options: &ExecuteOptions,
+    files_per_task: usize,
+) -> anyhow::Result<()> {
+    let Some(cache) = &options.cache else { return Ok(()) };
+    let mut corpora = Vec::new();
+    for prepared in runs {
+        let spec = &prepared.spec;
+        if store.complete_folder(&spec.name, &prepared.run_id.0)?.is_some() {
+            continue;
+        }
+        corpora.extend(
+            std::iter::once(&prepared.dataset)
+                .chain(&prepared.test_dataset)
+                .map(|dataset| (dataset, &spec.preprocess, &spec.features.params)),
+        );
     }
-    Ok(&CANCELLED)
+    if corpora.is_empty() {
+        return Ok(());
+    }
+    extract_features_on(executor, &corpora, cache, files_per_task)
 }
 
 /// `task FILE INDEX` (one task of a Slurm array) or `task FILE --gather` (its gather job).
 pub fn run_task(args: &TaskArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     match args.index {
-        Some(index) => {
-            let outcome = run_task_file(&args.tasks, index).map_err(|e| anyhow::anyhow!("task {index}: {e}"))?;
-            let status = if outcome.reused { "reused" } else { "computed" };
-            writeln!(out, "task {index}: {status} {}", outcome.folder.display())?;
-        }
+        Some(index) => match run_task_file(&args.tasks, index).map_err(|e| anyhow::anyhow!("task {index}: {e}"))? {
+            TaskOutcome::Run(done) => {
+                let status = if done.reused { "reused" } else { "computed" };
+                writeln!(out, "task {index}: {status} {}", done.folder.display())?;
+            }
+            TaskOutcome::Features(done) => writeln!(
+                out,
+                "task {index}: features of {} file(s) computed, {} already cached, {} failed",
+                done.n_computed, done.n_cached, done.n_failed
+            )?,
+        },
         None => {
             let n = gather_task_file(&args.tasks).map_err(|e| anyhow::anyhow!("gathering: {e}"))?;
             writeln!(out, "gathered {n} task outcomes")?;

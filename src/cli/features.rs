@@ -4,6 +4,10 @@
 //! renamed into place under a lock, so two processes never mix their outputs and a smaller
 //! corpus never inherits a larger one's `logmel/<row>.npy` files. Because OUT is replaced, it
 //! must not hold anything but a previous run's outputs, and must not be or contain the corpus.
+//!
+//! With `--executor slurm` the files missing from the feature cache are first extracted on the
+//! cluster, in batches (one job array); the outputs are then written here from the cache, so
+//! they are byte for byte what a local extraction writes.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,7 +20,8 @@ use vlogmood::atomic::{is_within, remove_stale_in, replace_folder, resolve_path,
 use vlogmood::corpus::{csv_field, display_path, write_failures_csv, Dataset, FeatureCache};
 use vlogmood::features::{extract_corpus, FeatureParams, DESCRIPTIVE_NAMES, SEED45_NAMES};
 
-use super::{progress, FeaturesArgs, Outcome};
+use super::executor::{extract_features_on, with_executor};
+use super::{progress, ExecutorKind, FeaturesArgs, Outcome};
 
 /// What `features` writes into OUT; a folder holding anything else is not replaced.
 const OUTPUT_NAMES: [&str; 7] = [
@@ -34,6 +39,10 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
     preprocess.validate().context("invalid preprocessing options")?;
     let params = FeatureParams { sample_rate_hz: preprocess.sample_rate_hz, ..FeatureParams::default() };
     params.validate().context("invalid feature parameters")?;
+    let on_cluster = args.executor.kind == ExecutorKind::Slurm;
+    if on_cluster && args.no_cache {
+        bail!("--no-cache cannot be combined with --executor slurm: the cluster's tasks hand their features back through the cache");
+    }
     let started = Instant::now();
     let out = &args.out;
     check_out_folder(&args.dir, out)?;
@@ -53,6 +62,11 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
         bail!("{nothing}");
     }
     let cache = (!args.no_cache).then(FeatureCache::from_env);
+    if let (true, Some(cache)) = (on_cluster, &cache) {
+        let corpus = [(&dataset, &preprocess, &params)];
+        let files_per_task = args.executor.slurm.files_per_task;
+        with_executor(&args.executor, 1, |executor| extract_features_on(executor, &corpus, cache, files_per_task))?;
+    }
     let bar = progress::files_bar(dataset.files.len(), "features");
     let features =
         extract_corpus(&dataset.files, &dataset.hashes, &preprocess, &params, cache.as_ref(), &|| bar.inc(1))?;

@@ -5,6 +5,7 @@
 //! rest were processed), 2 usage, spec or other error (printed once with its causes), 3
 //! `reproduce` found a metric that differs.
 
+mod executor;
 mod experiment;
 mod features;
 mod gc;
@@ -147,6 +148,8 @@ struct FeaturesArgs {
     /// Do not read or write the feature cache.
     #[arg(long)]
     no_cache: bool,
+    #[command(flatten)]
+    executor: ExecutorArgs,
 }
 
 #[derive(Debug, Args)]
@@ -170,16 +173,24 @@ struct RunArgs {
     /// Do not read or write the feature cache.
     #[arg(long)]
     no_cache: bool,
-    /// Where the run (or each sweep member) is computed: `local` (this machine; a sweep
-    /// --jobs at a time) or `slurm` (one job array on the Slurm cluster this machine submits
-    /// to, then the run folders are read here). Never part of a run ID.
-    #[arg(long, value_enum, default_value_t = ExecutorKind::Local)]
-    executor: ExecutorKind,
+    #[command(flatten)]
+    executor: ExecutorArgs,
+}
+
+/// `--executor` and its options, shared by `run` and `features`.
+#[derive(Debug, Args)]
+struct ExecutorArgs {
+    /// Where the work is done: `local` (this machine) or `slurm` (job arrays on the Slurm
+    /// cluster this machine submits to: feature extraction in batches of files into the
+    /// shared cache, then each run or sweep member; the results are read here). Never part
+    /// of a run ID.
+    #[arg(long = "executor", value_enum, default_value_t = ExecutorKind::Local)]
+    kind: ExecutorKind,
     #[command(flatten)]
     slurm: SlurmArgs,
 }
 
-/// Where runs are computed.
+/// Where the work is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ExecutorKind {
     /// This machine.
@@ -213,6 +224,9 @@ struct SlurmArgs {
     /// Resubmissions of a failed or timed-out task.
     #[arg(long = "slurm-retries", value_name = "N", default_value_t = 2)]
     retries: usize,
+    /// Files per feature-extraction task.
+    #[arg(long = "slurm-files-per-task", value_name = "N", default_value_t = 64)]
+    files_per_task: usize,
 }
 
 impl SlurmArgs {

@@ -58,6 +58,12 @@ impl FeatureCache {
         self.dir.join(prefix).join(format!("{}-{params}.bin", key.file_sha256))
     }
 
+    /// Whether an entry is stored under `key` (not verified: [`FeatureCache::get`] does that).
+    #[must_use]
+    pub fn contains(&self, key: &CacheKey) -> bool {
+        self.path_of(key).is_file()
+    }
+
     /// The payload stored under `key`, if present and intact. A corrupt entry is removed.
     #[must_use]
     pub fn get(&self, key: &CacheKey) -> Option<Vec<u8>> {
@@ -108,7 +114,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = FeatureCache::new(dir.path().join("c"));
         assert_eq!(cache.get(&key()), None);
+        assert!(!cache.contains(&key()));
         cache.put(&key(), b"features").expect("put");
+        assert!(cache.contains(&key()));
         assert_eq!(cache.get(&key()).as_deref(), Some(&b"features"[..]));
     }
 

@@ -166,8 +166,10 @@ fn compute(
     Ok((features, AudioSummary::from(&processed)))
 }
 
-/// Hash of everything that shapes a cached payload.
-fn params_hash(preprocess_params: &PreprocessParams, params: &FeatureParams) -> String {
+/// Hash of everything that shapes a cached payload: with a file's content hash, its
+/// [`CacheKey`].
+#[must_use]
+pub fn params_hash(preprocess_params: &PreprocessParams, params: &FeatureParams) -> String {
     let json = serde_json::json!({
         "format": CACHE_FORMAT,
         "crate": env!("CARGO_PKG_VERSION"),

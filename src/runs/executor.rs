@@ -1,18 +1,23 @@
 //! The executor seam (DESIGN §10): where the tasks a run fans out are executed.
 //!
 //! A [`Task`] is serialisable and names its inputs by content: a sweep member is its resolved
-//! spec and the run ID that spec must hash to (with the data it reads), so a task run later or
-//! on another machine either computes exactly that run or refuses. Its [`TaskOutcome`] is
-//! serialisable too, and callers reduce outcomes in task order, so where the tasks ran never
-//! changes a byte of what is written. The [`LocalExecutor`] runs them on this machine, `jobs`
-//! at a time; the [`SlurmExecutor`](super::slurm::SlurmExecutor) submits them as one job array.
+//! spec and the run ID that spec must hash to (with the data it reads); a batch of feature
+//! extractions is its files with the SHA-256 each must have. A task run later or on another
+//! machine either computes exactly that or refuses. Its [`TaskOutcome`] is serialisable too,
+//! and callers reduce outcomes in task order, so where the tasks ran never changes a byte of
+//! what is written. The [`LocalExecutor`] runs them on this machine, `jobs` at a time; the
+//! [`SlurmExecutor`](super::slurm::SlurmExecutor) submits them as one job array.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::audio::PreprocessParams;
+use crate::corpus::{hash_files, CacheKey, CorpusFile, Dataset, FeatureCache};
+use crate::features::{cache_params_hash, extract_corpus, FeatureParams};
 use crate::spec::{ExperimentSpec, MetaSpec};
 
 use super::{run, ExecuteOptions, NoProgress, PreparedRun, RunStore};
@@ -34,11 +39,42 @@ pub enum Task {
         /// The recording options (cache, git state, spec source).
         options: ExecuteOptions,
     },
+    /// The features of a batch of files, into the feature cache (where `features` and runs
+    /// then find them).
+    Features {
+        /// The files, each with the SHA-256 its bytes must have.
+        files: Vec<FeatureInput>,
+        /// How each file is preprocessed.
+        preprocess: PreprocessParams,
+        /// The feature parameters.
+        params: FeatureParams,
+        /// The cache the features are written to.
+        cache: FeatureCache,
+    },
+}
+
+/// One file of a [`Task::Features`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureInput {
+    /// The file (absolute, so any node finds it on shared storage).
+    pub path: PathBuf,
+    /// SHA-256 (hex) of its bytes when the task was made.
+    pub sha256: String,
 }
 
 /// What a task did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskOutcome {
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TaskOutcome {
+    /// A [`Task::Run`] completed.
+    Run(RunOutcome),
+    /// A [`Task::Features`] went through its files.
+    Features(FeaturesOutcome),
+}
+
+/// What a [`Task::Run`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOutcome {
     /// The run folder it completed.
     pub folder: PathBuf,
     /// True when the run existed and nothing was computed.
@@ -47,7 +83,31 @@ pub struct TaskOutcome {
     pub n_failed_inputs: usize,
 }
 
+/// What a [`Task::Features`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeaturesOutcome {
+    /// Files whose features it computed and cached.
+    pub n_computed: usize,
+    /// Files whose features were already cached.
+    pub n_cached: usize,
+    /// Files that could not be processed (or changed since the task was made); whoever reads
+    /// the cache afterwards meets them again and reports them.
+    pub n_failed: usize,
+}
+
 impl Task {
+    /// The task that runs `prepared` into `store`.
+    #[must_use]
+    pub fn run_of(prepared: &PreparedRun, store: PathBuf, options: ExecuteOptions) -> Self {
+        Self::Run {
+            spec: prepared.canonical_spec.clone(),
+            meta: prepared.spec.meta.clone(),
+            run_id: prepared.run_id.0.clone(),
+            store,
+            options,
+        }
+    }
+
     /// Executes the task here; the error is a message for people (it crosses processes).
     pub fn execute(&self) -> Result<TaskOutcome, String> {
         match self {
@@ -65,10 +125,66 @@ impl Task {
                 }
                 let result = run(&prepared, &RunStore::new(store), options, false, &NoProgress, || {})
                     .map_err(|e| e.to_string())?;
-                Ok(TaskOutcome { folder: result.folder, reused: result.reused, n_failed_inputs: result.n_failed })
+                Ok(TaskOutcome::Run(RunOutcome {
+                    folder: result.folder,
+                    reused: result.reused,
+                    n_failed_inputs: result.n_failed,
+                }))
+            }
+            Self::Features { files, preprocess, params, cache } => {
+                let corpus_files: Vec<CorpusFile> = files
+                    .iter()
+                    .map(|f| CorpusFile { relative_path: f.path.display().to_string(), path: f.path.clone() })
+                    .collect();
+                let hashes_now = hash_files(&corpus_files);
+                // A file edited since the task was made must not be cached under its old hash.
+                let (unchanged, hashes): (Vec<CorpusFile>, Vec<String>) = corpus_files
+                    .into_iter()
+                    .zip(hashes_now)
+                    .zip(files)
+                    .filter(|((_, now), planned)| now.as_ref().is_ok_and(|now| *now == planned.sha256))
+                    .map(|((file, _), planned)| (file, planned.sha256.clone()))
+                    .unzip();
+                let n_changed = files.len() - unchanged.len();
+                let features = extract_corpus(&unchanged, &hashes, preprocess, params, Some(cache), &|| {})
+                    .map_err(|e| e.to_string())?;
+                Ok(TaskOutcome::Features(FeaturesOutcome {
+                    n_computed: features.rows.len() - features.n_cached,
+                    n_cached: features.n_cached,
+                    n_failed: features.failures.len() + n_changed,
+                }))
             }
         }
     }
+}
+/// The feature tasks of `corpora` (each with its preprocessing and feature parameters): the
+/// files whose features `cache` lacks, `files_per_task` to a task, in corpus order. A file
+/// that two corpora share (same bytes, same parameters) is planned once.
+pub fn feature_tasks(
+    corpora: &[(&Dataset, &PreprocessParams, &FeatureParams)],
+    cache: &FeatureCache,
+    files_per_task: usize,
+) -> std::io::Result<Vec<Task>> {
+    let cache = FeatureCache::new(std::path::absolute(cache.dir())?);
+    let mut planned = BTreeSet::new();
+    let mut tasks = Vec::new();
+    for &(dataset, preprocess, params) in corpora {
+        let params_hash = cache_params_hash(preprocess, params);
+        let mut missing = Vec::new();
+        for (file, sha256) in dataset.files.iter().zip(&dataset.hashes) {
+            let key = CacheKey { file_sha256: sha256.clone(), params_hash: params_hash.clone() };
+            if !cache.contains(&key) && planned.insert((key.file_sha256, key.params_hash)) {
+                missing.push(FeatureInput { path: std::path::absolute(&file.path)?, sha256: sha256.clone() });
+            }
+        }
+        tasks.extend(missing.chunks(files_per_task.max(1)).map(|files| Task::Features {
+            files: files.to_vec(),
+            preprocess: preprocess.clone(),
+            params: params.clone(),
+            cache: cache.clone(),
+        }));
+    }
+    Ok(tasks)
 }
 
 /// Tasks finished, failed and left, for progress lines.
@@ -144,4 +260,71 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A corpus of `names`, each file holding its own name (never decoded here).
+    fn corpus(dir: &std::path::Path, names: &[&str]) -> Dataset {
+        for name in names {
+            std::fs::write(dir.join(name), name.as_bytes()).expect("write");
+        }
+        Dataset::load(dir, &[]).expect("load")
+    }
+
+    fn planned_files(tasks: &[Task]) -> Vec<Vec<String>> {
+        tasks
+            .iter()
+            .map(|task| match task {
+                Task::Features { files, .. } => {
+                    files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect()
+                }
+                Task::Run { .. } => panic!("not a feature task"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn feature_tasks_cover_only_files_missing_from_the_cache_once_each() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).and_then(|()| std::fs::create_dir_all(&b)).expect("dirs");
+        let first = corpus(&a, &["1.wav", "2.wav", "3.wav", "4.wav", "5.wav"]);
+        // The same bytes under another corpus: planned once.
+        let second = corpus(&b, &["3.wav", "6.wav"]);
+        let cache = FeatureCache::new(dir.path().join("cache"));
+        let (pre, params) = (PreprocessParams::default(), FeatureParams::default());
+        let key = |d: &Dataset, i: usize| CacheKey {
+            file_sha256: d.hashes[i].clone(),
+            params_hash: cache_params_hash(&pre, &params),
+        };
+        cache.put(&key(&first, 1), b"cached").expect("put");
+
+        let tasks = feature_tasks(&[(&first, &pre, &params), (&second, &pre, &params)], &cache, 2).expect("plan");
+        assert_eq!(planned_files(&tasks), [vec!["1.wav", "3.wav"], vec!["4.wav", "5.wav"], vec!["6.wav"]]);
+        let Task::Features { files, cache: task_cache, .. } = &tasks[0] else { panic!("features") };
+        assert!(files[0].path.is_absolute() && task_cache.dir().is_absolute(), "any node can find them");
+
+        // Other parameters are other cache entries: every file is missing again.
+        let other = PreprocessParams { trim: false, ..PreprocessParams::default() };
+        assert_eq!(
+            planned_files(&feature_tasks(&[(&first, &other, &params)], &cache, 10).expect("plan")).concat().len(),
+            5
+        );
+    }
+
+    #[test]
+    fn a_file_changed_since_its_task_was_made_is_not_cached_under_its_old_hash() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = corpus(dir.path(), &["1.wav"]);
+        let cache = FeatureCache::new(dir.path().join("cache"));
+        let (pre, params) = (PreprocessParams::default(), FeatureParams::default());
+        let task = feature_tasks(&[(&data, &pre, &params)], &cache, 8).expect("plan").remove(0);
+        std::fs::write(&data.files[0].path, b"edited").expect("edit");
+        let outcome = task.execute().expect("the task runs");
+        assert_eq!(outcome, TaskOutcome::Features(FeaturesOutcome { n_computed: 0, n_cached: 0, n_failed: 1 }));
+        assert!(!cache.dir().exists(), "nothing was written to the cache");
+    }
 }

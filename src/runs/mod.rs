@@ -19,7 +19,9 @@ mod sweep;
 
 pub use error::RunsError;
 pub use execute::{execute, run, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
-pub use executor::{Executor, LocalExecutor, Task, TaskOutcome, TaskProgress};
+pub use executor::{
+    feature_tasks, Executor, FeatureInput, FeaturesOutcome, LocalExecutor, RunOutcome, Task, TaskOutcome, TaskProgress,
+};
 pub use gc::{stale_temporaries_under, Garbage};
 pub use listing::{natural_cmp, runs_table, Filter, RunsQuery};
 pub use manifest::{DatasetInfo, Machine, Manifest, RunMeta, META_FILE, SCHEMA_VERSION};
@@ -29,4 +31,4 @@ pub use status::RunStatus;
 pub use store::{
     headline_metrics, read_manifest, read_metrics, spec_params, IndexEntry, PublishedComparison, RunLock, RunStore,
 };
-pub use sweep::{run_sweep, sweep_table, MemberOutcome, SweepProgress, SweepReport};
+pub use sweep::{prepare_members, run_sweep, sweep_table, MemberOutcome, SweepMember, SweepProgress, SweepReport};

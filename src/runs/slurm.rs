@@ -105,14 +105,9 @@ impl<'a> SlurmExecutor<'a> {
                 pending.len(),
                 batch.join(LOGS_DIR).display()
             ));
-            let mut reported = None;
+            let mut watch = OutcomeWatch::new(batch, n);
             loop {
-                // Progress when it changes, not every poll.
-                let now = progress(batch, n);
-                if reported != Some(now) {
-                    on_progress(now);
-                    reported = Some(now);
-                }
+                watch.poll(on_progress);
                 if self.cancelled.load(Ordering::SeqCst) {
                     let _ = Command::new("scancel").arg(&array).arg(&gather).status();
                     return Err(format!("cancelled: jobs {array} and {gather} were cancelled (scancel)"));
@@ -122,8 +117,9 @@ impl<'a> SlurmExecutor<'a> {
                 }
                 std::thread::sleep(self.options.poll);
             }
+            // Outcomes written between the last poll and the jobs' end.
+            watch.poll(on_progress);
         }
-        on_progress(progress(batch, n));
         Ok(())
     }
 
@@ -274,16 +270,34 @@ fn read_outcome(batch: &Path, index: usize) -> Option<OutcomeFile> {
     serde_json::from_str(&std::fs::read_to_string(outcome_path(batch, index)).ok()?).ok()
 }
 
-fn progress(batch: &Path, n: usize) -> TaskProgress {
-    let outcomes: Vec<Option<Result<(), ()>>> = (0..n)
-        .map(|i| {
-            read_outcome(batch, i).map(|o| match o {
-                OutcomeFile::Ok(_) => Ok(()),
-                OutcomeFile::Error(_) => Err(()),
-            })
-        })
-        .collect();
-    TaskProgress::of(&outcomes)
+/// The outcomes of a batch as its tasks write them. An outcome file, once written, does not
+/// change until its task is resubmitted (a new watch), so each poll reads only the files not
+/// seen yet, and progress is reported only when it changes.
+struct OutcomeWatch<'a> {
+    batch: &'a Path,
+    /// Per task: `Some(true)` succeeded, `Some(false)` failed, `None` no outcome yet.
+    seen: Vec<Option<bool>>,
+    reported: Option<TaskProgress>,
+}
+
+impl<'a> OutcomeWatch<'a> {
+    fn new(batch: &'a Path, n: usize) -> Self {
+        Self { batch, seen: vec![None; n], reported: None }
+    }
+
+    /// Reads the outcomes not seen yet; calls `on_progress` if anything changed.
+    fn poll(&mut self, on_progress: &(dyn Fn(TaskProgress) + Sync)) {
+        for (i, seen) in self.seen.iter_mut().enumerate().filter(|(_, seen)| seen.is_none()) {
+            *seen = read_outcome(self.batch, i).map(|o| matches!(o, OutcomeFile::Ok(_)));
+        }
+        let outcomes: Vec<Option<Result<(), ()>>> =
+            self.seen.iter().map(|seen| seen.map(|ok| if ok { Ok(()) } else { Err(()) })).collect();
+        let now = TaskProgress::of(&outcomes);
+        if self.reported != Some(now) {
+            on_progress(now);
+            self.reported = Some(now);
+        }
+    }
 }
 
 /// Runs `sbatch --parsable ...`: the job ID.

@@ -17,7 +17,7 @@ use crate::report::{render_table_page, table_to_markdown, write_table_csv};
 use crate::spec::{ExperimentSpec, Override, SpecError, SweepAxis};
 use crate::study::{Column, Table};
 
-use super::executor::{Executor, Task, TaskProgress};
+use super::executor::{Executor, Task, TaskOutcome, TaskProgress};
 use super::store::{headline_metrics, read_metrics, write_atomic};
 use super::{ExecuteOptions, PreparedRun, RunStore, RunsError};
 
@@ -68,6 +68,18 @@ pub struct SweepReport {
 }
 
 impl MemberOutcome {
+    /// A member whose run `run_id` is about to be executed.
+    fn pending(overrides: &[Override], run_id: &str) -> Self {
+        Self {
+            overrides: overrides.iter().map(|o| o.text().to_string()).collect(),
+            status: "pending",
+            run_id: Some(run_id.to_string()),
+            folder: None,
+            n_failed_inputs: 0,
+            error: None,
+        }
+    }
+
     /// A member that failed with `error`.
     fn failed(overrides: &[Override], error: String) -> Self {
         Self {
@@ -94,14 +106,37 @@ impl SweepReport {
     }
 }
 
+/// One member of a sweep, ready to run: its overrides, and its prepared run or why its spec
+/// was refused.
+#[derive(Debug, Clone)]
+pub struct SweepMember {
+    /// The member's overrides, one per axis.
+    pub overrides: Vec<Override>,
+    /// The member's run (its run ID is what the sweep is made of), or the reason it has none.
+    pub prepared: Result<PreparedRun, String>,
+}
+
+/// Prepares every member of a sweep (validating its spec and hashing its data).
+#[must_use]
+pub fn prepare_members(members: Vec<(Vec<Override>, Result<ExperimentSpec, SpecError>)>) -> Vec<SweepMember> {
+    members
+        .into_iter()
+        .map(|(overrides, spec)| SweepMember {
+            overrides,
+            prepared: spec
+                .map_err(|e| e.to_string())
+                .and_then(|spec| PreparedRun::prepare(spec).map_err(|e| e.to_string())),
+        })
+        .collect()
+}
+
 /// Runs every member on `executor`, then writes the sweep folder under `<store>/sweeps/`.
-/// Members are prepared here (their run IDs are what the sweep is); each valid one becomes a
-/// [`Task::Run`], and a member whose spec was refused is failed without a task.
-/// `on_progress` is called as members finish.
+/// Each member with a run becomes a [`Task::Run`]; a member whose spec was refused is failed
+/// without a task. `on_progress` is called as members finish.
 pub fn run_sweep(
     name: &str,
     axes: &[SweepAxis],
-    members: Vec<(Vec<Override>, Result<ExperimentSpec, SpecError>)>,
+    members: &[SweepMember],
     store: &RunStore,
     options: &ExecuteOptions,
     executor: &dyn Executor,
@@ -110,28 +145,16 @@ pub fn run_sweep(
     let mut outcomes: Vec<MemberOutcome> = Vec::with_capacity(members.len());
     let mut tasks = Vec::new();
     let mut task_of_member = Vec::new();
-    for (overrides, spec) in &members {
-        let prepared = spec.as_ref().map_err(ToString::to_string).and_then(|spec| {
-            let meta = spec.meta.clone();
-            PreparedRun::prepare(spec.clone()).map(|p| (p, meta)).map_err(|e| e.to_string())
-        });
-        match prepared {
-            Ok((prepared, meta)) => {
-                let mut outcome = MemberOutcome::failed(overrides, String::new());
-                outcome.error = None;
-                outcome.run_id = Some(prepared.run_id.0.clone());
-                outcomes.push(outcome);
+    for member in members {
+        match &member.prepared {
+            Ok(prepared) => {
+                outcomes.push(MemberOutcome::pending(&member.overrides, &prepared.run_id.0));
                 task_of_member.push(Some(tasks.len()));
-                tasks.push(Task::Run {
-                    spec: prepared.canonical_spec.clone(),
-                    meta,
-                    run_id: prepared.run_id.0.clone(),
-                    store: store.root().to_path_buf(),
-                    options: member_options(overrides, options),
-                });
+                let options = member_options(&member.overrides, options);
+                tasks.push(Task::run_of(prepared, store.root().to_path_buf(), options));
             }
             Err(error) => {
-                outcomes.push(MemberOutcome::failed(overrides, error));
+                outcomes.push(MemberOutcome::failed(&member.overrides, error.clone()));
                 task_of_member.push(None);
             }
         }
@@ -141,14 +164,21 @@ pub fn run_sweep(
         on_progress(SweepProgress { done: p.done, failed: p.failed + invalid, left: p.left });
     });
     for (outcome, task) in outcomes.iter_mut().zip(task_of_member) {
-        match task.map(|t| &results[t]) {
-            Some(Ok(done)) => {
+        let Some(result) = task.map(|t| &results[t]) else { continue };
+        match result {
+            Ok(TaskOutcome::Run(done)) => {
                 outcome.status = if done.reused { "reused" } else { "computed" };
                 outcome.n_failed_inputs = done.n_failed_inputs;
                 outcome.folder = Some(done.folder.clone());
             }
-            Some(Err(error)) => outcome.error = Some(error.clone()),
-            None => {}
+            Ok(other) => {
+                outcome.status = "failed";
+                outcome.error = Some(format!("internal error (a bug): a run task finished as {other:?}"));
+            }
+            Err(error) => {
+                outcome.status = "failed";
+                outcome.error = Some(error.clone());
+            }
         }
     }
     let sweep_id = sweep_id(&outcomes);

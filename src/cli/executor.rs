@@ -1,0 +1,87 @@
+//! `--executor local|slurm`: the executor a command's tasks run on, and the feature stage a
+//! cluster runs before the work that reads the features.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{bail, Context};
+
+use vlogmood::audio::PreprocessParams;
+use vlogmood::corpus::{Dataset, FeatureCache};
+use vlogmood::features::FeatureParams;
+use vlogmood::runs::{feature_tasks, Executor, LocalExecutor, SlurmExecutor, Task, TaskOutcome, TaskProgress};
+
+use super::{ExecutorArgs, ExecutorKind};
+
+/// Calls `work` with the executor `args` names (`jobs` tasks at a time when local).
+pub fn with_executor<R>(
+    args: &ExecutorArgs,
+    jobs: usize,
+    work: impl FnOnce(&dyn Executor) -> anyhow::Result<R>,
+) -> anyhow::Result<R> {
+    match args.kind {
+        ExecutorKind::Local => work(&LocalExecutor { jobs }),
+        ExecutorKind::Slurm => {
+            let exe = std::env::current_exe().context("finding the vlogmood binary the Slurm tasks run")?;
+            let note = |line: &str| eprintln!("{line}");
+            work(&SlurmExecutor::new(args.slurm.options(), exe, cancel_on_ctrl_c()?, &note))
+        }
+    }
+}
+
+/// The flag a Ctrl-C sets, for the Slurm executor to cancel its jobs (`scancel`) and return.
+/// (A local command keeps the default: Ctrl-C ends the process, and its partial folder is
+/// cleaned up by the next run.)
+fn cancel_on_ctrl_c() -> anyhow::Result<&'static AtomicBool> {
+    static CANCELLED: AtomicBool = AtomicBool::new(false);
+    ctrlc::set_handler(|| CANCELLED.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+    Ok(&CANCELLED)
+}
+
+/// Extracts, as [`Task::Features`] on `executor`, the features of `corpora` that `cache`
+/// lacks, `files_per_task` files to a task. On a cluster this fans the corpus out over the
+/// nodes once, instead of leaving every run that reads it to extract it alone; what follows
+/// then reads every file from the cache. An error when a task still failed after its
+/// retries: running the command again submits only the files still missing.
+pub fn extract_features_on(
+    executor: &dyn Executor,
+    corpora: &[(&Dataset, &PreprocessParams, &FeatureParams)],
+    cache: &FeatureCache,
+    files_per_task: usize,
+) -> anyhow::Result<()> {
+    let tasks = feature_tasks(corpora, cache, files_per_task).context("planning the feature tasks")?;
+    let n_files: usize = tasks.iter().map(|t| if let Task::Features { files, .. } = t { files.len() } else { 0 }).sum();
+    if tasks.is_empty() {
+        eprintln!("features: every file is in the cache; no feature task to submit");
+        return Ok(());
+    }
+    eprintln!(
+        "features: {n_files} file(s) missing from the cache {}, as {} task(s)",
+        cache.dir().display(),
+        tasks.len()
+    );
+    let outcomes = executor.execute(&tasks, &|p: TaskProgress| {
+        eprintln!("features: {} task(s) done, {} failed, {} left", p.done, p.failed, p.left);
+    });
+    let mut failed = Vec::new();
+    let (mut computed, mut unreadable) = (0, 0);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Ok(TaskOutcome::Features(done)) => {
+                computed += done.n_computed;
+                unreadable += done.n_failed;
+            }
+            Ok(other) => failed.push(format!("task {i}: internal error (a bug): finished as {other:?}")),
+            Err(e) => failed.push(format!("task {i}: {e}")),
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} feature task(s) failed (run the command again to submit only the files still missing):\n  {}",
+            failed.len(),
+            tasks.len(),
+            failed.join("\n  ")
+        );
+    }
+    eprintln!("features: {computed} file(s) computed by the tasks, {unreadable} could not be processed");
+    Ok(())
+}

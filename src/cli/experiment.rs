@@ -60,7 +60,8 @@ fn options(no_cache: bool, spec_source: Option<String>) -> ExecuteOptions {
 
 fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<PreparedRun> {
     let (spec, path) = ExperimentSpec::load_with(experiment, overrides)?;
-    PreparedRun::prepare(spec).with_context(|| format!("preparing {}", path.display()))
+    let index = FeatureCache::from_env().hash_index();
+    PreparedRun::prepare(spec, Some(&index)).with_context(|| format!("preparing {}", path.display()))
 }
 
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
@@ -71,7 +72,8 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     let files_per_task = args.executor.slurm.files_per_task;
     if axes.is_empty() {
         let (_, spec) = members.pop().expect("a spec without a sweep is one member");
-        let prepared = PreparedRun::prepare(spec?).with_context(|| format!("preparing {}", path.display()))?;
+        let prepared = PreparedRun::prepare(spec?, options.hash_index().as_ref())
+            .with_context(|| format!("preparing {}", path.display()))?;
         if on_cluster {
             anyhow::ensure!(!args.force, "--force recomputes here; it cannot be combined with --executor slurm");
             // The run is computed on the cluster into the shared store, then found there below.
@@ -98,7 +100,7 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     } else {
         eprintln!("sweep of {n} members over {axes_text} ({} at a time)", args.jobs.max(1));
     }
-    let members = prepare_members(members);
+    let members = prepare_members(members, options.hash_index().as_ref());
     let report = with_executor(&args.executor, args.jobs, |executor| {
         if on_cluster {
             let runs: Vec<&PreparedRun> = members.iter().filter_map(|m| m.prepared.as_ref().ok()).collect();
@@ -203,9 +205,10 @@ pub fn explore_folder(args: &ExploreArgs) -> anyhow::Result<Outcome> {
     ]);
     let text = toml::to_string(&spec).context("writing the explore spec")?;
     let spec = ExperimentSpec::parse(Path::new("explore"), &text)?;
-    let prepared =
-        PreparedRun::prepare(spec).with_context(|| format!("preparing to explore {}", args.dir.display()))?;
-    run_prepared(&prepared, &args.out, &options(args.no_cache, Some(text)), false)
+    let options = options(args.no_cache, Some(text));
+    let prepared = PreparedRun::prepare(spec, options.hash_index().as_ref())
+        .with_context(|| format!("preparing to explore {}", args.dir.display()))?;
+    run_prepared(&prepared, &args.out, &options, false)
 }
 
 /// A TOML table of `entries`.

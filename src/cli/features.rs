@@ -56,12 +56,13 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
         remove_stale_in(parent);
     }
 
-    let dataset = Dataset::load(&args.dir, std::slice::from_ref(out))
+    let cache = (!args.no_cache).then(FeatureCache::from_env);
+    let index = cache.as_ref().map(FeatureCache::hash_index);
+    let dataset = Dataset::load(&args.dir, std::slice::from_ref(out), index.as_ref())
         .with_context(|| format!("scanning {}", args.dir.display()))?;
     if let Some(nothing) = dataset.nothing_found() {
         bail!("{nothing}");
     }
-    let cache = (!args.no_cache).then(FeatureCache::from_env);
     if let (true, Some(cache)) = (on_cluster, &cache) {
         let corpus = [(&dataset, &preprocess, &params)];
         let files_per_task = args.executor.slurm.files_per_task;

@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::CorpusError;
+use super::{CorpusError, HashIndex};
 
 /// Environment variable naming another cache folder.
 pub const CACHE_ENV: &str = "VLOGMOOD_CACHE";
 /// Default cache folder, relative to the working directory.
 pub const DEFAULT_CACHE_DIR: &str = ".vlogmood/cache";
 const MAGIC: &[u8; 4] = b"VMC1";
+/// The [`HashIndex`] file inside the cache folder.
+const HASH_INDEX_FILE: &str = "file-hashes.tsv";
 
 /// A folder of verified cache entries.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -50,6 +52,13 @@ impl FeatureCache {
     #[must_use]
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The index of input files' content hashes kept with this cache, so that a corpus whose
+    /// features are cached is not read again to be fingerprinted either.
+    #[must_use]
+    pub fn hash_index(&self) -> HashIndex {
+        HashIndex::open(self.dir.join(HASH_INDEX_FILE))
     }
 
     fn path_of(&self, key: &CacheKey) -> PathBuf {

@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{dataset_fingerprint, display_path, scan, sha256_hex, CorpusError, CorpusFile, Failure, Labels, Skipped};
+use super::{
+    dataset_fingerprint, display_path, scan, sha256_hex, CorpusError, CorpusFile, Failure, HashIndex, Labels, Skipped,
+};
 
 /// A corpus folder, scanned and hashed.
 #[derive(Debug, Clone)]
@@ -26,17 +28,19 @@ pub struct Dataset {
 impl Dataset {
     /// Scans and hashes a corpus folder (not entering the folders in `exclude`) and reads its
     /// labels, without checking them against the files (see [`Dataset::check_labels`]).
+    /// Unchanged files take their hash from `index` when there is one (which is then saved;
+    /// an index that cannot be saved only costs a re-read next time).
     ///
     /// A file that cannot be read, or whose name the scan refused, becomes one of
     /// [`Dataset::failures`] and the batch goes on. Failed inputs enter the fingerprint as
     /// `name \t -`, so a corpus with an unreadable file never fingerprints like one without it.
-    pub fn load(root: &Path, exclude: &[PathBuf]) -> Result<Self, CorpusError> {
+    pub fn load(root: &Path, exclude: &[PathBuf], index: Option<&HashIndex>) -> Result<Self, CorpusError> {
         let found = scan(root, exclude)?;
         let mut failures = found.failures;
         let mut pairs: Vec<(String, String)> = failures.iter().map(|f| (f.file.clone(), "-".to_string())).collect();
         let mut files = Vec::with_capacity(found.files.len());
         let mut hashes = Vec::with_capacity(found.files.len());
-        for (file, hash) in found.files.iter().zip(hash_files(&found.files)) {
+        for (file, hash) in found.files.iter().zip(hash_files(&found.files, index)) {
             match hash {
                 Ok(hash) => {
                     pairs.push((file.relative_path.clone(), hash.clone()));
@@ -48,6 +52,9 @@ impl Dataset {
                     failures.push(Failure { file: display_path(&file.path), reason: e.to_string() });
                 }
             }
+        }
+        if let Some(index) = index {
+            let _ = index.save();
         }
         failures.sort_by(|a, b| a.file.cmp(&b.file));
         let labels_file = Labels::read_at(root)?;
@@ -91,17 +98,20 @@ impl Dataset {
     }
 }
 
-/// SHA-256 (hex) of each file's bytes, in order (files are read in parallel); a file that
-/// cannot be read is an error in its own slot, so one unreadable file never sinks the batch.
+/// SHA-256 (hex) of each file's bytes, in order (files are read in parallel; an unchanged
+/// file's hash comes from `index`); a file that cannot be read is an error in its own slot, so
+/// one unreadable file never sinks the batch.
 #[must_use]
-pub fn hash_files(files: &[CorpusFile]) -> Vec<Result<String, CorpusError>> {
+pub fn hash_files(files: &[CorpusFile], index: Option<&HashIndex>) -> Vec<Result<String, CorpusError>> {
     use rayon::prelude::*;
     files
         .par_iter()
         .map(|f| {
-            std::fs::read(&f.path)
-                .map(|bytes| sha256_hex(&bytes))
-                .map_err(|source| CorpusError::Io { path: PathBuf::from(display_path(&f.path)), source })
+            let sha = match index {
+                Some(index) => index.sha256(&f.path),
+                None => std::fs::read(&f.path).map(|bytes| sha256_hex(&bytes)),
+            };
+            sha.map_err(|source| CorpusError::Io { path: PathBuf::from(display_path(&f.path)), source })
         })
         .collect()
 }
@@ -115,10 +125,10 @@ mod tests {
     fn refused_names_are_failures_that_enter_the_fingerprint() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("a.wav"), b"x").expect("write");
-        let clean = Dataset::load(dir.path(), &[]).expect("load");
+        let clean = Dataset::load(dir.path(), &[], None).expect("load");
         assert_eq!((clean.files.len(), clean.failures.len()), (1, 0));
         std::fs::write(dir.path().join("b\nc.wav"), b"y").expect("write");
-        let odd = Dataset::load(dir.path(), &[]).expect("load");
+        let odd = Dataset::load(dir.path(), &[], None).expect("load");
         assert_eq!((odd.files.len(), odd.failures.len()), (1, 1));
         assert_ne!(odd.fingerprint, clean.fingerprint);
         assert_eq!(odd.failed_names(), ["b\\nc.wav"]);
@@ -129,7 +139,7 @@ mod tests {
     fn a_folder_without_media_is_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("notes.txt"), b"x").expect("write");
-        let message = Dataset::load(dir.path(), &[]).expect("load").nothing_found().expect("nothing");
+        let message = Dataset::load(dir.path(), &[], None).expect("load").nothing_found().expect("nothing");
         assert!(message.contains("no media files"), "{message}");
     }
 }

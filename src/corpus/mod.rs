@@ -9,6 +9,7 @@
 pub mod cache;
 mod dataset;
 mod error;
+mod hash_index;
 mod labels;
 mod scan;
 
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 pub use cache::{CacheKey, FeatureCache};
 pub use dataset::{hash_files, Dataset};
 pub use error::CorpusError;
+pub use hash_index::HashIndex;
 pub use labels::{Labels, LABELS_FILE_NAME};
 pub use scan::{display_path, no_media_message, scan, Scan, Skipped};
 

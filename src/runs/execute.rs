@@ -7,7 +7,9 @@ use std::time::Instant;
 use ndarray::Array2;
 
 use crate::audio::{preprocess_file, MemoryBudget, PreprocessParams, TrimBounds};
-use crate::corpus::{csv_field, display_path, write_failures_csv, CorpusFile, Dataset, Failure, FeatureCache};
+use crate::corpus::{
+    csv_field, display_path, write_failures_csv, CorpusFile, Dataset, Failure, FeatureCache, HashIndex,
+};
 use crate::features::{extract_corpus, CorpusFeatures};
 use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
 use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
@@ -35,14 +37,14 @@ pub struct PreparedRun {
 }
 
 impl PreparedRun {
-    /// Validates the spec, loads and fingerprints its corpus (and test corpus), and computes
-    /// the run ID.
-    pub fn prepare(mut spec: ExperimentSpec) -> Result<Self, RunsError> {
+    /// Validates the spec, loads and fingerprints its corpus (and test corpus; unchanged
+    /// files hashed through `index`), and computes the run ID.
+    pub fn prepare(mut spec: ExperimentSpec, index: Option<&HashIndex>) -> Result<Self, RunsError> {
         spec.normalise_paths();
         spec.validate()?;
-        let dataset = load_corpus(&spec.data.corpus, "data.corpus", &spec.label_columns())?;
+        let dataset = load_corpus(&spec.data.corpus, "data.corpus", &spec.label_columns(), index)?;
         let test_dataset = match &spec.data.test_corpus {
-            Some(path) => Some(load_corpus(path, "data.test_corpus", &spec.test_corpus_columns())?),
+            Some(path) => Some(load_corpus(path, "data.test_corpus", &spec.test_corpus_columns(), index)?),
             None => None,
         };
         check_k_fits(&spec, dataset.files.len() + dataset.failures.len())?;
@@ -65,8 +67,13 @@ pub fn data_fingerprint(corpus: &str, test_corpus: Option<&str>) -> String {
 
 /// Scans, hashes and checks one corpus: it has input files, its labels name existing files,
 /// and it has every label column in `needed` (field, column).
-fn load_corpus(path: &Path, field: &str, needed: &[(&'static str, &str)]) -> Result<Dataset, RunsError> {
-    let dataset = Dataset::load(path, &[])?;
+fn load_corpus(
+    path: &Path,
+    field: &str,
+    needed: &[(&'static str, &str)],
+    index: Option<&HashIndex>,
+) -> Result<Dataset, RunsError> {
+    let dataset = Dataset::load(path, &[], index)?;
     if let Some(nothing) = dataset.nothing_found() {
         return Err(crate::spec::SpecError::invalid(field, nothing).into());
     }
@@ -149,6 +156,14 @@ pub struct ExecuteOptions {
     pub git_diff_sha256: Option<String>,
     /// The spec file as written (comments and all), kept as `spec.toml` beside `spec.json`.
     pub spec_source: Option<String>,
+}
+
+impl ExecuteOptions {
+    /// The hash index kept with the feature cache (none without a cache).
+    #[must_use]
+    pub fn hash_index(&self) -> Option<HashIndex> {
+        self.cache.as_ref().map(FeatureCache::hash_index)
+    }
 }
 
 /// How a run ended.

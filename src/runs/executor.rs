@@ -114,7 +114,7 @@ impl Task {
             Self::Run { spec, meta, run_id, store, options } => {
                 let mut spec = ExperimentSpec::from_stored_json(spec).map_err(|e| format!("reading the spec: {e}"))?;
                 spec.meta = meta.clone();
-                let prepared = PreparedRun::prepare(spec).map_err(|e| e.to_string())?;
+                let prepared = PreparedRun::prepare(spec, options.hash_index().as_ref()).map_err(|e| e.to_string())?;
                 if prepared.run_id.0 != *run_id {
                     return Err(format!(
                         "the spec and its data now hash to run {}, not {} as when the task was made (the \
@@ -136,7 +136,10 @@ impl Task {
                     .iter()
                     .map(|f| CorpusFile { relative_path: f.path.display().to_string(), path: f.path.clone() })
                     .collect();
-                let hashes_now = hash_files(&corpus_files);
+                let index = cache.hash_index();
+                let hashes_now = hash_files(&corpus_files, Some(&index));
+                // The index only saves reading; one that cannot be saved costs a re-read.
+                let _ = index.save();
                 // A file edited since the task was made must not be cached under its old hash.
                 let (unchanged, hashes): (Vec<CorpusFile>, Vec<String>) = corpus_files
                     .into_iter()
@@ -271,7 +274,7 @@ mod tests {
         for name in names {
             std::fs::write(dir.join(name), name.as_bytes()).expect("write");
         }
-        Dataset::load(dir, &[]).expect("load")
+        Dataset::load(dir, &[], None).expect("load")
     }
 
     fn planned_files(tasks: &[Task]) -> Vec<Vec<String>> {

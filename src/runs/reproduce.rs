@@ -101,7 +101,7 @@ pub fn reproduce(
         });
     }
     let spec = ExperimentSpec::from_stored_json(&spec_text).map_err(|e| RunsError::io(&spec_path, e))?;
-    let prepared = PreparedRun::prepare(spec)?;
+    let prepared = PreparedRun::prepare(spec, options.hash_index().as_ref())?;
     if let (Some(then), Some(now)) = (&manifest.test_dataset, &prepared.test_dataset) {
         if then.fingerprint != now.fingerprint {
             return Err(RunsError::DatasetChanged {

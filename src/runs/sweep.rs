@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::corpus::HashIndex;
 use crate::report::{render_table_page, table_to_markdown, write_table_csv};
 use crate::spec::{ExperimentSpec, Override, SpecError, SweepAxis};
 use crate::study::{Column, Table};
@@ -116,16 +117,20 @@ pub struct SweepMember {
     pub prepared: Result<PreparedRun, String>,
 }
 
-/// Prepares every member of a sweep (validating its spec and hashing its data).
+/// Prepares every member of a sweep (validating its spec and hashing its data, through
+/// `index` when there is one).
 #[must_use]
-pub fn prepare_members(members: Vec<(Vec<Override>, Result<ExperimentSpec, SpecError>)>) -> Vec<SweepMember> {
+pub fn prepare_members(
+    members: Vec<(Vec<Override>, Result<ExperimentSpec, SpecError>)>,
+    index: Option<&HashIndex>,
+) -> Vec<SweepMember> {
     members
         .into_iter()
         .map(|(overrides, spec)| SweepMember {
             overrides,
             prepared: spec
                 .map_err(|e| e.to_string())
-                .and_then(|spec| PreparedRun::prepare(spec).map_err(|e| e.to_string())),
+                .and_then(|spec| PreparedRun::prepare(spec, index).map_err(|e| e.to_string())),
         })
         .collect()
 }

@@ -1,7 +1,8 @@
 //! Spectral clustering: an affinity graph, its normalised-Laplacian embedding, k-means on it.
 //!
 //! A port of scikit-learn 1.9's `SpectralClustering(assign_labels="kmeans")` for dense data,
-//! with the eigenproblem solved densely by linfa-linalg 0.2 and the k-means by
+//! with the eigenproblem solved by linfa-linalg 0.2 (densely up to 300 rows, by LOBPCG above)
+//! and the k-means by
 //! [`KMeansParams`](super::KMeansParams) (linfa). Parameter mapping:
 //!
 //! | scikit-learn | here | note |
@@ -10,9 +11,9 @@
 //! | `affinity="nearest_neighbors"`, `n_neighbors` | [`Affinity::NearestNeighbors`] | [`nearest_neighbors_affinity`]: `0.5·(C + Cᵀ)`, `C = kneighbors_graph(X, n_neighbors, include_self=True)` |
 //! | `affinity="rbf"`, `gamma` | [`Affinity::Rbf`] | [`rbf_affinity`]: `exp(−gamma·‖x − y‖²)`; sklearn's default affinity, not the notebook's |
 //! | `affinity="precomputed"` | [`spectral_embedding`] on your own matrix | |
-//! | `eigen_solver=None` (ARPACK) | dense symmetric eigensolver | same eigenvectors up to sign, which both fix by `_deterministic_vector_sign_flip`; see [`spectral_embedding`] |
+//! | `eigen_solver=None` (ARPACK) | dense symmetric eigensolver up to [`DENSE_MAX_ROWS`] rows, LOBPCG above ([`EigenSolver`]) | same eigenvectors up to sign, which both fix by `_deterministic_vector_sign_flip`; see [`spectral_embedding`] |
 //! | `assign_labels="kmeans"`, `n_init` | [`KMeansParams`](super::KMeansParams) with k-means++, `n_init` | linfa's k-means, seeded from the ChaCha stream passed to `fit` |
-//! | `random_state` | the `ChaCha8Rng` passed to [`SpectralParams::fit`] | the dense solver needs no random start vector (ARPACK's `v0`) |
+//! | `random_state` | the `ChaCha8Rng` passed to [`SpectralParams::fit`] | the eigensolvers never use it: the dense one needs no start vector (ARPACK's `v0`), LOBPCG starts from fixed ones |
 //! | `labels_` | [`SpectralModel::labels`] | numbered `0..` by first row |
 //! | `affinity_matrix_` | [`nearest_neighbors_affinity`] / [`rbf_affinity`] | not stored on the model |
 //!
@@ -43,7 +44,7 @@ mod params;
 mod settings;
 
 pub use affinity::{nearest_neighbors_affinity, rbf_affinity};
-pub use embedding::{n_connected_components, spectral_embedding};
+pub use embedding::{n_connected_components, spectral_embedding, spectral_embedding_by, EigenSolver, DENSE_MAX_ROWS};
 pub use fit::SpectralModel;
 pub use params::{Affinity, SpectralParams};
 pub use settings::{AffinityName, SpectralSettings};

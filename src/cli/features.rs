@@ -5,6 +5,9 @@
 //! corpus never inherits a larger one's `logmel/<row>.npy` files. Because OUT is replaced, it
 //! must not hold anything but a previous run's outputs, and must not be or contain the corpus.
 //!
+//! Each log-mel image is written as soon as it is computed, so memory does not grow with the
+//! corpus beyond each file's small features.
+//!
 //! With `--executor slurm` the files missing from the feature cache are first extracted on the
 //! cluster, in batches (one job array); the outputs are then written here from the cache, so
 //! they are byte for byte what a local extraction writes.
@@ -17,8 +20,9 @@ use anyhow::{bail, Context};
 use ndarray::Array2;
 
 use vlogmood::atomic::{is_within, remove_stale_in, replace_folder, resolve_path, temp_folder_beside, FileLock};
-use vlogmood::corpus::{csv_field, display_path, write_failures_csv, Dataset, FeatureCache};
-use vlogmood::features::{extract_corpus, FeatureParams, DESCRIPTIVE_NAMES, SEED45_NAMES};
+use vlogmood::audio::PreprocessParams;
+use vlogmood::corpus::{csv_field, display_path, write_failures_csv, Dataset, Failure, FeatureCache};
+use vlogmood::features::{extract_corpus, CorpusFeatures, FeatureParams, Images, DESCRIPTIVE_NAMES, SEED45_NAMES};
 
 use super::executor::{extract_features_on, with_executor};
 use super::{progress, ExecutorKind, FeaturesArgs, Outcome};
@@ -68,55 +72,18 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
         let files_per_task = args.executor.slurm.files_per_task;
         with_executor(&args.executor, 1, |executor| extract_features_on(executor, &corpus, cache, files_per_task))?;
     }
-    let bar = progress::files_bar(dataset.files.len(), "features");
-    let features =
-        extract_corpus(&dataset.files, &dataset.hashes, &preprocess, &params, cache.as_ref(), &|| bar.inc(1))?;
-    bar.finish_and_clear();
-    let mut failures = dataset.failures.clone();
-    failures.extend(features.failures.iter().cloned());
-    failures.sort_by(|a, b| a.file.cmp(&b.file));
-
     let temp = temp_folder_beside(out).with_context(|| format!("creating a folder beside {}", out.display()))?;
-    let written = (|| -> anyhow::Result<()> {
-        std::fs::create_dir_all(temp.join("logmel")).with_context(|| format!("creating {}", temp.display()))?;
-        let names: Vec<&str> = features.rows.iter().map(|&i| dataset.files[i].relative_path.as_str()).collect();
-        let matrix = features.matrix("seed45").unwrap_or_else(|| Array2::zeros((0, SEED45_NAMES.len())));
-        write(&temp, "files.txt", names.iter().map(|n| format!("{n}\n")).collect())?;
-        write(&temp, "feature_names.txt", SEED45_NAMES.iter().map(|n| format!("{n}\n")).collect())?;
-        ndarray_npy::write_npy(temp.join("feature_matrix.npy"), &matrix).context("writing feature_matrix.npy")?;
-
-        let mut csv = format!("file,{}\n", SEED45_NAMES.join(","));
-        for (name, row) in names.iter().zip(matrix.rows()) {
-            let values: Vec<String> = row.iter().map(|v| v.to_string()).collect();
-            let _ = writeln!(csv, "{},{}", csv_field(name), values.join(","));
+    let written = write_outputs(&temp, &dataset, &preprocess, &params, cache.as_ref());
+    let (features, failures) = match written {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&temp);
+            return Err(e);
         }
-        write(&temp, "features.csv", csv)?;
-
-        let mut csv = format!("file,sr,raw_duration_s,trim_start,trim_end,{}\n", DESCRIPTIVE_NAMES.join(","));
-        for ((name, file), audio) in names.iter().zip(&features.features).zip(&features.audio) {
-            let values: Vec<String> = file.descriptive.to_vec().iter().map(|v| v.to_string()).collect();
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{},{}",
-                csv_field(name),
-                preprocess.sample_rate_hz,
-                audio.raw_duration_s,
-                audio.trim_start,
-                audio.trim_end,
-                values.join(",")
-            );
-        }
-        write(&temp, "descriptive.csv", csv)?;
-        for (row, file) in features.features.iter().enumerate() {
-            let path = temp.join("logmel").join(format!("{row}.npy"));
-            ndarray_npy::write_npy(&path, &file.logmel).with_context(|| format!("writing {}", path.display()))?;
-        }
-        write_failures_csv(&temp.join("failures.csv"), &failures)?;
-        replace_folder(&temp, out).with_context(|| format!("moving the outputs into {}", out.display()))
-    })();
-    if let Err(e) = written {
+    };
+    if let Err(e) = replace_folder(&temp, out) {
         let _ = std::fs::remove_dir_all(&temp);
-        return Err(e);
+        return Err(e).with_context(|| format!("moving the outputs into {}", out.display()));
     }
 
     for failure in &failures {
@@ -132,6 +99,78 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
         started.elapsed().as_secs_f64()
     );
     Ok(if failures.is_empty() { Outcome::Success } else { Outcome::SomeInputsFailed })
+}
+
+/// Extracts the features of `dataset` and writes every output into `temp`: each log-mel image
+/// as soon as it is computed (under the file's index, renamed to its row at the end), so
+/// memory holds only the small per-file features, whatever the corpus's size. Returns the
+/// features (without images) and every failure, sorted by file.
+fn write_outputs(
+    temp: &Path,
+    dataset: &Dataset,
+    preprocess: &PreprocessParams,
+    params: &FeatureParams,
+    cache: Option<&FeatureCache>,
+) -> anyhow::Result<(CorpusFeatures, Vec<Failure>)> {
+    let logmel_dir = temp.join("logmel");
+    std::fs::create_dir_all(&logmel_dir).with_context(|| format!("creating {}", logmel_dir.display()))?;
+    let staged = |index: usize| logmel_dir.join(format!("file-{index}.npy"));
+    let write_image = |index: usize, image: &Array2<f32>| {
+        ndarray_npy::write_npy(staged(index), image).map_err(|e| {
+            // The file fails; no half-written image of it stays among the outputs.
+            let _ = std::fs::remove_file(staged(index));
+            std::io::Error::other(e.to_string())
+        })
+    };
+    let bar = progress::files_bar(dataset.files.len(), "features");
+    let features = extract_corpus(
+        &dataset.files,
+        &dataset.hashes,
+        preprocess,
+        params,
+        cache,
+        Images::Write(&write_image),
+        &|| bar.inc(1),
+    )?;
+    bar.finish_and_clear();
+    let mut failures = dataset.failures.clone();
+    failures.extend(features.failures.iter().cloned());
+    failures.sort_by(|a, b| a.file.cmp(&b.file));
+
+    for (row, &index) in features.rows.iter().enumerate() {
+        let path = logmel_dir.join(format!("{row}.npy"));
+        std::fs::rename(staged(index), &path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let names: Vec<&str> = features.rows.iter().map(|&i| dataset.files[i].relative_path.as_str()).collect();
+    let matrix = features.matrix("seed45").unwrap_or_else(|| Array2::zeros((0, SEED45_NAMES.len())));
+    write(temp, "files.txt", names.iter().map(|n| format!("{n}\n")).collect())?;
+    write(temp, "feature_names.txt", SEED45_NAMES.iter().map(|n| format!("{n}\n")).collect())?;
+    ndarray_npy::write_npy(temp.join("feature_matrix.npy"), &matrix).context("writing feature_matrix.npy")?;
+
+    let mut csv = format!("file,{}\n", SEED45_NAMES.join(","));
+    for (name, row) in names.iter().zip(matrix.rows()) {
+        let values: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(csv, "{},{}", csv_field(name), values.join(","));
+    }
+    write(temp, "features.csv", csv)?;
+
+    let mut csv = format!("file,sr,raw_duration_s,trim_start,trim_end,{}\n", DESCRIPTIVE_NAMES.join(","));
+    for ((name, file), audio) in names.iter().zip(&features.features).zip(&features.audio) {
+        let values: Vec<String> = file.descriptive.to_vec().iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{}",
+            csv_field(name),
+            preprocess.sample_rate_hz,
+            audio.raw_duration_s,
+            audio.trim_start,
+            audio.trim_end,
+            values.join(",")
+        );
+    }
+    write(temp, "descriptive.csv", csv)?;
+    write_failures_csv(&temp.join("failures.csv"), &failures)?;
+    Ok((features, failures))
 }
 
 /// Refuses an OUT that is the corpus, lies inside it, or contains it (replacing OUT would

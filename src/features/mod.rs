@@ -50,7 +50,7 @@ mod zcr;
 pub use beat::{beat_track, beat_track_dp, last_beat, local_score, trim_beats, BeatTrack};
 pub use chroma::{chroma_filterbank, chroma_frame, chroma_stft};
 pub use contrast::ContrastBands;
-pub use corpus::{extract_corpus, params_hash as cache_params_hash, AudioSummary, CorpusFeatures};
+pub use corpus::{extract_corpus, params_hash as cache_params_hash, AudioSummary, CorpusFeatures, Images};
 pub use db::{amplitude_to_db_f32, power_to_db_f32, power_to_db_f64, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
 pub use error::FeaturesError;
 pub use extractor::{logmel_image, seed45_vector, Extractor, FileFeatures, FrameFeatures};

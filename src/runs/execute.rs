@@ -10,7 +10,7 @@ use crate::audio::{preprocess_file, MemoryBudget, PreprocessParams, TrimBounds};
 use crate::corpus::{
     csv_field, display_path, write_failures_csv, CorpusFile, Dataset, Failure, FeatureCache, HashIndex,
 };
-use crate::features::{extract_corpus, CorpusFeatures};
+use crate::features::{extract_corpus, CorpusFeatures, Images};
 use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
 use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
 use crate::split::{split_rows, standardize, standardize_per_group, SplitIndices};
@@ -283,6 +283,8 @@ pub fn execute(
 
     progress.stage("features", dataset.files.len() as u64);
     let (columns, positions) = selected_columns(spec)?;
+    // Each file's log-mel image is 64 KB: held for every file only when something reads them.
+    let images = if spec.reads_images() || spec.features.recipe == LOGMEL { Images::Keep } else { Images::Drop };
     let extract = |data: &Dataset| {
         extract_corpus(
             &data.files,
@@ -290,6 +292,7 @@ pub fn execute(
             &spec.preprocess,
             &spec.features.params,
             options.cache.as_ref(),
+            images,
             &|| progress.advance(),
         )
     };

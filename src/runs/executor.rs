@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::PreprocessParams;
 use crate::corpus::{hash_files, CacheKey, CorpusFile, Dataset, FeatureCache};
-use crate::features::{cache_params_hash, extract_corpus, FeatureParams};
+use crate::features::{cache_params_hash, extract_corpus, FeatureParams, Images};
 use crate::spec::{ExperimentSpec, MetaSpec};
 
 use super::{run, ExecuteOptions, NoProgress, PreparedRun, RunStore};
@@ -149,8 +149,9 @@ impl Task {
                     .map(|((file, _), planned)| (file, planned.sha256.clone()))
                     .unzip();
                 let n_changed = files.len() - unchanged.len();
-                let features = extract_corpus(&unchanged, &hashes, preprocess, params, Some(cache), &|| {})
-                    .map_err(|e| e.to_string())?;
+                let features =
+                    extract_corpus(&unchanged, &hashes, preprocess, params, Some(cache), Images::Drop, &|| {})
+                        .map_err(|e| e.to_string())?;
                 Ok(TaskOutcome::Features(FeaturesOutcome {
                     n_computed: features.rows.len() - features.n_cached,
                     n_cached: features.n_cached,

@@ -260,39 +260,74 @@ impl RunStore {
         }
     }
 
+    /// A folder name is checked directly and an ID prefix against the folder names (one
+    /// directory listing: a run's folder name ends with the first 12 digits of its ID), so a
+    /// lookup neither parses the index nor opens every folder; the index, refreshed, is only
+    /// asked when the names find nothing (a folder renamed by hand).
     fn find_here(&self, query: &str) -> Result<PathBuf, RunsError> {
         let direct = Path::new(query);
         if direct.join("manifest.json").is_file() {
             return Ok(direct.to_path_buf());
         }
-        let runs = self.list()?;
         let query_name = direct.file_name().and_then(|n| n.to_str()).unwrap_or(query);
-        if let Some(entry) = runs.iter().find(|e| e.folder == query_name) {
-            return Ok(self.root.join(&entry.folder));
+        if !query_name.starts_with('.') && self.root.join(query_name).join("manifest.json").is_file() {
+            return Ok(self.root.join(query_name));
         }
-        let matches: Vec<&IndexEntry> =
-            runs.iter().filter(|e| !query.is_empty() && e.run_id.starts_with(&query.to_ascii_lowercase())).collect();
+        let prefix = query.to_ascii_lowercase();
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(RunsError::NotFound { query: query.into() });
+        }
+        let by_name = self.folders_of_id_prefix(&prefix)?;
+        let matches: Vec<String> = if by_name.is_empty() {
+            let runs = self.list()?;
+            runs.into_iter().filter(|e| e.run_id.starts_with(&prefix)).map(|e| e.folder).collect()
+        } else {
+            by_name
+        };
         match matches.as_slice() {
             [] => Err(RunsError::NotFound { query: query.into() }),
-            [one] => Ok(self.root.join(&one.folder)),
-            many => Err(RunsError::Ambiguous {
-                query: query.into(),
-                matches: many.iter().map(|e| e.folder.clone()).collect(),
-            }),
+            [one] => Ok(self.root.join(one)),
+            many => Err(RunsError::Ambiguous { query: query.into(), matches: many.to_vec() }),
         }
     }
 
-    fn complete_folders(&self) -> Result<Vec<String>, RunsError> {
+    /// Complete run folders (sorted) whose name's ID part (`<name>-<id12>` or
+    /// `<name>-<id12>-r<n>`) starts with `prefix`; for a prefix longer than 12 digits, those
+    /// whose manifest's run ID starts with it.
+    fn folders_of_id_prefix(&self, prefix: &str) -> Result<Vec<String>, RunsError> {
+        let short = &prefix[..prefix.len().min(12)];
+        let mut found: Vec<String> = self
+            .folder_names()?
+            .into_iter()
+            .filter(|name| id12_of_folder(name).is_some_and(|id12| id12.starts_with(short)))
+            .filter(|name| self.root.join(name).join("manifest.json").is_file())
+            .collect();
+        if prefix.len() > 12 {
+            found.retain(|name| read_manifest(&self.root.join(name)).is_ok_and(|m| m.run_id.starts_with(prefix)));
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// Names of the entries of the store root (not hidden ones); none when it does not exist.
+    fn folder_names(&self) -> Result<Vec<String>, RunsError> {
         let entries = match std::fs::read_dir(&self.root) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(RunsError::io(&self.root, e)),
         };
-        let mut folders: Vec<String> = entries
+        Ok(entries
             .filter_map(Result::ok)
-            .filter(|e| e.path().join("manifest.json").is_file())
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
             .filter(|name| !name.starts_with('.'))
+            .collect())
+    }
+
+    fn complete_folders(&self) -> Result<Vec<String>, RunsError> {
+        let mut folders: Vec<String> = self
+            .folder_names()?
+            .into_iter()
+            .filter(|name| self.root.join(name).join("manifest.json").is_file())
             .collect();
         folders.sort();
         Ok(folders)
@@ -316,6 +351,16 @@ impl RunStore {
         let text = serde_json::to_string(&file).map_err(|e| RunsError::io(&path, e))?;
         write_atomic(&path, text.as_bytes())
     }
+}
+
+/// The 12 ID digits in a run folder's name: `<name>-<id12>` or `<name>-<id12>-r<n>`.
+fn id12_of_folder(name: &str) -> Option<&str> {
+    let base = match name.rsplit_once("-r") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => name,
+    };
+    let (_, id12) = base.rsplit_once('-')?;
+    (id12.len() == 12 && id12.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id12)
 }
 
 /// Why `folder` is not a complete run (of `run_id` when given), if it is not: a cheap check of
@@ -431,4 +476,37 @@ fn flatten_params(spec: &serde_json::Value) -> BTreeMap<String, String> {
 /// Writes a file through a temporary sibling and a rename.
 pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunsError> {
     crate::atomic::write_file(path, bytes).map_err(|e| RunsError::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_part_of_a_folder_name_is_found_with_or_without_a_rerun_suffix() {
+        assert_eq!(id12_of_folder("kmeans_grid-bc99210d8251"), Some("bc99210d8251"));
+        assert_eq!(id12_of_folder("my-run-bc99210d8251-r3"), Some("bc99210d8251"));
+        assert_eq!(id12_of_folder("notes"), None);
+        assert_eq!(id12_of_folder("x-bc99210d825"), None, "11 digits");
+    }
+
+    #[test]
+    fn runs_are_found_by_folder_name_or_id_prefix_without_the_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = RunStore::new(dir.path());
+        for folder in ["a-0123456789ab", "b-0123ffffffff", "c-99aa00000000", "c-99aa00000000-r2", "d-77aa00000000"] {
+            std::fs::create_dir_all(dir.path().join(folder)).expect("mkdir");
+            if folder != "d-77aa00000000" {
+                std::fs::write(dir.path().join(folder).join("manifest.json"), "{}").expect("manifest");
+            }
+        }
+        assert_eq!(store.find("a-0123456789ab").expect("by name"), dir.path().join("a-0123456789ab"));
+        assert_eq!(store.find("01234").expect("by prefix"), dir.path().join("a-0123456789ab"));
+        assert_eq!(store.find("0123FF").expect("any case"), dir.path().join("b-0123ffffffff"));
+        assert!(matches!(store.find("0123"), Err(RunsError::Ambiguous { matches, .. }) if matches.len() == 2));
+        assert!(matches!(store.find("99aa"), Err(RunsError::Ambiguous { .. })), "a re-run is another folder");
+        assert!(matches!(store.find("77aa"), Err(RunsError::NotFound { .. })), "an incomplete folder is no run");
+        assert!(matches!(store.find("zz"), Err(RunsError::NotFound { .. })));
+        assert!(!dir.path().join(INDEX_FILE).exists(), "the index was not needed");
+    }
 }

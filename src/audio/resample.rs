@@ -1,9 +1,11 @@
 //! Band-limited resampling with libsoxr, the library librosa 0.11 uses (`res_type="soxr_hq"`).
 //!
-//! libsoxr is C (LGPL-2.1), compiled from source by `soxr-sys`; this is the crate's only
-//! `unsafe` code, kept to a few calls with their invariants stated. Chosen over rubato because
-//! the features must match librosa's, and the PCM16 floor quantisation that follows resampling
-//! turns even 1e-6 waveform differences into whole-LSB flips (reference README).
+//! libsoxr is C (LGPL-2.1), compiled from source by `soxr-sys` with its SIMD engine as
+//! python-soxr builds it (vendor/soxr-sys/VENDORED.md), so the samples equal librosa's bit for
+//! bit; this is the crate's only `unsafe` code, kept to a few calls with their invariants
+//! stated. Chosen over rubato because the features must match librosa's, and the PCM16 floor
+//! quantisation that follows resampling turns even 1e-8 waveform differences into whole-LSB
+//! flips (reference README).
 //!
 //! Two entry points: [`resample`] resamples a whole signal in one `soxr_oneshot` call, and
 //! [`StreamResampler`] takes the signal chunk by chunk (`soxr_create` / `soxr_process` /
@@ -16,28 +18,17 @@
 //! chunkings.
 
 use std::os::raw::c_ulong;
-use std::sync::Mutex;
 
 /// libsoxr's `SOXR_HQ` recipe (20-bit precision), what python-soxr's `quality="HQ"` passes.
 const SOXR_HQ: c_ulong = 4;
 
-/// libsoxr shares one FFT table cache between all resamplers (`fft4g_cache.h`) and guards it
-/// only when built with OpenMP; `soxr-sys` builds it without, so two threads resampling at
-/// once race on that cache (seen here as corrupted output and crashes). The cache is touched
-/// by filter design in `soxr_create` and by every block filtered in `soxr_process`
-/// (`lsx_safe_rdft_f` grows the shared tables with `realloc`, then reads them), so every
-/// libsoxr call holds this lock: `soxr_oneshot`, and each `soxr_create`, `soxr_process` and
-/// `soxr_delete` of a [`StreamResampler`]. The streaming resampler takes the lock per call,
-/// not for a whole file: no libsoxr code runs between its calls and a resampler keeps no
-/// pointer into the cache (`fft4g` is handed the global tables afresh on each transform), so
-/// per-call exclusion is enough, and two files decoding at once interleave their chunks.
-static SOXR_LOCK: Mutex<()> = Mutex::new(());
-
-/// Takes [`SOXR_LOCK`]. A poisoned lock only means another resample panicked; libsoxr's cache
-/// is only ever grown whole under the lock, so it is still consistent.
-fn soxr_lock() -> std::sync::MutexGuard<'static, ()> {
-    SOXR_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+// Thread safety. libsoxr's one piece of global mutable state is the fft4g table cache
+// (`fft4g_cache.h`), guarded only in OpenMP builds. Two libsoxr paths use it: the scalar
+// single-precision engine (cr32) and minimum/intermediate-phase filter design. The vendored
+// build (vendor/soxr-sys/VENDORED.md) compiles only the SIMD engine (cr32s, whose PFFFT tables
+// belong to each resampler), and `SOXR_HQ` with no flags is linear phase, so calls on
+// different resamplers share no memory and need no lock. The unit tests
+// `concurrent_resampling_gives_the_same_result_as_serial` and its streaming twin check it.
 
 /// Resamples mono f32 audio from `from_hz` to `to_hz` as `librosa.resample(res_type="soxr_hq")`.
 ///
@@ -53,10 +44,7 @@ pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>, S
     let n_out = (samples.len() as u64 * u64::from(to_hz)).div_ceil(u64::from(from_hz)) as usize;
     let mut out = vec![0f32; n_out];
     let mut n_done = 0usize;
-    let error = {
-        let _guard = soxr_lock();
-        oneshot(samples, from_hz, to_hz, &mut out, &mut n_done)
-    };
+    let error = oneshot(samples, from_hz, to_hz, &mut out, &mut n_done);
     if let Some(message) = error {
         return Err(message);
     }
@@ -166,7 +154,7 @@ impl StreamResampler {
     }
 }
 
-/// An owned `soxr_t`, deleted on drop. Every call into it holds [`SOXR_LOCK`].
+/// An owned `soxr_t`, deleted on drop.
 #[derive(Debug)]
 struct Soxr(soxr_sys::soxr_t);
 
@@ -178,7 +166,6 @@ impl Soxr {
             soxr_runtime_spec,
         };
         let mut error: soxr_sys::soxr_error_t = std::ptr::null();
-        let _guard = soxr_lock();
         // SAFETY: the spec constructors only fill plain structs; `soxr_create` copies the specs
         // it is given and writes its error (a static C string, or null) to `error`. The returned
         // handle is owned by `Self` and deleted exactly once, in `drop`.
@@ -191,7 +178,7 @@ impl Soxr {
         // SAFETY: a non-null error is a static C string owned by libsoxr.
         if let Some(message) = unsafe { error_text(error) } {
             if !handle.is_null() {
-                // SAFETY: a handle libsoxr returned, deleted once, under the lock still held.
+                // SAFETY: a handle libsoxr returned, deleted once.
                 unsafe { soxr_sys::soxr_delete(handle) };
             }
             return Err(message);
@@ -214,7 +201,6 @@ impl Soxr {
             out.resize(start + OUT_CHUNK, 0.0);
             let mut n_done = 0usize;
             let error = {
-                let _guard = soxr_lock();
                 // SAFETY: `self.0` is a live handle (deleted only in drop). libsoxr reads exactly
                 // `pending.1` f32 frames from `pending.0` (a live slice, or null to flush) and
                 // writes at most OUT_CHUNK frames to the `out` tail just resized to that length,
@@ -250,7 +236,6 @@ impl Soxr {
 #[allow(unsafe_code)]
 impl Drop for Soxr {
     fn drop(&mut self) {
-        let _guard = soxr_lock();
         // SAFETY: the handle came from `soxr_create`, is deleted here once, and no pointer
         // into it survives (`drain` holds none between calls).
         unsafe { soxr_sys::soxr_delete(self.0) };
@@ -307,6 +292,25 @@ mod tests {
                 let x = x.clone();
                 std::thread::spawn(move || {
                     (0..5).map(|_| resample(&x, 48_000, 22_050).expect("resample")).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            for y in handle.join().expect("thread") {
+                assert_eq!(y, serial);
+            }
+        }
+    }
+
+    #[test]
+    fn concurrent_streaming_gives_the_same_result_as_serial() {
+        let x = noise(60_000, 7);
+        let serial = resample(&x, 44_100, 22_050).expect("resample");
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let x = x.clone();
+                std::thread::spawn(move || {
+                    (0..4).map(|i| streamed(&x, 44_100, 22_050, &[997 + 131 * (t + i), 4096])).collect::<Vec<_>>()
                 })
             })
             .collect();

@@ -15,7 +15,7 @@ use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
 
 /// Version of the cached payload layout and of the numbers in it; part of every cache key,
 /// with the crate version, so a change to either never reads stale entries.
-const CACHE_FORMAT: &str = "vlogmood-features-v1";
+const CACHE_FORMAT: &str = "vlogmood-features-v2";
 
 /// Peak bytes the features stage holds per sample of the preprocessed signal (beyond the
 /// signal itself), for the per-file memory budget. Measured, not derived: the peak RSS of

@@ -43,7 +43,7 @@ use crate::corpus::to_hex;
 use crate::features::FeatureParams;
 
 /// Bumped whenever numeric behaviour changes (CHANGELOG.md says why); part of every run ID.
-pub const PIPELINE_VERSION: &str = "3";
+pub const PIPELINE_VERSION: &str = "4";
 
 /// Domain separator of the run-ID hash.
 const RUN_ID_PREFIX: &str = "vlogmood-run-v1\n";

@@ -372,7 +372,7 @@ fn a_damaged_run_folder_is_reported_and_gc_clears_it() {
         .expect("ls")
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.') && n != "index.json")
+        .filter(|n| !n.starts_with('.') && n != "index.jsonl")
         .collect();
     assert_eq!(runs.len(), 1, "{runs:?}");
 
@@ -410,7 +410,7 @@ fn outputs_follow_the_umask() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let folder = dir.path().join(stdout(&out).lines().next().expect("run folder"));
     let wav = std::fs::read_dir(dir.path().join("processed")).expect("ls").next().expect("wav").expect("entry").path();
-    for path in [folder.join("manifest.json"), folder.join("metrics.json"), dir.path().join("runs/index.json"), wav] {
+    for path in [folder.join("manifest.json"), folder.join("metrics.json"), dir.path().join("runs/index.jsonl"), wav] {
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o644, "{}", path.display());
     }

@@ -123,3 +123,47 @@ fn a_key_that_names_nothing_or_a_bad_filter_is_an_error() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("KEY<op>VALUE"), "{}", stderr(&out));
 }
+
+/// Lines of the index journal (`runs/index.jsonl`): its header, then one entry per line.
+fn journal_lines(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("runs/index.jsonl")).expect("index.jsonl");
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_new_run_or_tag_appends_one_index_line_and_listing_survives_a_torn_one() {
+    let (dir, silhouettes) = store();
+    let lines = journal_lines(dir.path());
+    assert!(lines[0].contains("\"version\""), "header first: {}", lines[0]);
+    assert_eq!(lines.len(), 7, "one line per run after the header: {lines:?}");
+    let folder = silhouettes.keys().next().expect("a run").clone();
+
+    let tag = vlogmood(dir.path(), &["tag", &folder, "keep"]);
+    assert_eq!(code(&tag), 0, "{}", stderr(&tag));
+    let after_tag = journal_lines(dir.path());
+    assert_eq!(after_tag.len(), 8, "a tag appends, it does not rewrite");
+    assert_eq!(after_tag[..7], lines[..], "earlier lines are untouched");
+    assert!(runs(dir.path(), &["--where", "tag=keep"]).contains(&folder), "the later line wins");
+
+    // An append cut short by a crash: listing skips it, and the next append starts a fresh line.
+    let mut torn = std::fs::OpenOptions::new().append(true).open(dir.path().join("runs/index.jsonl")).expect("open");
+    std::io::Write::write_all(&mut torn, b"{\"folder\":\"mini-").expect("write");
+    drop(torn);
+    let listed = runs(dir.path(), &[]);
+    assert!(silhouettes.keys().all(|f| listed.contains(f)), "{listed}");
+    let retag = vlogmood(dir.path(), &["tag", &folder, "again"]);
+    assert_eq!(code(&retag), 0, "{}", stderr(&retag));
+    let last = journal_lines(dir.path()).pop().expect("a line");
+    assert!(last.starts_with("{\"folder\":\"") && last.contains("again"), "{last}");
+    assert!(runs(dir.path(), &["--where", "tag=again"]).contains(&folder));
+
+    // A journal grown well past its runs (many tags) is compacted by the next listing.
+    for _ in 0..25 {
+        let out = vlogmood(dir.path(), &["tag", &folder, "x"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    assert!(journal_lines(dir.path()).len() > 28);
+    runs(dir.path(), &[]);
+    assert_eq!(journal_lines(dir.path()).len(), 7, "compacted to the header and one line per run");
+    assert!(runs(dir.path(), &["--where", "tag=again"]).contains(&folder), "nothing lost in compaction");
+}

@@ -2,11 +2,18 @@
 //!
 //! Layout (DESIGN §4): `runs/<name>-<id12>/` complete runs (a `--force` re-run gets a
 //! `-r2`, `-r3` ... suffix), `runs/.partial/` runs being written, `runs/.locks/` lock files,
-//! `runs/index.json` one line of facts per run so `runs` and `compare` need not open every
+//! `runs/index.jsonl` one line of facts per run so `runs` and `compare` need not open every
 //! folder. The index is a cache: folders missing from it are found by a directory scan and
 //! added, entries whose folder is gone are dropped.
+//!
+//! The index is a journal, so that a new run costs the same in a store of ten runs or of ten
+//! thousand: a header line, then one [`IndexEntry`] per line, appended by [`RunStore::record`]
+//! (a later line for the same folder, e.g. after `tag`, replaces the earlier one). Only
+//! [`RunStore::list`] rewrites it whole, when it disagrees with the folders or has grown to
+//! twice the lines it needs.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -16,17 +23,28 @@ use crate::atomic::FileLock;
 use super::manifest::{check_folder, Manifest};
 use super::RunsError;
 
-/// Name of the index file in the store root.
-const INDEX_FILE: &str = "index.json";
+/// Name of the index journal in the store root.
+const INDEX_FILE: &str = "index.jsonl";
+
+/// The index before it was a journal (one JSON document, rewritten for every run); removed
+/// when the journal is first written, so no stale copy lingers beside it.
+const OLD_INDEX_FILE: &str = "index.json";
 
 /// Bumped when [`IndexEntry`] or what fills it changes, so an older index is rebuilt.
-const INDEX_VERSION: u32 = 3;
+const INDEX_VERSION: u32 = 4;
 
-/// `index.json`.
+/// The journal's first line.
 #[derive(Debug, Serialize, Deserialize)]
-struct IndexFile {
+struct IndexHeader {
     version: u32,
-    runs: Vec<IndexEntry>,
+}
+
+/// The index as read from the journal: the last entry of each folder, and how many entry lines
+/// held them (to know when compaction pays).
+#[derive(Debug, Default)]
+struct Index {
+    entries: BTreeMap<String, IndexEntry>,
+    lines: usize,
 }
 
 /// A folder of runs (`runs/` by default), optionally backed by a read-only store of published
@@ -211,7 +229,7 @@ impl RunStore {
 
     /// Every complete run, from the index (refreshed against the folders), sorted by folder.
     pub fn list(&self) -> Result<Vec<IndexEntry>, RunsError> {
-        let mut index = self.read_index();
+        let Index { entries: mut index, lines } = self.read_index();
         let folders = self.complete_folders()?;
         let on_disk: std::collections::HashSet<&String> = folders.iter().collect();
         let before = index.len();
@@ -225,11 +243,11 @@ impl RunStore {
                 }
             }
         }
-        if changed {
+        if changed || lines > 2 * index.len() + 16 {
             // Best effort, and only while no one else writes it (a `tag` or a finishing run):
             // a read-only checkout still lists its runs, and a busy index is refreshed next time.
             if let Ok(_guard) = self.lock("index", || {}) {
-                let mut current = self.read_index();
+                let mut current = self.read_index().entries;
                 for (folder, entry) in &index {
                     current.entry(folder.clone()).or_insert_with(|| entry.clone());
                 }
@@ -240,13 +258,18 @@ impl RunStore {
         Ok(index.into_values().collect())
     }
 
-    /// Adds or replaces the index entry of a run folder.
+    /// Adds or replaces the index entry of a run folder: one line appended to the journal (or a
+    /// new journal holding it, when there is none of this version; [`Self::list`] then adds the
+    /// other folders).
     pub fn record(&self, folder: &Path) -> Result<(), RunsError> {
-        let _guard = self.lock("index", || {})?;
-        let mut index = self.read_index();
         let entry = entry_of(folder)?;
-        index.insert(entry.folder.clone(), entry);
-        self.write_index(&index)
+        let _guard = self.lock("index", || {})?;
+        let path = self.root.join(INDEX_FILE);
+        if self.journal_version() != Some(INDEX_VERSION) {
+            return self.write_index(&BTreeMap::from([(entry.folder.clone(), entry)]));
+        }
+        let line = serde_json::to_string(&entry).map_err(|e| RunsError::io(&path, e))?;
+        append_line(&path, &line).map_err(|e| RunsError::io(&path, e))
     }
 
     /// The folder of the run named by a folder name or a unique prefix of its run ID, in this
@@ -333,24 +356,64 @@ impl RunStore {
         Ok(folders)
     }
 
-    /// The index, or nothing when it is missing, unreadable or of another version (then
-    /// [`Self::list`] rebuilds it from the folders).
-    fn read_index(&self) -> BTreeMap<String, IndexEntry> {
-        std::fs::read_to_string(self.root.join(INDEX_FILE))
-            .ok()
-            .and_then(|text| serde_json::from_str::<IndexFile>(&text).ok())
-            .filter(|file| file.version == INDEX_VERSION)
-            .map(|file| file.runs.into_iter().map(|e| (e.folder.clone(), e)).collect())
-            .unwrap_or_default()
+    /// The version in the journal's header line, if it has one.
+    fn journal_version(&self) -> Option<u32> {
+        let file = std::fs::File::open(self.root.join(INDEX_FILE)).ok()?;
+        let mut header = String::new();
+        std::io::BufReader::new(file).read_line(&mut header).ok()?;
+        serde_json::from_str::<IndexHeader>(&header).ok().map(|h| h.version)
     }
 
+    /// The index, or nothing when it is missing, unreadable or of another version (then
+    /// [`Self::list`] rebuilds it from the folders). A line that does not parse (an append cut
+    /// short by a crash) is skipped: its folder is found again by the scan.
+    fn read_index(&self) -> Index {
+        let Ok(text) = std::fs::read_to_string(self.root.join(INDEX_FILE)) else { return Index::default() };
+        let mut lines = text.lines();
+        let header = lines.next().and_then(|line| serde_json::from_str::<IndexHeader>(line).ok());
+        if header.is_none_or(|h| h.version != INDEX_VERSION) {
+            return Index::default();
+        }
+        let mut index = Index::default();
+        for entry in lines.filter_map(|line| serde_json::from_str::<IndexEntry>(line).ok()) {
+            index.lines += 1;
+            index.entries.insert(entry.folder.clone(), entry);
+        }
+        index
+    }
+
+    /// Rewrites the journal with one line per entry.
     fn write_index(&self, index: &BTreeMap<String, IndexEntry>) -> Result<(), RunsError> {
         let path = self.root.join(INDEX_FILE);
-        let file = IndexFile { version: INDEX_VERSION, runs: index.values().cloned().collect() };
-        // Compact: at 10,000 runs the index is tens of megabytes, parsed on every listing.
-        let text = serde_json::to_string(&file).map_err(|e| RunsError::io(&path, e))?;
-        write_atomic(&path, text.as_bytes())
+        let mut text =
+            serde_json::to_string(&IndexHeader { version: INDEX_VERSION }).map_err(|e| RunsError::io(&path, e))?;
+        for entry in index.values() {
+            text.push('\n');
+            text.push_str(&serde_json::to_string(entry).map_err(|e| RunsError::io(&path, e))?);
+        }
+        text.push('\n');
+        write_atomic(&path, text.as_bytes())?;
+        let _ = std::fs::remove_file(self.root.join(OLD_INDEX_FILE));
+        Ok(())
     }
+}
+
+/// Appends `line` to the file at `path` in one write, after a newline if the file does not end
+/// with one (an append cut short), so the new line is never glued to a torn one.
+fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().read(true).append(true).open(path)?;
+    let mut last = [b'\n'];
+    if file.metadata()?.len() > 0 {
+        file.seek(std::io::SeekFrom::End(-1))?;
+        file.read_exact(&mut last)?;
+    }
+    let mut bytes = Vec::with_capacity(line.len() + 2);
+    if last[0] != b'\n' {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    file.write_all(&bytes)
 }
 
 /// The 12 ID digits in a run folder's name: `<name>-<id12>` or `<name>-<id12>-r<n>`.

@@ -119,3 +119,56 @@ fn a_sweep_table_in_the_spec_is_the_same_sweep_as_the_flags() {
     assert_eq!(code(&bad), 2, "one path swept twice is refused");
     assert!(stderr(&bad).contains("seed"), "{}", stderr(&bad));
 }
+
+/// The spec's `[executor]` table chooses Slurm and its options; flags override each field. A
+/// stand-in `sbatch` on the `PATH` records its arguments and refuses the job, so this needs no
+/// cluster (`tests/slurm_cli.rs` runs a real one).
+#[cfg(unix)]
+#[test]
+fn the_spec_executor_table_reaches_sbatch_and_flags_override_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = workdir("[executor]\nkind = \"slurm\"\npartition = \"short\"\ncpus = 2\nfiles_per_task = 10\n");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let log = dir.path().join("sbatch.log");
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" >> '{}'\necho 'sbatch: error: refused by the test' >&2\nexit 1\n",
+        log.display()
+    );
+    std::fs::write(bin.join("sbatch"), script).expect("sbatch");
+    std::fs::set_permissions(bin.join("sbatch"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "exp"];
+        args.extend(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_vlogmood"))
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .args(&args)
+            .output()
+            .expect("vlogmood")
+    };
+
+    let out = run(&[]);
+    assert_ne!(code(&out), 0, "the stand-in sbatch refuses every job");
+    assert!(stderr(&out).contains("refused by the test"), "{}", stderr(&out));
+    let submitted = std::fs::read_to_string(&log).expect("sbatch was called");
+    let first = submitted.lines().next().expect("one submission");
+    for flag in ["--array=0-2", "--cpus-per-task=2", "--partition=short"] {
+        assert!(first.split(' ').any(|a| a == flag), "{flag} missing from: {first}");
+    }
+
+    std::fs::remove_file(&log).expect("rm");
+    let out = run(&["--slurm-partition", "long", "--slurm-files-per-task", "24"]);
+    assert_ne!(code(&out), 0);
+    let first = std::fs::read_to_string(&log).expect("sbatch was called").lines().next().expect("one").to_string();
+    for flag in ["--array=0", "--cpus-per-task=2", "--partition=long"] {
+        assert!(first.split(' ').any(|a| a == flag), "{flag} missing from: {first}");
+    }
+
+    std::fs::remove_file(&log).expect("rm");
+    let out = run(&["--executor", "local"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!log.exists(), "--executor local submits nothing");
+    assert!(dir.path().join(last_line(&out)).join("metrics.json").is_file());
+}

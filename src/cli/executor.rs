@@ -8,22 +8,42 @@ use anyhow::{bail, Context};
 use vlogmood::audio::PreprocessParams;
 use vlogmood::corpus::{Dataset, FeatureCache};
 use vlogmood::features::FeatureParams;
-use vlogmood::runs::{feature_tasks, Executor, LocalExecutor, SlurmExecutor, Task, TaskOutcome, TaskProgress};
+use vlogmood::runs::{
+    feature_tasks, Executor, LocalExecutor, SlurmExecutor, SlurmOptions, Task, TaskOutcome, TaskProgress,
+};
+use vlogmood::spec::ExecutorKind;
 
-use super::{ExecutorArgs, ExecutorKind};
+/// The executor a command runs on, and how: its flags over the spec's `[executor]` table over
+/// the defaults (`ExecutorArgs::choice`).
+#[derive(Debug, Clone)]
+pub struct ExecutorChoice {
+    /// Local or Slurm.
+    pub kind: ExecutorKind,
+    /// How Slurm jobs are submitted (unused when local).
+    pub slurm: SlurmOptions,
+    /// Files per feature-extraction task on a cluster.
+    pub files_per_task: usize,
+}
 
-/// Calls `work` with the executor `args` names (`jobs` tasks at a time when local).
+impl ExecutorChoice {
+    /// Whether the work goes to a cluster.
+    pub fn on_cluster(&self) -> bool {
+        self.kind == ExecutorKind::Slurm
+    }
+}
+
+/// Calls `work` with the executor `choice` names (`jobs` tasks at a time when local).
 pub fn with_executor<R>(
-    args: &ExecutorArgs,
+    choice: &ExecutorChoice,
     jobs: usize,
     work: impl FnOnce(&dyn Executor) -> anyhow::Result<R>,
 ) -> anyhow::Result<R> {
-    match args.kind {
+    match choice.kind {
         ExecutorKind::Local => work(&LocalExecutor { jobs }),
         ExecutorKind::Slurm => {
             let exe = std::env::current_exe().context("finding the vlogmood binary the Slurm tasks run")?;
             let note = |line: &str| eprintln!("{line}");
-            work(&SlurmExecutor::new(args.slurm.options(), exe, cancel_on_ctrl_c()?, &note))
+            work(&SlurmExecutor::new(choice.slurm.clone(), exe, cancel_on_ctrl_c()?, &note))
         }
     }
 }

@@ -16,9 +16,7 @@ use vlogmood::spec::{ExperimentSpec, Override, SweepAxis, PIPELINE_VERSION};
 
 use super::executor::{extract_features_on, with_executor};
 use super::progress::StageBars;
-use super::{
-    run_store, ExecutorKind, ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, TaskArgs, PUBLISHED_DIR, RUNS_DIR,
-};
+use super::{run_store, ExploreArgs, Outcome, ReproduceArgs, RunArgs, SpecArgs, TaskArgs, PUBLISHED_DIR, RUNS_DIR};
 
 fn git_commit() -> Option<String> {
     let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
@@ -67,9 +65,12 @@ fn prepare(experiment: &Path, overrides: &[Override]) -> anyhow::Result<Prepared
 pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
     let (axes, mut members, path) = ExperimentSpec::load_sweep(&args.experiment, &args.set, &args.sweep)?;
     let options = options(args.no_cache, std::fs::read_to_string(&path).ok());
-    let on_cluster = args.executor.kind == ExecutorKind::Slurm;
+    // Every member comes from one spec file, so they share its [executor] table.
+    let spec_executor = members.iter().find_map(|(_, spec)| spec.as_ref().ok()).map(|s| s.executor.clone());
+    let choice = args.executor.choice(&spec_executor.unwrap_or_default());
+    let on_cluster = choice.on_cluster();
     let store = RunStore::new(RUNS_DIR);
-    let files_per_task = args.executor.slurm.files_per_task;
+    let files_per_task = choice.files_per_task;
     if axes.is_empty() {
         let (_, spec) = members.pop().expect("a spec without a sweep is one member");
         let prepared = PreparedRun::prepare(spec?, options.hash_index().as_ref())
@@ -77,7 +78,7 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
         if on_cluster {
             anyhow::ensure!(!args.force, "--force recomputes here; it cannot be combined with --executor slurm");
             // The run is computed on the cluster into the shared store, then found there below.
-            with_executor(&args.executor, args.jobs, |executor| {
+            with_executor(&choice, args.jobs, |executor| {
                 extract_features_of(executor, &[&prepared], &store, &options, files_per_task)?;
                 let task = Task::run_of(&prepared, store.root().to_path_buf(), options.clone());
                 if let Some(Err(e)) = executor.execute(std::slice::from_ref(&task), &|_| {}).pop() {
@@ -101,7 +102,7 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
         eprintln!("sweep of {n} members over {axes_text} ({} at a time)", args.jobs.max(1));
     }
     let members = prepare_members(members, options.hash_index().as_ref());
-    let report = with_executor(&args.executor, args.jobs, |executor| {
+    let report = with_executor(&choice, args.jobs, |executor| {
         if on_cluster {
             let runs: Vec<&PreparedRun> = members.iter().filter_map(|m| m.prepared.as_ref().ok()).collect();
             extract_features_of(executor, &runs, &store, &options, files_per_task)?;

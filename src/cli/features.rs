@@ -25,7 +25,7 @@ use vlogmood::corpus::{csv_field, display_path, write_failures_csv, Dataset, Fai
 use vlogmood::features::{extract_corpus, CorpusFeatures, FeatureParams, Images, DESCRIPTIVE_NAMES, SEED45_NAMES};
 
 use super::executor::{extract_features_on, with_executor};
-use super::{progress, ExecutorKind, FeaturesArgs, Outcome};
+use super::{progress, ExecutorSpec, FeaturesArgs, Outcome};
 
 /// What `features` writes into OUT; a folder holding anything else is not replaced.
 const OUTPUT_NAMES: [&str; 7] = [
@@ -43,7 +43,8 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
     preprocess.validate().context("invalid preprocessing options")?;
     let params = FeatureParams { sample_rate_hz: preprocess.sample_rate_hz, ..FeatureParams::default() };
     params.validate().context("invalid feature parameters")?;
-    let on_cluster = args.executor.kind == ExecutorKind::Slurm;
+    let choice = args.executor.choice(&ExecutorSpec::default());
+    let on_cluster = choice.on_cluster();
     if on_cluster && args.no_cache {
         bail!("--no-cache cannot be combined with --executor slurm: the cluster's tasks hand their features back through the cache");
     }
@@ -69,8 +70,7 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<Outcome> {
     }
     if let (true, Some(cache)) = (on_cluster, &cache) {
         let corpus = [(&dataset, &preprocess, &params)];
-        let files_per_task = args.executor.slurm.files_per_task;
-        with_executor(&args.executor, 1, |executor| extract_features_on(executor, &corpus, cache, files_per_task))?;
+        with_executor(&choice, 1, |executor| extract_features_on(executor, &corpus, cache, choice.files_per_task))?;
     }
     let temp = temp_folder_beside(out).with_context(|| format!("creating a folder beside {}", out.display()))?;
     let written = write_outputs(&temp, &dataset, &preprocess, &params, cache.as_ref());

@@ -21,7 +21,9 @@ use clap::{Args, Parser, Subcommand};
 use vlogmood::audio::PreprocessParams;
 use vlogmood::report::ComparisonFormat;
 use vlogmood::runs::Filter;
-use vlogmood::spec::{Override, SweepAxis};
+use vlogmood::spec::{ExecutorKind, ExecutorSpec, Override, SweepAxis};
+
+use executor::ExecutorChoice;
 
 /// Where runs are stored, relative to the working directory.
 const RUNS_DIR: &str = "runs";
@@ -177,69 +179,82 @@ struct RunArgs {
     executor: ExecutorArgs,
 }
 
-/// `--executor` and its options, shared by `run` and `features`.
+/// `--executor` and its options, shared by `run` and `features`. Each flag left out is taken
+/// from the spec's `[executor]` table (`run`), else its default.
 #[derive(Debug, Args)]
 struct ExecutorArgs {
-    /// Where the work is done: `local` (this machine) or `slurm` (job arrays on the Slurm
-    /// cluster this machine submits to: feature extraction in batches of files into the
-    /// shared cache, then each run or sweep member; the results are read here). Never part
+    /// Where the work is done: `local` (this machine; the default) or `slurm` (job arrays on
+    /// the Slurm cluster this machine submits to: feature extraction in batches of files into
+    /// the shared cache, then each run or sweep member; the results are read here). Never part
     /// of a run ID.
-    #[arg(long = "executor", value_enum, default_value_t = ExecutorKind::Local)]
-    kind: ExecutorKind,
+    #[arg(long = "executor", value_name = "KIND", value_parser = executor_kind)]
+    kind: Option<ExecutorKind>,
     #[command(flatten)]
     slurm: SlurmArgs,
 }
 
-/// Where the work is done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum ExecutorKind {
-    /// This machine.
-    Local,
-    /// A Slurm cluster (sbatch, squeue and scancel on the PATH).
-    Slurm,
+/// `local` or `slurm`, as the spec's `[executor] kind` spells them.
+fn executor_kind(text: &str) -> Result<ExecutorKind, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| format!("{text:?} is not an executor: use local or slurm"))
+}
+
+/// A whole number ≥ 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{text:?} is not a whole number ≥ 1")),
+    }
 }
 
 /// How `--executor slurm` submits its tasks.
 #[derive(Debug, Args)]
 struct SlurmArgs {
     /// Batch folders (tasks, outcomes, job logs): on storage every node sees, as the run store
-    /// and the feature cache must be.
-    #[arg(long = "slurm-work", value_name = "DIR", default_value = "runs/.slurm")]
-    work: PathBuf,
+    /// and the feature cache must be [default: runs/.slurm].
+    #[arg(long = "slurm-work", value_name = "DIR")]
+    work: Option<PathBuf>,
     /// Partition (default: the cluster's).
     #[arg(long = "slurm-partition", value_name = "NAME")]
     partition: Option<String>,
     /// Time limit per task, as sbatch --time takes it (default: the partition's).
     #[arg(long = "slurm-time", value_name = "TIME")]
     time: Option<String>,
-    /// CPUs per task (each task uses as many threads).
-    #[arg(long = "slurm-cpus", value_name = "N", default_value_t = 1)]
-    cpus: usize,
+    /// CPUs per task (each task uses as many threads) [default: 1].
+    #[arg(long = "slurm-cpus", value_name = "N", value_parser = at_least_one)]
+    cpus: Option<usize>,
     /// Memory per task, as sbatch --mem takes it (default: the partition's).
     #[arg(long = "slurm-mem", value_name = "SIZE")]
     mem: Option<String>,
     /// Tasks running at once (the array's %N; default: as many as the cluster allows).
     #[arg(long = "slurm-max-parallel", value_name = "N")]
     max_parallel: Option<usize>,
-    /// Resubmissions of a failed or timed-out task.
-    #[arg(long = "slurm-retries", value_name = "N", default_value_t = 2)]
-    retries: usize,
-    /// Files per feature-extraction task.
-    #[arg(long = "slurm-files-per-task", value_name = "N", default_value_t = 64)]
-    files_per_task: usize,
+    /// Resubmissions of a failed or timed-out task [default: 2].
+    #[arg(long = "slurm-retries", value_name = "N")]
+    retries: Option<usize>,
+    /// Files per feature-extraction task [default: 64].
+    #[arg(long = "slurm-files-per-task", value_name = "N", value_parser = at_least_one)]
+    files_per_task: Option<usize>,
 }
 
-impl SlurmArgs {
-    fn options(&self) -> vlogmood::runs::SlurmOptions {
-        vlogmood::runs::SlurmOptions {
-            work_dir: self.work.clone(),
-            partition: self.partition.clone(),
-            time: self.time.clone(),
-            cpus_per_task: self.cpus,
-            mem: self.mem.clone(),
-            max_parallel: self.max_parallel,
-            retries: self.retries,
-            poll: std::time::Duration::from_millis(500),
+impl ExecutorArgs {
+    /// The executor these flags choose, each flag left out taken from `spec` (a spec's
+    /// `[executor]` table, or the default table for commands without a spec).
+    fn choice(&self, spec: &ExecutorSpec) -> ExecutorChoice {
+        let slurm = &self.slurm;
+        ExecutorChoice {
+            kind: self.kind.unwrap_or(spec.kind),
+            slurm: vlogmood::runs::SlurmOptions {
+                work_dir: slurm.work.clone().unwrap_or_else(|| spec.work.clone()),
+                partition: slurm.partition.clone().or_else(|| spec.partition.clone()),
+                time: slurm.time.clone().or_else(|| spec.time.clone()),
+                cpus_per_task: slurm.cpus.unwrap_or(spec.cpus),
+                mem: slurm.mem.clone().or_else(|| spec.mem.clone()),
+                max_parallel: slurm.max_parallel.or(spec.max_parallel),
+                retries: slurm.retries.unwrap_or(spec.retries),
+                poll: std::time::Duration::from_millis(500),
+            },
+            files_per_task: slurm.files_per_task.unwrap_or(spec.files_per_task),
         }
     }
 }

@@ -86,6 +86,63 @@ pub struct ExperimentSpec {
     /// [`ExperimentSpec::load_sweep`]). Never serialised: not part of a member's spec or ID.
     #[serde(default, skip_serializing)]
     pub sweep: std::collections::BTreeMap<String, SweepValues>,
+    /// `[executor]`: where `vlogmood run` does the work and how it asks Slurm for it; the
+    /// `--executor` and `--slurm-*` flags override each field. Never serialised: where a run is
+    /// computed is not part of what it computes, nor of its ID.
+    #[serde(default, skip_serializing)]
+    pub executor: ExecutorSpec,
+}
+
+/// `[executor]`: a flag given on the command line wins over each field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecutorSpec {
+    /// `local` (this machine) or `slurm` (job arrays on the cluster this machine submits to).
+    pub kind: ExecutorKind,
+    /// Slurm batch folders (tasks, outcomes, job logs), on storage every node sees, as the run
+    /// store and the feature cache must be.
+    pub work: PathBuf,
+    /// Slurm partition. Default: the cluster's.
+    pub partition: Option<String>,
+    /// Time limit per task, as `sbatch --time` takes it (`30`, `02:00:00`, `1-00`). Default: the
+    /// partition's.
+    pub time: Option<String>,
+    /// CPUs per task (≥ 1); each task uses as many threads.
+    pub cpus: usize,
+    /// Memory per task, as `sbatch --mem` takes it (`4G`). Default: the partition's.
+    pub mem: Option<String>,
+    /// Tasks running at once (the array's `%N`). Default: as many as the cluster allows.
+    pub max_parallel: Option<usize>,
+    /// Resubmissions of a failed or timed-out task.
+    pub retries: usize,
+    /// Files per feature-extraction task (≥ 1).
+    pub files_per_task: usize,
+}
+
+impl Default for ExecutorSpec {
+    fn default() -> Self {
+        Self {
+            kind: ExecutorKind::Local,
+            work: PathBuf::from("runs/.slurm"),
+            partition: None,
+            time: None,
+            cpus: 1,
+            mem: None,
+            max_parallel: None,
+            retries: 2,
+            files_per_task: 64,
+        }
+    }
+}
+
+/// Where a run's work is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutorKind {
+    /// This machine.
+    Local,
+    /// A Slurm cluster (`sbatch`, `squeue` and `scancel` on the `PATH`).
+    Slurm,
 }
 
 /// `[meta]`: what a run is for, not part of what it computes.
@@ -394,8 +451,9 @@ impl ExperimentSpec {
     /// validated.
     fn finish(&self, overrides: &[Override]) -> Result<Self, SpecError> {
         let mut spec = self.with_overrides(overrides)?;
-        // Overrides go through the hashed (serialised) form, which has no [meta].
+        // Overrides go through the hashed (serialised) form, which has no [meta] or [executor].
         spec.meta = self.meta.clone();
+        spec.executor = self.executor.clone();
         spec.resolve_defaults();
         spec.normalise_paths();
         spec.validate()?;
@@ -446,6 +504,13 @@ impl ExperimentSpec {
             ));
         }
         self.preprocess.validate().map_err(|e| SpecError::invalid("preprocess", e.to_string()))?;
+        for (field, value) in
+            [("executor.cpus", self.executor.cpus), ("executor.files_per_task", self.executor.files_per_task)]
+        {
+            if value == 0 {
+                return Err(SpecError::invalid(field, "must be ≥ 1"));
+            }
+        }
         let formats = &self.report.formats;
         if formats.is_empty() || (1..formats.len()).any(|i| formats[..i].contains(&formats[i])) {
             return Err(SpecError::invalid(

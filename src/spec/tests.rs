@@ -432,3 +432,34 @@ fn label_columns_that_nothing_would_read_are_refused() {
     assert_eq!(invalid_field(classify_only), "validation.labels");
     parse(&classify_only.replace("labels = [\"actor\"]", "labels = []")).validate().expect("no labels, no error");
 }
+
+#[test]
+fn an_executor_table_is_read_but_not_part_of_the_canonical_form() {
+    let with_executor = format!(
+        "{MINIMAL}\n[executor]\nkind = \"slurm\"\npartition = \"short\"\ntime = \"00:20:00\"\ncpus = 2\nfiles_per_task = 16\n"
+    );
+    let spec = parse(&with_executor);
+    assert_eq!(spec.executor.kind, ExecutorKind::Slurm);
+    assert_eq!(spec.executor.partition.as_deref(), Some("short"));
+    assert_eq!((spec.executor.cpus, spec.executor.files_per_task, spec.executor.mem.as_deref()), (2, 16, None));
+    assert_eq!(spec.executor.retries, ExecutorSpec::default().retries, "unset fields take their defaults");
+    assert_eq!(
+        spec.canonical_json(),
+        parse(MINIMAL).canonical_json(),
+        "where a run is computed is not what it computes"
+    );
+
+    // It survives `--set` overrides, which go through the serialised (hashed) form.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("exp.toml");
+    std::fs::write(&path, &with_executor).expect("write");
+    let overrides = ["seed=7".parse::<Override>().expect("override")];
+    let (loaded, _) = ExperimentSpec::load_with(&path, &overrides).expect("loads");
+    assert_eq!(loaded.executor, spec.executor);
+
+    let typo = format!("{MINIMAL}\n[executor]\nkind = \"slurm\"\npartiton = \"short\"\n");
+    assert!(ExperimentSpec::parse(Path::new("t.toml"), &typo).is_err(), "an unknown field is refused");
+    assert_eq!(invalid_field(&format!("{MINIMAL}\n[executor]\ncpus = 0\n")), "executor.cpus");
+    let bad_kind = format!("{MINIMAL}\n[executor]\nkind = \"pbs\"\n");
+    assert!(ExperimentSpec::parse(Path::new("t.toml"), &bad_kind).is_err(), "an unknown executor is refused");
+}

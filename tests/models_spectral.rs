@@ -63,7 +63,9 @@ impl Case {
 
     fn build_affinity(&self, x: ArrayView2<f64>) -> Array2<f64> {
         match self.affinity() {
-            Affinity::NearestNeighbors { n_neighbors } => nearest_neighbors_affinity(x, n_neighbors),
+            Affinity::NearestNeighbors { n_neighbors } => {
+                nearest_neighbors_affinity(x, n_neighbors).map(|g| g.to_dense())
+            }
             Affinity::Rbf { gamma } => rbf_affinity(x, gamma),
         }
         .expect("affinity")
@@ -120,6 +122,10 @@ fn affinity_equals_scikit_learn() {
             Affinity::Rbf { .. } => assert!(diff <= AFFINITY_ATOL, "{}: RBF affinity differs by {diff:e}", case.name),
         }
         assert_eq!(n_connected_components(ours.view()), case.n_connected_components, "{}", case.name);
+        if let Affinity::NearestNeighbors { n_neighbors } = case.affinity() {
+            let sparse = nearest_neighbors_affinity(x.view(), n_neighbors).expect("affinity");
+            assert_eq!(n_connected_components(&sparse), case.n_connected_components, "{}: sparse graph", case.name);
+        }
         println!("{}: affinity max |diff| {diff:.3e}", case.name);
     }
 }
@@ -192,4 +198,25 @@ fn same_seed_same_model() {
         *counts.entry(l).or_insert(0) += 1;
     }
     assert_eq!(counts.len(), 4);
+}
+
+/// The sparse graph the kNN fit uses and the same weights dense give one embedding, bit for bit,
+/// with either solver: the sparse path changes memory, not numbers.
+#[test]
+fn a_sparse_affinity_gives_the_dense_ones_embedding_bit_for_bit() {
+    for case in load().cases.iter().filter(|c| c.affinity == "nearest_neighbors") {
+        let x = matrix(&case.x);
+        let Affinity::NearestNeighbors { n_neighbors } = case.affinity() else { unreachable!() };
+        let sparse = nearest_neighbors_affinity(x.view(), n_neighbors).expect("affinity");
+        let dense = sparse.to_dense();
+        for solver in [EigenSolver::Dense, EigenSolver::Lobpcg] {
+            let from_sparse = spectral_embedding_by(&sparse, case.k, solver).expect("sparse");
+            let from_dense = spectral_embedding_by(dense.view(), case.k, solver).expect("dense");
+            assert!(
+                from_sparse.iter().zip(&from_dense).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{} ({solver:?}): embeddings differ",
+                case.name
+            );
+        }
+    }
 }

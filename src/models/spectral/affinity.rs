@@ -1,6 +1,10 @@
-//! Affinity graphs between rows: symmetrised k-nearest-neighbour connectivity and the RBF kernel.
+//! Affinity graphs between rows: symmetrised k-nearest-neighbour connectivity (sparse: n·k
+//! weights, so it scales to corpora whose n × n matrices would not fit) and the RBF kernel
+//! (dense: every pair has a weight).
 
 use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+use sprs::CsMat;
 
 use super::super::centroids::squared_euclidean;
 use super::super::ModelError;
@@ -28,11 +32,14 @@ fn check_finite(x: ArrayView2<f64>) -> Result<(), ModelError> {
 }
 
 /// `(n, n)` kNN affinity `0.5·(C + Cᵀ)` of the rows of `x` (`(n, n_features)`), where `C[i, j] = 1`
-/// when row `j` is among the `n_neighbors` nearest rows of row `i` (row `i` itself included).
+/// when row `j` is among the `n_neighbors` nearest rows of row `i` (row `i` itself included),
+/// as a sparse matrix (CSR, sorted columns, no stored zeros).
 ///
 /// Mirrors scikit-learn 1.9's `SpectralClustering(affinity="nearest_neighbors")`:
-/// `kneighbors_graph(X, n_neighbors, include_self=True)` then `0.5 * (C + C.T)`, returned dense.
-/// Entries are 0, 0.5 or 1.
+/// `kneighbors_graph(X, n_neighbors, include_self=True)` then `0.5 * (C + C.T)`, which is sparse
+/// there too. Entries are 0.5 or 1. Memory is O(n·n_neighbors) beside one row of distances per
+/// thread; each row's neighbours are searched independently (in parallel), so the graph does
+/// not depend on the thread count.
 ///
 /// Ties between equidistant candidates (duplicate rows, as in bootstrap resamples) are broken as
 /// scikit-learn's brute-force search (`ArgKmin`, chosen when there are more than 15 features or
@@ -44,7 +51,7 @@ fn check_finite(x: ArrayView2<f64>) -> Result<(), ModelError> {
 ///
 /// Errors: NaN/inf values, `n_neighbors` of 0 or more than the number of rows
 /// (scikit-learn: "Expected n_neighbors <= n_samples_fit").
-pub fn nearest_neighbors_affinity(x: ArrayView2<f64>, n_neighbors: usize) -> Result<Array2<f64>, ModelError> {
+pub fn nearest_neighbors_affinity(x: ArrayView2<f64>, n_neighbors: usize) -> Result<CsMat<f64>, ModelError> {
     let n = x.nrows();
     if n_neighbors == 0 {
         return Err(ModelError::InvalidParam { param: "n_neighbors", rule: "must be ≥ 1", value: "0".into() });
@@ -57,20 +64,45 @@ pub fn nearest_neighbors_affinity(x: ArrayView2<f64>, n_neighbors: usize) -> Res
         });
     }
     check_finite(x)?;
-    let d = squared_distances(x);
-    let mut affinity = Array2::<f64>::zeros((n, n));
-    let mut heap = KnnHeap::new(n_neighbors);
-    for i in 0..n {
-        heap.clear();
-        for (j, &dist) in d.row(i).iter().enumerate() {
-            heap.push(dist, j);
-        }
-        for &j in &heap.indices {
-            affinity[[i, j]] += 0.5;
-            affinity[[j, i]] += 0.5;
+    let neighbours: Vec<Vec<usize>> = (0..n)
+        .into_par_iter()
+        .map_init(
+            || KnnHeap::new(n_neighbors),
+            |heap, i| {
+                heap.clear();
+                for j in 0..n {
+                    // Σ (x_i − x_j)² equals Σ (x_j − x_i)² bit for bit, so row i's distances
+                    // are those a full symmetric distance matrix would hold.
+                    heap.push(squared_euclidean(x.row(i), x.row(j)), j);
+                }
+                heap.indices.clone()
+            },
+        )
+        .collect();
+    // Each row's edges of C and of Cᵀ, weight 0.5 each; an edge found both ways sums to 1.
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::with_capacity(2 * n_neighbors); n];
+    for (i, found) in neighbours.iter().enumerate() {
+        for &j in found {
+            rows[i].push((j, 0.5));
+            rows[j].push((i, 0.5));
         }
     }
-    Ok(affinity)
+    let mut indptr = Vec::with_capacity(n + 1);
+    let (mut indices, mut data) = (Vec::new(), Vec::new());
+    indptr.push(0);
+    for row in &mut rows {
+        row.sort_unstable_by_key(|&(j, _)| j);
+        for &(j, w) in row.iter() {
+            if indices.len() > *indptr.last().expect("a row start") && indices.last() == Some(&j) {
+                *data.last_mut().expect("a weight") += w;
+            } else {
+                indices.push(j);
+                data.push(w);
+            }
+        }
+        indptr.push(indices.len());
+    }
+    Ok(CsMat::new((n, n), indptr, indices, data))
 }
 
 /// The fixed-size max-heap of scikit-learn's `sklearn/utils/_heap.pyx` (`heap_push`, 1.9), so
@@ -148,7 +180,7 @@ mod tests {
     #[test]
     fn knn_affinity_of_a_line() {
         let x = array![[0.0], [1.0], [3.0], [7.0]];
-        let a = nearest_neighbors_affinity(x.view(), 2).expect("affinity");
+        let a = nearest_neighbors_affinity(x.view(), 2).expect("affinity").to_dense();
         // neighbours (self first): 0→{0,1}, 1→{1,0}, 2→{2,1}, 3→{3,2}
         let expected = array![[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.5, 0.0], [0.0, 0.5, 1.0, 0.5], [0.0, 0.0, 0.5, 1.0]];
         assert_eq!(a, expected);
@@ -177,7 +209,7 @@ mod tests {
     #[test]
     fn all_neighbours_is_the_complete_graph() {
         let x = array![[0.0], [1.0], [3.0]];
-        assert_eq!(nearest_neighbors_affinity(x.view(), 3).expect("affinity"), Array2::<f64>::ones((3, 3)));
+        assert_eq!(nearest_neighbors_affinity(x.view(), 3).expect("affinity").to_dense(), Array2::<f64>::ones((3, 3)));
     }
 
     #[test]

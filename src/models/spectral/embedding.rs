@@ -2,6 +2,7 @@
 
 use linfa_linalg::eigh::EighInto;
 use ndarray::{Array2, ArrayView2, Axis};
+use sprs::CsMat;
 
 use super::super::ModelError;
 
@@ -37,9 +38,164 @@ const SYMMETRY_RTOL: f64 = 1e-5;
 /// eigenvalues) any basis of its eigenspace is a valid answer and the solvers return
 /// different ones; the spanned space, and so k-means on it, agrees.
 ///
+/// A sparse affinity (a k-nearest-neighbour graph) is read as scipy reads a sparse matrix: its
+/// Laplacian is built sparse, and densified only for the dense solver (at most
+/// [`DENSE_MAX_ROWS`] rows under [`EigenSolver::Auto`]), so memory stays O(nnz) above it. A
+/// sparse affinity is always symmetrised as `0.5·(A + Aᵀ)`, which leaves a symmetric one
+/// unchanged bit for bit; a dense or sparse affinity with the same entries gives the same
+/// embedding bit for bit.
+///
 /// Errors: a non-square, non-finite or negative affinity; `n_components` of 0 or more than `n`.
-pub fn spectral_embedding(affinity: ArrayView2<f64>, n_components: usize) -> Result<Array2<f64>, ModelError> {
+pub fn spectral_embedding<'a>(
+    affinity: impl Into<GraphView<'a>>,
+    n_components: usize,
+) -> Result<Array2<f64>, ModelError> {
     spectral_embedding_by(affinity, n_components, EigenSolver::Auto)
+}
+
+/// An affinity graph's weights, dense (`(n, n)`, e.g. the RBF kernel) or sparse (CSR, e.g. the
+/// k-nearest-neighbour graph).
+#[derive(Debug, Clone, Copy)]
+pub enum GraphView<'a> {
+    /// Every pair's weight.
+    Dense(ArrayView2<'a, f64>),
+    /// Only the non-zero weights.
+    Sparse(&'a CsMat<f64>),
+}
+
+impl<'a> From<ArrayView2<'a, f64>> for GraphView<'a> {
+    fn from(weights: ArrayView2<'a, f64>) -> Self {
+        Self::Dense(weights)
+    }
+}
+
+impl<'a> From<&'a CsMat<f64>> for GraphView<'a> {
+    fn from(weights: &'a CsMat<f64>) -> Self {
+        Self::Sparse(weights)
+    }
+}
+
+/// A graph's symmetric weights, ready for degrees and the Laplacian: the dense matrix read
+/// through scikit-learn's symmetry check, or the sparse one symmetrised.
+enum Weights<'a> {
+    Dense { weights: ArrayView2<'a, f64>, symmetric: bool },
+    Sparse(CsMat<f64>),
+}
+
+impl Weights<'_> {
+    fn n(&self) -> usize {
+        match self {
+            Self::Dense { weights, .. } => weights.nrows(),
+            Self::Sparse(weights) => weights.rows(),
+        }
+    }
+
+    /// scipy's `laplacian(normed=True)` degrees: `sqrt(Σ_{j≠i} A_ij)`, summed in column order
+    /// (zeros add nothing, so dense and sparse sums agree bit for bit), 1 for an isolated node.
+    fn sqrt_degrees(&self) -> Vec<f64> {
+        let root = |degree: f64| if degree == 0.0 { 1.0 } else { degree.sqrt() };
+        match self {
+            &Self::Dense { weights, symmetric } => (0..self.n())
+                .map(|i| {
+                    root((0..self.n()).filter(|&j| j != i).map(|j| Self::dense_weight(weights, symmetric, i, j)).sum())
+                })
+                .collect(),
+            Self::Sparse(weights) => weights
+                .outer_iterator()
+                .enumerate()
+                .map(|(i, row)| root(row.iter().filter(|&(j, _)| j != i).map(|(_, &w)| w).sum()))
+                .collect(),
+        }
+    }
+
+    /// Weight `(i, j)` of a dense graph, symmetrised when scikit-learn's check found it not
+    /// symmetric.
+    fn dense_weight(weights: ArrayView2<f64>, symmetric: bool, i: usize, j: usize) -> f64 {
+        if symmetric {
+            weights[[i, j]]
+        } else {
+            0.5 * (weights[[i, j]] + weights[[j, i]])
+        }
+    }
+
+    /// The normalised Laplacian, dense: 1 on the diagonal, `−A_ij / (dd_j·dd_i)` off it (so −0
+    /// where there is no edge, as the dense computation gives).
+    fn dense_laplacian(&self, dd: &[f64]) -> Array2<f64> {
+        let n = self.n();
+        match self {
+            &Self::Dense { weights, symmetric } => Array2::from_shape_fn((n, n), |(i, j)| {
+                if i == j {
+                    1.0
+                } else {
+                    -Self::dense_weight(weights, symmetric, i, j) / dd[j] / dd[i]
+                }
+            }),
+            Self::Sparse(weights) => {
+                let mut laplacian = Array2::from_elem((n, n), -0.0);
+                for (i, row) in weights.outer_iterator().enumerate() {
+                    for (j, &w) in row.iter() {
+                        laplacian[[i, j]] = -w / dd[j] / dd[i];
+                    }
+                    laplacian[[i, i]] = 1.0;
+                }
+                laplacian
+            }
+        }
+    }
+
+    /// The normalised Laplacian as LOBPCG multiplies it: sparse when fewer than
+    /// [`SPARSE_DENSITY`] of its entries are non-zero, else dense. Either holds the entries of
+    /// [`Self::dense_laplacian`] (the sparse one without its zeros).
+    fn laplacian_for_products(&self, dd: &[f64]) -> Laplacian {
+        let n = self.n();
+        let sparse = match self {
+            Self::Dense { .. } => {
+                let dense = self.dense_laplacian(dd);
+                let nonzero = dense.iter().filter(|v| **v != 0.0).count();
+                if (nonzero as f64) >= SPARSE_DENSITY * (n * n) as f64 {
+                    return Laplacian::Dense(dense);
+                }
+                CsMat::csr_from_dense(dense.view(), 0.0)
+            }
+            Self::Sparse(weights) => {
+                let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+                for (i, row) in weights.outer_iterator().enumerate() {
+                    let mut diagonal_done = false;
+                    for (j, &w) in row.iter() {
+                        if j > i && !diagonal_done {
+                            indices.push(i);
+                            data.push(1.0);
+                            diagonal_done = true;
+                        }
+                        if j == i {
+                            indices.push(i);
+                            data.push(1.0);
+                            diagonal_done = true;
+                        } else if w != 0.0 {
+                            indices.push(j);
+                            data.push(-w / dd[j] / dd[i]);
+                        }
+                    }
+                    if !diagonal_done {
+                        indices.push(i);
+                        data.push(1.0);
+                    }
+                    indptr.push(indices.len());
+                }
+                if (indices.len() as f64) >= SPARSE_DENSITY * (n * n) as f64 {
+                    return Laplacian::Dense(self.dense_laplacian(dd));
+                }
+                CsMat::new((n, n), indptr, indices, data)
+            }
+        };
+        Laplacian::Sparse(sparse)
+    }
+}
+
+/// A normalised Laplacian for LOBPCG's products.
+enum Laplacian {
+    Dense(Array2<f64>),
+    Sparse(CsMat<f64>),
 }
 
 /// How the Laplacian's smallest eigenvectors are found.
@@ -62,13 +218,21 @@ pub enum EigenSolver {
 pub const DENSE_MAX_ROWS: usize = 300;
 
 /// [`spectral_embedding`] with a chosen eigensolver.
-pub fn spectral_embedding_by(
-    affinity: ArrayView2<f64>,
+pub fn spectral_embedding_by<'a>(
+    affinity: impl Into<GraphView<'a>>,
     n_components: usize,
     solver: EigenSolver,
 ) -> Result<Array2<f64>, ModelError> {
-    let n = affinity.nrows();
+    let affinity = affinity.into();
     check_affinity(affinity)?;
+    let weights = match affinity {
+        GraphView::Dense(weights) => Weights::Dense { weights, symmetric: is_symmetric(weights) },
+        GraphView::Sparse(weights) => {
+            let transposed: CsMat<f64> = weights.transpose_view().to_csr();
+            Weights::Sparse((weights + &transposed).map(|w| 0.5 * w))
+        }
+    };
+    let n = weights.n();
     if n_components == 0 || n_components > n {
         return Err(ModelError::InvalidParam {
             param: "n_components",
@@ -76,40 +240,16 @@ pub fn spectral_embedding_by(
             value: format!("{n_components} for {n} rows"),
         });
     }
-    let symmetric = is_symmetric(affinity);
-    let weight = |i: usize, j: usize| {
-        if symmetric {
-            affinity[[i, j]]
-        } else {
-            0.5 * (affinity[[i, j]] + affinity[[j, i]])
-        }
-    };
-    // scipy's `laplacian(normed=True)`: degrees without self-loops, isolated nodes get 1.
-    let dd: Vec<f64> = (0..n)
-        .map(|i| {
-            let degree: f64 = (0..n).filter(|&j| j != i).map(|j| weight(i, j)).sum();
-            if degree == 0.0 {
-                1.0
-            } else {
-                degree.sqrt()
-            }
-        })
-        .collect();
-    let mut laplacian = Array2::<f64>::zeros((n, n));
-    for i in 0..n {
-        for j in 0..n {
-            laplacian[[i, j]] = if i == j { 1.0 } else { -weight(i, j) / dd[j] / dd[i] };
-        }
-    }
+    let dd = weights.sqrt_degrees();
     let solver = match solver {
         EigenSolver::Auto if n <= DENSE_MAX_ROWS => EigenSolver::Dense,
         EigenSolver::Auto => EigenSolver::Lobpcg,
         chosen => chosen,
     };
     let smallest = match solver {
-        EigenSolver::Lobpcg => smallest_by_lobpcg(&laplacian, &dd, n_components)
-            .map_or_else(|| smallest_dense(laplacian, n_components), Ok)?,
-        _ => smallest_dense(laplacian, n_components)?,
+        EigenSolver::Lobpcg => smallest_by_lobpcg(&weights.laplacian_for_products(&dd), &dd, n_components)
+            .map_or_else(|| smallest_dense(weights.dense_laplacian(&dd), n_components), Ok)?,
+        _ => smallest_dense(weights.dense_laplacian(&dd), n_components)?,
     };
     let mut embedding = Array2::<f64>::zeros((n, n_components));
     for (c, eigenvector) in smallest.columns().into_iter().enumerate() {
@@ -155,11 +295,11 @@ const SPARSE_DENSITY: f64 = 0.1;
 /// larger than k (LOBPCG converges poorly on small blocks), started from `dd` (the exact null
 /// vector of a connected graph's normalised Laplacian) and fixed pseudo-random vectors, so the
 /// result never depends on the run's seed or thread count. None when it does not converge.
-fn smallest_by_lobpcg(laplacian: &Array2<f64>, dd: &[f64], k: usize) -> Option<Array2<f64>> {
+fn smallest_by_lobpcg(laplacian: &Laplacian, dd: &[f64], k: usize) -> Option<Array2<f64>> {
     use linfa_linalg::lobpcg::{lobpcg, Order};
     use rand::{Rng, SeedableRng};
 
-    let n = laplacian.nrows();
+    let n = dd.len();
     let block = (2 * k).max(k + 4).min(n / 5);
     if block < k {
         return None;
@@ -167,12 +307,13 @@ fn smallest_by_lobpcg(laplacian: &Array2<f64>, dd: &[f64], k: usize) -> Option<A
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut x = Array2::<f64>::from_shape_fn((n, block), |_| rng.gen_range(-1.0..1.0));
     x.column_mut(0).assign(&ndarray::ArrayView1::from(dd));
-    let nonzero = laplacian.iter().filter(|v| **v != 0.0).count();
-    let result = if (nonzero as f64) < SPARSE_DENSITY * (n * n) as f64 {
-        let sparse = sprs::CsMat::csr_from_dense(laplacian.view(), 0.0);
-        lobpcg(|v: ArrayView2<f64>| &sparse * &v, x, |_| {}, None, LOBPCG_TOL, LOBPCG_MAX_ITER, Order::Smallest)
-    } else {
-        lobpcg(|v: ArrayView2<f64>| laplacian.dot(&v), x, |_| {}, None, LOBPCG_TOL, LOBPCG_MAX_ITER, Order::Smallest)
+    let result = match laplacian {
+        Laplacian::Sparse(sparse) => {
+            lobpcg(|v: ArrayView2<f64>| sparse * &v, x, |_| {}, None, LOBPCG_TOL, LOBPCG_MAX_ITER, Order::Smallest)
+        }
+        Laplacian::Dense(dense) => {
+            lobpcg(|v: ArrayView2<f64>| dense.dot(&v), x, |_| {}, None, LOBPCG_TOL, LOBPCG_MAX_ITER, Order::Smallest)
+        }
     };
     let found = result.ok()?;
     let mut order: Vec<usize> = (0..found.eigvals.len()).collect();
@@ -183,11 +324,36 @@ fn smallest_by_lobpcg(laplacian: &Array2<f64>, dd: &[f64], k: usize) -> Option<A
 }
 
 /// Number of connected components of the graph whose edges are the non-zero off-diagonal
-/// weights of `affinity` (as `scipy.sparse.csgraph.connected_components`). scikit-learn's
-/// `spectral_embedding` warns "Graph is not fully connected" when this exceeds 1, and continues.
+/// weights of `affinity`, either direction (as `scipy.sparse.csgraph.connected_components`).
+/// scikit-learn's `spectral_embedding` warns "Graph is not fully connected" when this exceeds 1,
+/// and continues.
 #[must_use]
-pub fn n_connected_components(affinity: ArrayView2<f64>) -> usize {
-    let n = affinity.nrows().min(affinity.ncols());
+pub fn n_connected_components<'a>(affinity: impl Into<GraphView<'a>>) -> usize {
+    let affinity = affinity.into();
+    let n = match affinity {
+        GraphView::Dense(weights) => weights.nrows().min(weights.ncols()),
+        GraphView::Sparse(weights) => weights.rows().min(weights.cols()),
+    };
+    // Each node's neighbours in the undirected graph (a sparse graph's edges, both ways).
+    let undirected: Vec<Vec<usize>> = match affinity {
+        GraphView::Dense(_) => Vec::new(),
+        GraphView::Sparse(weights) => {
+            let mut lists = vec![Vec::new(); n];
+            for (i, row) in weights.outer_iterator().enumerate().take(n) {
+                for (j, _) in row.iter().filter(|&(j, &w)| j < n && w != 0.0) {
+                    lists[i].push(j);
+                    lists[j].push(i);
+                }
+            }
+            lists
+        }
+    };
+    let neighbours = |i: usize| -> Vec<usize> {
+        match affinity {
+            GraphView::Dense(weights) => (0..n).filter(|&j| weights[[i, j]] != 0.0 || weights[[j, i]] != 0.0).collect(),
+            GraphView::Sparse(_) => undirected[i].clone(),
+        }
+    };
     let mut seen = vec![false; n];
     let mut components = 0;
     let mut stack = Vec::new();
@@ -199,8 +365,8 @@ pub fn n_connected_components(affinity: ArrayView2<f64>) -> usize {
         seen[start] = true;
         stack.push(start);
         while let Some(i) = stack.pop() {
-            for j in 0..n {
-                if !seen[j] && (affinity[[i, j]] != 0.0 || affinity[[j, i]] != 0.0) {
+            for j in neighbours(i) {
+                if !seen[j] {
                     seen[j] = true;
                     stack.push(j);
                 }
@@ -210,18 +376,28 @@ pub fn n_connected_components(affinity: ArrayView2<f64>) -> usize {
     components
 }
 
-fn check_affinity(affinity: ArrayView2<f64>) -> Result<(), ModelError> {
-    if affinity.nrows() != affinity.ncols() {
+fn check_affinity(affinity: GraphView) -> Result<(), ModelError> {
+    let (rows, cols) = match affinity {
+        GraphView::Dense(weights) => weights.dim(),
+        GraphView::Sparse(weights) => weights.shape(),
+    };
+    if rows != cols {
         return Err(ModelError::InvalidParam {
             param: "affinity",
             rule: "must be a square matrix",
-            value: format!("{} × {}", affinity.nrows(), affinity.ncols()),
+            value: format!("{rows} × {cols}"),
         });
     }
-    if affinity.iter().any(|v| !v.is_finite()) {
+    let values = || -> Box<dyn Iterator<Item = &f64>> {
+        match affinity {
+            GraphView::Dense(weights) => Box::new(weights.into_iter()),
+            GraphView::Sparse(weights) => Box::new(weights.data().iter()),
+        }
+    };
+    if values().any(|v| !v.is_finite()) {
         return Err(ModelError::NonFinite);
     }
-    if let Some(v) = affinity.iter().find(|v| **v < 0.0) {
+    if let Some(v) = values().find(|v| **v < 0.0) {
         return Err(ModelError::InvalidParam {
             param: "affinity", rule: "weights must be ≥ 0", value: v.to_string()
         });
@@ -330,8 +506,8 @@ mod tests {
     fn lobpcg_finds_the_dense_solvers_eigenvectors_on_sparse_and_dense_graphs() {
         use super::super::{nearest_neighbors_affinity, rbf_affinity};
         let x = blobs(400);
-        for affinity in [nearest_neighbors_affinity(x.view(), 10), rbf_affinity(x.view(), 0.05)] {
-            let affinity = affinity.expect("affinity");
+        let knn = nearest_neighbors_affinity(x.view(), 10).expect("affinity").to_dense();
+        for affinity in [knn, rbf_affinity(x.view(), 0.05).expect("affinity")] {
             // k = 4: the four blobs' eigenvalues are well apart from the fifth. Within them the
             // eigenvalues nearly repeat (the blobs are alike), so each column is any basis
             // vector of that space: the spaces are compared, through their projectors.
@@ -345,7 +521,7 @@ mod tests {
     #[test]
     fn lobpcg_converges_where_the_dense_solver_would_be_used_instead() {
         let x = blobs(400);
-        let affinity = super::super::nearest_neighbors_affinity(x.view(), 10).expect("affinity");
+        let affinity = super::super::nearest_neighbors_affinity(x.view(), 10).expect("affinity").to_dense();
         let (n, laplacian, dd) = {
             let n = x.nrows();
             let dd: Vec<f64> =
@@ -354,7 +530,8 @@ mod tests {
                 Array2::from_shape_fn((n, n), |(i, j)| if i == j { 1.0 } else { -affinity[[i, j]] / dd[i] / dd[j] });
             (n, laplacian, dd)
         };
-        let found = smallest_by_lobpcg(&laplacian, &dd, 4).expect("LOBPCG converged: no dense fallback");
+        let found =
+            smallest_by_lobpcg(&Laplacian::Dense(laplacian), &dd, 4).expect("LOBPCG converged: no dense fallback");
         assert_eq!(found.dim(), (n, 4));
     }
 

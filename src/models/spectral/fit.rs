@@ -48,12 +48,16 @@ impl SpectralParams {
         if n < self.n_clusters {
             return Err(ModelError::TooFewRows { n_clusters: self.n_clusters, n_rows: n });
         }
-        let affinity = match self.affinity {
-            Affinity::NearestNeighbors { n_neighbors } => nearest_neighbors_affinity(x, n_neighbors)?,
-            Affinity::Rbf { gamma } => rbf_affinity(x, gamma)?,
+        let (embedding, n_components_graph) = match self.affinity {
+            Affinity::NearestNeighbors { n_neighbors } => {
+                let graph = nearest_neighbors_affinity(x, n_neighbors)?;
+                (spectral_embedding(&graph, self.n_clusters)?, n_connected_components(&graph))
+            }
+            Affinity::Rbf { gamma } => {
+                let kernel = rbf_affinity(x, gamma)?;
+                (spectral_embedding(kernel.view(), self.n_clusters)?, n_connected_components(kernel.view()))
+            }
         };
-        let n_components_graph = n_connected_components(affinity.view());
-        let embedding = spectral_embedding(affinity.view(), self.n_clusters)?;
         let kmeans = KMeansParams {
             n_clusters: self.n_clusters,
             init: KMeansInit::KMeansPlusPlus,

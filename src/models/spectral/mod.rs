@@ -8,9 +8,9 @@
 //! | scikit-learn | here | note |
 //! |---|---|---|
 //! | `n_clusters` | [`SpectralParams::n_clusters`] | also the embedding's `n_components`, as in sklearn |
-//! | `affinity="nearest_neighbors"`, `n_neighbors` | [`Affinity::NearestNeighbors`] | [`nearest_neighbors_affinity`]: `0.5·(C + Cᵀ)`, `C = kneighbors_graph(X, n_neighbors, include_self=True)` |
+//! | `affinity="nearest_neighbors"`, `n_neighbors` | [`Affinity::NearestNeighbors`] | [`nearest_neighbors_affinity`]: `0.5·(C + Cᵀ)`, `C = kneighbors_graph(X, n_neighbors, include_self=True)`, sparse as in sklearn |
 //! | `affinity="rbf"`, `gamma` | [`Affinity::Rbf`] | [`rbf_affinity`]: `exp(−gamma·‖x − y‖²)`; sklearn's default affinity, not the notebook's |
-//! | `affinity="precomputed"` | [`spectral_embedding`] on your own matrix | |
+//! | `affinity="precomputed"` | [`spectral_embedding`] on your own matrix, dense or sparse ([`GraphView`]) | |
 //! | `eigen_solver=None` (ARPACK) | dense symmetric eigensolver up to [`DENSE_MAX_ROWS`] rows, LOBPCG above ([`EigenSolver`]) | same eigenvectors up to sign, which both fix by `_deterministic_vector_sign_flip`; see [`spectral_embedding`] |
 //! | `assign_labels="kmeans"`, `n_init` | [`KMeansParams`](super::KMeansParams) with k-means++, `n_init` | linfa's k-means, seeded from the ChaCha stream passed to `fit` |
 //! | `random_state` | the `ChaCha8Rng` passed to [`SpectralParams::fit`] | the eigensolvers never use it: the dense one needs no start vector (ARPACK's `v0`), LOBPCG starts from fixed ones |
@@ -44,7 +44,9 @@ mod params;
 mod settings;
 
 pub use affinity::{nearest_neighbors_affinity, rbf_affinity};
-pub use embedding::{n_connected_components, spectral_embedding, spectral_embedding_by, EigenSolver, DENSE_MAX_ROWS};
+pub use embedding::{
+    n_connected_components, spectral_embedding, spectral_embedding_by, EigenSolver, GraphView, DENSE_MAX_ROWS,
+};
 pub use fit::SpectralModel;
 pub use params::{Affinity, SpectralParams};
 pub use settings::{AffinityName, SpectralSettings};

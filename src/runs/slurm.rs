@@ -8,7 +8,14 @@
 //! finds the outcomes already written and submits only the missing tasks. A task whose
 //! outcome is missing or an error is resubmitted up to `retries` times. What each task
 //! computes lands in the shared run store and feature cache, as a local task's would.
+//!
+//! Each outcome file records how long its task took. The submitting process keeps the slowest
+//! seconds per unit of work of each kind of task (a feature file; a run of one experiment) in
+//! `<work>/task-costs.json`, and when no time limit is given sizes the next batch's from it
+//! (see [`time_limit_minutes`]): a cluster schedules a job with a short, honest limit sooner
+//! than one asking for the partition's maximum.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +32,8 @@ const TASKS_FILE: &str = "tasks.json";
 const GATHERED_FILE: &str = "gathered.json";
 const OUTCOMES_DIR: &str = "outcomes";
 const LOGS_DIR: &str = "logs";
+/// File name, in the work folder, of the measured task costs.
+const COSTS_FILE: &str = "task-costs.json";
 
 /// How tasks are submitted (`--slurm-*` options); never part of a run ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +42,8 @@ pub struct SlurmOptions {
     pub work_dir: PathBuf,
     /// `--partition`, else the cluster's default.
     pub partition: Option<String>,
-    /// `--time` per task (`MM`, `HH:MM:SS`, `D-HH`), else the partition's default.
+    /// `--time` per task (`MM`, `HH:MM:SS`, `D-HH`); else sized from the measured cost of
+    /// earlier tasks of the same kind ([`time_limit_minutes`]), else the partition's default.
     pub time: Option<String>,
     /// `--cpus-per-task`; each task uses that many threads.
     pub cpus_per_task: usize,
@@ -53,6 +63,75 @@ pub struct SlurmOptions {
 enum OutcomeFile {
     Ok(TaskOutcome),
     Error(String),
+}
+
+/// What a task's outcome file holds: its outcome and how long it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct OutcomeRecord {
+    outcome: OutcomeFile,
+    /// Wall time of the task's `execute`, in seconds.
+    seconds: f64,
+}
+
+/// The slowest seconds per unit of work that finished tasks took, per kind of task (see
+/// [`cost_kind`]), kept in the work folder across batches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct TaskCosts {
+    seconds_per_unit: BTreeMap<String, f64>,
+}
+
+/// A task's kind, whose tasks cost alike per unit, and its units of work: `features` per file
+/// (clips of one corpus cost about the same), `run:<experiment>` per run (one experiment's runs
+/// differ by parameters only; two experiments can differ a thousandfold).
+fn cost_kind(task: &Task) -> (String, usize) {
+    match task {
+        Task::Features { files, .. } => ("features".to_string(), files.len().max(1)),
+        Task::Run { spec, .. } => {
+            let name = serde_json::from_str::<serde_json::Value>(spec)
+                .ok()
+                .and_then(|spec| spec.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .unwrap_or_default();
+            (format!("run:{name}"), 1)
+        }
+    }
+}
+
+/// The time limit, in whole minutes, for a batch of `tasks` given the measured `costs`: three
+/// times the predicted longest task plus a minute (start-up, a slower node), at least 10
+/// minutes. None when a task's kind has never been measured (the partition's default applies).
+fn time_limit_minutes(tasks: &[Task], costs: &TaskCosts) -> Option<u64> {
+    let mut longest = 0.0_f64;
+    for task in tasks {
+        let (kind, units) = cost_kind(task);
+        longest = longest.max(costs.seconds_per_unit.get(&kind)? * units as f64);
+    }
+    let seconds = 3.0 * longest + 60.0;
+    Some(((seconds / 60.0).ceil() as u64).max(10))
+}
+
+impl TaskCosts {
+    fn read(work_dir: &Path) -> Self {
+        std::fs::read_to_string(work_dir.join(COSTS_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+
+    /// Raises each kind's cost to the slowest of `batch`'s finished tasks.
+    fn add_batch(&mut self, batch: &Path, tasks: &[Task]) {
+        for (i, task) in tasks.iter().enumerate() {
+            if let Some(OutcomeRecord { outcome: OutcomeFile::Ok(_), seconds }) = read_record(batch, i) {
+                let (kind, units) = cost_kind(task);
+                let cost = self.seconds_per_unit.entry(kind).or_insert(0.0);
+                *cost = cost.max(seconds / units as f64);
+            }
+        }
+    }
+
+    fn write(&self, work_dir: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        write_atomic(&work_dir.join(COSTS_FILE), text.as_bytes()).map_err(|e| e.to_string())
+    }
 }
 
 /// Submits tasks to Slurm through `sbatch`, `squeue` and `scancel` (on the `PATH`).
@@ -80,7 +159,16 @@ impl<'a> SlurmExecutor<'a> {
 
     /// Submits the missing tasks of `batch` and waits for them and their gather job; `Err` is
     /// a failure of Slurm itself (no `sbatch`, a refused submission), or cancellation.
-    fn run_batch(&self, batch: &Path, n: usize, on_progress: &(dyn Fn(TaskProgress) + Sync)) -> Result<(), String> {
+    ///
+    /// `sized_time` (minutes, from [`time_limit_minutes`]) applies to the first submission
+    /// only: a task it cut short is resubmitted under the partition's default.
+    fn run_batch(
+        &self,
+        batch: &Path,
+        n: usize,
+        sized_time: Option<u64>,
+        on_progress: &(dyn Fn(TaskProgress) + Sync),
+    ) -> Result<(), String> {
         for attempt in 0..=self.options.retries {
             let pending: Vec<usize> =
                 (0..n).filter(|&i| !matches!(read_outcome(batch, i), Some(OutcomeFile::Ok(_)))).collect();
@@ -98,10 +186,25 @@ impl<'a> SlurmExecutor<'a> {
             for &i in &pending {
                 let _ = std::fs::remove_file(outcome_path(batch, i));
             }
-            let array = self.submit_array(batch, &pending)?;
-            let gather = self.submit_gather(batch, &array)?;
+            let mut time =
+                self.options.time.clone().or_else(|| sized_time.filter(|_| attempt == 0).map(|m| m.to_string()));
+            let array = match self.submit_array(batch, &pending, time.as_deref()) {
+                // A partition whose maximum is below the sized limit refuses it: the limit was
+                // only a default, so the partition's own applies instead.
+                Err(e) if self.options.time.is_none() && time.is_some() => {
+                    (self.note)(&format!("slurm: {e}; submitting with the partition's default time limit"));
+                    time = None;
+                    self.submit_array(batch, &pending, None)?
+                }
+                submitted => submitted?,
+            };
+            let gather = self.submit_gather(batch, &array, time.as_deref())?;
+            let limit = match (&time, &self.options.time) {
+                (Some(t), None) => format!(", time limit {t} min sized from earlier tasks' measured cost"),
+                _ => String::new(),
+            };
             (self.note)(&format!(
-                "slurm: job array {array} ({} task(s)), gather job {gather}; logs in {}",
+                "slurm: job array {array} ({} task(s)), gather job {gather}{limit}; logs in {}",
                 pending.len(),
                 batch.join(LOGS_DIR).display()
             ));
@@ -124,11 +227,11 @@ impl<'a> SlurmExecutor<'a> {
     }
 
     /// `sbatch` flags shared by the array and the gather job.
-    fn common_flags(&self, command: &mut Command) {
+    fn common_flags(&self, command: &mut Command, time: Option<&str>) {
         if let Some(partition) = &self.options.partition {
             command.arg(format!("--partition={partition}"));
         }
-        if let Some(time) = &self.options.time {
+        if let Some(time) = time {
             command.arg(format!("--time={time}"));
         }
         if let Some(mem) = &self.options.mem {
@@ -136,7 +239,7 @@ impl<'a> SlurmExecutor<'a> {
         }
     }
 
-    fn submit_array(&self, batch: &Path, indices: &[usize]) -> Result<String, String> {
+    fn submit_array(&self, batch: &Path, indices: &[usize], time: Option<&str>) -> Result<String, String> {
         let mut command = Command::new("sbatch");
         let throttle = self.options.max_parallel.map(|m| format!("%{m}")).unwrap_or_default();
         command
@@ -145,7 +248,7 @@ impl<'a> SlurmExecutor<'a> {
             .arg(format!("--array={}{throttle}", index_ranges(indices)))
             .arg(format!("--cpus-per-task={}", self.options.cpus_per_task.max(1)))
             .arg(format!("--output={}", batch.join(LOGS_DIR).join("%A_%a.log").display()));
-        self.common_flags(&mut command);
+        self.common_flags(&mut command, time);
         let wrap = format!(
             "{} --threads {} task {} \"$SLURM_ARRAY_TASK_ID\"",
             shell_quote(&self.exe),
@@ -155,7 +258,7 @@ impl<'a> SlurmExecutor<'a> {
         submit(command.arg(format!("--wrap={wrap}")))
     }
 
-    fn submit_gather(&self, batch: &Path, array: &str) -> Result<String, String> {
+    fn submit_gather(&self, batch: &Path, array: &str, time: Option<&str>) -> Result<String, String> {
         let mut command = Command::new("sbatch");
         command
             .arg("--parsable")
@@ -163,7 +266,7 @@ impl<'a> SlurmExecutor<'a> {
             .arg(format!("--dependency=afterok:{array}"))
             .arg("--kill-on-invalid-dep=yes")
             .arg(format!("--output={}", batch.join(LOGS_DIR).join("gather_%j.log").display()));
-        self.common_flags(&mut command);
+        self.common_flags(&mut command, time);
         let wrap = format!("{} task {} --gather", shell_quote(&self.exe), shell_quote(&batch.join(TASKS_FILE)));
         submit(command.arg(format!("--wrap={wrap}")))
     }
@@ -176,7 +279,22 @@ impl Executor for SlurmExecutor<'_> {
             Ok(batch) => batch,
             Err(e) => return vec![Err(e); n],
         };
-        if let Err(e) = self.run_batch(&batch, n, on_progress) {
+        let mut costs = TaskCosts::read(&self.options.work_dir);
+        let sized_time = if self.options.time.is_some() {
+            None
+        } else {
+            // Never above the partition's maximum: a job asking for more is refused, or on
+            // clusters that do not enforce partition limits at submission pends forever.
+            time_limit_minutes(tasks, &costs).map(|minutes| {
+                partition_max_minutes(self.options.partition.as_deref()).map_or(minutes, |max| minutes.min(max.max(1)))
+            })
+        };
+        let result = self.run_batch(&batch, n, sized_time, on_progress);
+        costs.add_batch(&batch, tasks);
+        if let Err(e) = costs.write(&self.options.work_dir) {
+            (self.note)(&format!("slurm: could not record the tasks' cost: {e}"));
+        }
+        if let Err(e) = result {
             return (0..n)
                 .map(|i| match read_outcome(&batch, i) {
                     Some(OutcomeFile::Ok(outcome)) => Ok(outcome),
@@ -225,17 +343,21 @@ fn prepare_batch(work_dir: &Path, tasks: &[Task]) -> Result<PathBuf, String> {
 /// outcome file; `Err` (the task failed) is also written there.
 pub fn run_task_file(tasks_file: &Path, index: usize) -> Result<TaskOutcome, String> {
     let batch = tasks_file.parent().unwrap_or(Path::new("."));
+    let started = std::time::Instant::now();
     let outcome = read_tasks(tasks_file).and_then(|tasks| {
         tasks
             .get(index)
             .ok_or_else(|| format!("{} has {} tasks, not task {index}", tasks_file.display(), tasks.len()))?
             .execute()
     });
-    let file = match &outcome {
-        Ok(o) => OutcomeFile::Ok(o.clone()),
-        Err(e) => OutcomeFile::Error(e.clone()),
+    let record = OutcomeRecord {
+        outcome: match &outcome {
+            Ok(o) => OutcomeFile::Ok(o.clone()),
+            Err(e) => OutcomeFile::Error(e.clone()),
+        },
+        seconds: started.elapsed().as_secs_f64(),
     };
-    let text = serde_json::to_string(&file).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&record).map_err(|e| e.to_string())?;
     write_atomic(&outcome_path(batch, index), text.as_bytes()).map_err(|e| e.to_string())?;
     outcome
 }
@@ -267,6 +389,10 @@ fn outcome_path(batch: &Path, index: usize) -> PathBuf {
 }
 
 fn read_outcome(batch: &Path, index: usize) -> Option<OutcomeFile> {
+    read_record(batch, index).map(|record| record.outcome)
+}
+
+fn read_record(batch: &Path, index: usize) -> Option<OutcomeRecord> {
     serde_json::from_str(&std::fs::read_to_string(outcome_path(batch, index)).ok()?).ok()
 }
 
@@ -315,6 +441,41 @@ fn submit(command: &mut Command) -> Result<String, String> {
     Ok(id)
 }
 
+/// The time limit of `partition` (else the default one) in whole minutes, from `sinfo`; None
+/// when it is unlimited or cannot be read.
+fn partition_max_minutes(partition: Option<&str>) -> Option<u64> {
+    let output = Command::new("sinfo").args(["-h", "-o", "%P %l"]).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines().find_map(|line| {
+        let (name, limit) = line.trim().split_once(' ')?;
+        let chosen = match partition {
+            Some(wanted) => name.trim_end_matches('*') == wanted,
+            None => name.ends_with('*'),
+        };
+        if chosen {
+            slurm_duration_minutes(limit.trim())
+        } else {
+            None
+        }
+    })
+}
+
+/// `sinfo`'s `%l`: `[D-]HH:MM:SS`, `MM:SS` under an hour, or `infinite`; whole minutes.
+fn slurm_duration_minutes(text: &str) -> Option<u64> {
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => (days.parse::<u64>().ok()?, clock),
+        None => (0, text),
+    };
+    let parts: Vec<u64> = clock.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let (hours, minutes) = match parts.as_slice() {
+        [m, _s] => (0, *m),
+        [h, m, _s] => (*h, *m),
+        [h] if days > 0 => (*h, 0),
+        _ => return None,
+    };
+    Some(days * 24 * 60 + hours * 60 + minutes)
+}
+
 /// Whether any of the jobs is pending, running or completing (`squeue` lists only those by
 /// default; a job it no longer knows has finished).
 fn jobs_alive(jobs: &[&str]) -> Result<bool, String> {
@@ -355,6 +516,7 @@ fn shell_quote(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::executor::{FeatureInput, FeaturesOutcome};
     use super::*;
 
     #[test]
@@ -379,5 +541,61 @@ mod tests {
         let missing = run_task_file(&batch.join(TASKS_FILE), 3).expect_err("no task 3");
         assert!(missing.contains("has 0 tasks"), "{missing}");
         assert!(matches!(read_outcome(&batch, 3), Some(OutcomeFile::Error(_))), "a failure is on record");
+    }
+
+    fn features_task(n_files: usize) -> Task {
+        let files = (0..n_files)
+            .map(|i| FeatureInput { path: PathBuf::from(format!("clip{i}.wav")), sha256: "0".repeat(64) })
+            .collect();
+        Task::Features {
+            files,
+            preprocess: crate::audio::PreprocessParams::default(),
+            params: crate::features::FeatureParams::default(),
+            cache: crate::corpus::FeatureCache::new(PathBuf::from("cache")),
+        }
+    }
+
+    #[test]
+    fn sinfo_time_limits_are_read_in_minutes() {
+        assert_eq!(slurm_duration_minutes("5:00"), Some(5));
+        assert_eq!(slurm_duration_minutes("1:30:00"), Some(90));
+        assert_eq!(slurm_duration_minutes("1-01:00:00"), Some(1500));
+        assert_eq!(slurm_duration_minutes("2-12"), Some(3600));
+        assert_eq!(slurm_duration_minutes("infinite"), None);
+    }
+
+    #[test]
+    fn the_time_limit_is_sized_from_the_slowest_measured_cost_of_each_kind() {
+        let mut costs = TaskCosts::default();
+        let tasks = [features_task(64), features_task(10)];
+        assert_eq!(time_limit_minutes(&tasks, &costs), None, "never measured: the partition's default");
+        costs.seconds_per_unit.insert("features".into(), 0.5);
+        // 64 files × 0.5 s = 32 s; 3 × 32 + 60 = 156 s: 3 min, raised to the 10-minute floor.
+        assert_eq!(time_limit_minutes(&tasks, &costs), Some(10));
+        costs.seconds_per_unit.insert("features".into(), 10.0);
+        // 640 s: 3 × 640 + 60 = 1,980 s = 33 min.
+        assert_eq!(time_limit_minutes(&tasks, &costs), Some(33));
+    }
+
+    #[test]
+    fn a_batch_records_each_finished_tasks_seconds_and_keeps_the_slowest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tasks = vec![features_task(2), features_task(4)];
+        let batch = prepare_batch(dir.path(), &tasks).expect("batch");
+        let record = |i: usize, seconds: f64| {
+            let outcome = TaskOutcome::Features(FeaturesOutcome { n_computed: 0, n_cached: 0, n_failed: 0 });
+            let text =
+                serde_json::to_string(&OutcomeRecord { outcome: OutcomeFile::Ok(outcome), seconds }).expect("json");
+            std::fs::write(outcome_path(&batch, i), text).expect("write");
+        };
+        record(0, 3.0);
+        record(1, 4.0);
+        let mut costs = TaskCosts::read(dir.path());
+        costs.add_batch(&batch, &tasks);
+        costs.write(dir.path()).expect("write");
+        assert_eq!(TaskCosts::read(dir.path()).seconds_per_unit["features"], 1.5, "3 s for 2 files beats 4 s for 4");
+        record(0, 1.0);
+        costs.add_batch(&batch, &tasks);
+        assert_eq!(costs.seconds_per_unit["features"], 1.5, "a faster batch does not lower it");
     }
 }

@@ -186,23 +186,23 @@ impl<'a> SlurmExecutor<'a> {
             for &i in &pending {
                 let _ = std::fs::remove_file(outcome_path(batch, i));
             }
-            let mut time =
-                self.options.time.clone().or_else(|| sized_time.filter(|_| attempt == 0).map(|m| m.to_string()));
-            let array = match self.submit_array(batch, &pending, time.as_deref()) {
+            // The sized limit (never set beside --slurm-time) applies to the first submission.
+            let mut sized = sized_time.filter(|_| attempt == 0);
+            let time_flag = |sized: Option<u64>| self.options.time.clone().or_else(|| sized.map(|m| m.to_string()));
+            let array = match self.submit_array(batch, &pending, time_flag(sized).as_deref()) {
                 // A partition whose maximum is below the sized limit refuses it: the limit was
                 // only a default, so the partition's own applies instead.
-                Err(e) if self.options.time.is_none() && time.is_some() => {
+                Err(e) if sized.is_some() => {
                     (self.note)(&format!("slurm: {e}; submitting with the partition's default time limit"));
-                    time = None;
+                    sized = None;
                     self.submit_array(batch, &pending, None)?
                 }
                 submitted => submitted?,
             };
-            let gather = self.submit_gather(batch, &array, time.as_deref())?;
-            let limit = match (&time, &self.options.time) {
-                (Some(t), None) => format!(", time limit {t} min sized from earlier tasks' measured cost"),
-                _ => String::new(),
-            };
+            let gather = self.submit_gather(batch, &array, time_flag(sized).as_deref())?;
+            let limit = sized
+                .map(|m| format!(", time limit {m} min sized from earlier tasks' measured cost"))
+                .unwrap_or_default();
             (self.note)(&format!(
                 "slurm: job array {array} ({} task(s)), gather job {gather}{limit}; logs in {}",
                 pending.len(),

@@ -4,7 +4,7 @@
 
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
-use sprs::CsMat;
+use sprs::{CsMat, TriMat};
 
 use super::super::centroids::squared_euclidean;
 use super::super::ModelError;
@@ -79,30 +79,15 @@ pub fn nearest_neighbors_affinity(x: ArrayView2<f64>, n_neighbors: usize) -> Res
             },
         )
         .collect();
-    // Each row's edges of C and of Cᵀ, weight 0.5 each; an edge found both ways sums to 1.
-    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::with_capacity(2 * n_neighbors); n];
+    // Each edge of C and of Cᵀ with weight 0.5; the conversion sums an edge found both ways to 1.
+    let mut edges = TriMat::with_capacity((n, n), 2 * n * n_neighbors);
     for (i, found) in neighbours.iter().enumerate() {
         for &j in found {
-            rows[i].push((j, 0.5));
-            rows[j].push((i, 0.5));
+            edges.add_triplet(i, j, 0.5);
+            edges.add_triplet(j, i, 0.5);
         }
     }
-    let mut indptr = Vec::with_capacity(n + 1);
-    let (mut indices, mut data) = (Vec::new(), Vec::new());
-    indptr.push(0);
-    for row in &mut rows {
-        row.sort_unstable_by_key(|&(j, _)| j);
-        for &(j, w) in row.iter() {
-            if indices.len() > *indptr.last().expect("a row start") && indices.last() == Some(&j) {
-                *data.last_mut().expect("a weight") += w;
-            } else {
-                indices.push(j);
-                data.push(w);
-            }
-        }
-        indptr.push(indices.len());
-    }
-    Ok(CsMat::new((n, n), indptr, indices, data))
+    Ok(edges.to_csr())
 }
 
 /// The fixed-size max-heap of scikit-learn's `sklearn/utils/_heap.pyx` (`heap_push`, 1.9), so

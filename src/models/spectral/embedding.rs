@@ -2,7 +2,7 @@
 
 use linfa_linalg::eigh::EighInto;
 use ndarray::{Array2, ArrayView2, Axis};
-use sprs::CsMat;
+use sprs::{CsMat, TriMat};
 
 use super::super::ModelError;
 
@@ -158,34 +158,17 @@ impl Weights<'_> {
                 CsMat::csr_from_dense(dense.view(), 0.0)
             }
             Self::Sparse(weights) => {
-                let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+                let mut entries = TriMat::with_capacity((n, n), weights.nnz() + n);
                 for (i, row) in weights.outer_iterator().enumerate() {
-                    let mut diagonal_done = false;
-                    for (j, &w) in row.iter() {
-                        if j > i && !diagonal_done {
-                            indices.push(i);
-                            data.push(1.0);
-                            diagonal_done = true;
-                        }
-                        if j == i {
-                            indices.push(i);
-                            data.push(1.0);
-                            diagonal_done = true;
-                        } else if w != 0.0 {
-                            indices.push(j);
-                            data.push(-w / dd[j] / dd[i]);
-                        }
+                    entries.add_triplet(i, i, 1.0);
+                    for (j, &w) in row.iter().filter(|&(j, &w)| j != i && w != 0.0) {
+                        entries.add_triplet(i, j, -w / dd[j] / dd[i]);
                     }
-                    if !diagonal_done {
-                        indices.push(i);
-                        data.push(1.0);
-                    }
-                    indptr.push(indices.len());
                 }
-                if (indices.len() as f64) >= SPARSE_DENSITY * (n * n) as f64 {
+                if (entries.nnz() as f64) >= SPARSE_DENSITY * (n * n) as f64 {
                     return Laplacian::Dense(self.dense_laplacian(dd));
                 }
-                CsMat::new((n, n), indptr, indices, data)
+                entries.to_csr()
             }
         };
         Laplacian::Sparse(sparse)

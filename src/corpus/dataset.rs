@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    dataset_fingerprint, display_path, scan, sha256_hex, CorpusError, CorpusFile, Failure, HashIndex, Labels, Skipped,
+    dataset_fingerprint, display_path, scan, sha256_file_hex, CorpusError, CorpusFile, Failure, HashIndex, Labels,
+    Skipped,
 };
 
 /// A corpus folder, scanned and hashed.
@@ -109,7 +110,7 @@ pub fn hash_files(files: &[CorpusFile], index: Option<&HashIndex>) -> Vec<Result
         .map(|f| {
             let sha = match index {
                 Some(index) => index.sha256(&f.path),
-                None => std::fs::read(&f.path).map(|bytes| sha256_hex(&bytes)),
+                None => sha256_file_hex(&f.path),
             };
             sha.map_err(|source| CorpusError::Io { path: PathBuf::from(display_path(&f.path)), source })
         })

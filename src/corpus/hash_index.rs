@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use super::sha256_hex;
+use super::sha256_file_hex;
 
 /// First line of the index file; another one means another layout (ignored).
 const HEADER: &str = "vlogmood-hash-index v1";
@@ -101,7 +101,7 @@ impl HashIndex {
             }
         }
         let read_at = SystemTime::now();
-        let sha = sha256_hex(&std::fs::read(path)?);
+        let sha = sha256_file_hex(path)?;
         // The stamp taken before reading: if the file changed meanwhile, the next stat differs.
         if stamp.settled_before(read_at, self.settle) && !key.as_os_str().as_encoded_bytes().contains(&b'\n') {
             self.lock().insert(key, (stamp, sha.clone()));
@@ -164,6 +164,7 @@ fn parse(text: &str) -> HashMap<PathBuf, (Stamp, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::corpus::sha256_hex;
 
     /// A file written 50 ms ago, holding `bytes`.
     fn old_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

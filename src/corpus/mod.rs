@@ -70,6 +70,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
 }
 
+/// SHA-256 of a file's bytes as lowercase hex, read in 256 KiB pieces: the same hash as
+/// [`sha256_hex`] of the whole file, in constant memory (a multi-hour recording is gigabytes).
+pub fn sha256_file_hex(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0_u8; 256 << 10];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(to_hex(&hasher.finalize())),
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Lowercase hex of a byte string.
 #[must_use]
 pub fn to_hex(bytes: &[u8]) -> String {
@@ -111,6 +128,18 @@ mod tests {
     #[test]
     fn sha256_of_abc_is_the_standard_vector() {
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn a_file_hashed_in_pieces_has_the_hash_of_its_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("clip.bin");
+        // Longer than one 256 KiB piece, and not a multiple of it.
+        let bytes: Vec<u8> = (0..700_001_u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        std::fs::write(&path, &bytes).expect("write");
+        assert_eq!(sha256_file_hex(&path).expect("readable"), sha256_hex(&bytes));
+        std::fs::write(&path, b"").expect("write");
+        assert_eq!(sha256_file_hex(&path).expect("readable"), sha256_hex(b""));
     }
 
     #[test]

@@ -35,11 +35,15 @@ pub fn write_pcm16_wav<W: Write + Seek>(writer: W, samples: &[f32], sample_rate_
         sample_format: hound::SampleFormat::Int,
     };
     let mut wav = hound::WavWriter::new(writer, spec)?;
-    let mut pcm = wav.get_i16_writer(samples.len() as u32);
-    for &x in samples {
-        pcm.write_sample(to_pcm16(x));
+    // hound's fast i16 writer buffers every sample it is sized for: a piece at a time keeps
+    // that buffer small however long the recording.
+    for piece in samples.chunks(1 << 16) {
+        let mut pcm = wav.get_i16_writer(piece.len() as u32);
+        for &x in piece {
+            pcm.write_sample(to_pcm16(x));
+        }
+        pcm.flush()?;
     }
-    pcm.flush()?;
     wav.finalize()
 }
 
@@ -61,7 +65,9 @@ mod tests {
 
     #[test]
     fn wav_round_trip_gives_the_quantised_samples() {
-        let y = [0.5f32, -0.25, 0.123_456, -0.999_9, 0.0];
+        // Longer than two of the writer's pieces, and not a multiple of one.
+        let mut y = vec![0.5f32, -0.25, 0.123_456, -0.999_9, 0.0];
+        y.extend((0..150_000).map(|i| ((i * 7_919) % 20_011) as f32 / 10_005.5 - 1.0));
         let mut buf = std::io::Cursor::new(Vec::new());
         write_pcm16_wav(&mut buf, &y, 22_050).expect("write");
         buf.set_position(0);

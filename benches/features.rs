@@ -12,7 +12,7 @@ use ndarray::Array2;
 use vlogmood::features::{
     beat_track, centroid_bandwidth, chroma_filterbank, chroma_stft, dct_ortho_matrix, estimate_tuning, logmel_image,
     mean_std_skew, mfcc, onset_strength, power_to_db_f32, rms, rolloff, zero_crossing_rate, ContrastBands, DbRef,
-    Extractor, FeatureParams, MelFilterbank, Piptrack, Spectrogram, SpectrumPlan, TempoPlan, TuningScratch, POWER_AMIN,
+    Extractor, FeatureParams, MelFilterbank, Piptrack, Spectrogram, SpectrumPlan, TempoPlan, TuningPeaks, POWER_AMIN,
 };
 
 const SR: f64 = 22_050.0;
@@ -74,9 +74,9 @@ fn blocks(c: &mut Criterion) {
     });
 
     let pt = Piptrack::new(SR, 2048, &b.p.piptrack);
-    let mut scratch = TuningScratch::default();
+    let mut peaks = TuningPeaks::default();
     g.bench_function("estimate_tuning", |bench| {
-        bench.iter(|| estimate_tuning(black_box(b.spec.power.view()), &pt, 0.01, 12, &mut scratch))
+        bench.iter(|| estimate_tuning(black_box(b.spec.power.view()), &pt, 0.01, 12, &mut peaks))
     });
     g.bench_function("chroma_filterbank", |bench| bench.iter(|| chroma_filterbank(SR, 2048, 12, black_box(0.03))));
     let fb = chroma_filterbank(SR, 2048, 12, 0.03);
@@ -130,7 +130,7 @@ fn recipes(c: &mut Criterion) {
     let mut spec = Spectrogram::default();
     let dct = dct_ortho_matrix(128, 20);
     let pt = Piptrack::new(SR, 2048, &p.piptrack);
-    let mut scratch = TuningScratch::default();
+    let mut peaks = TuningPeaks::default();
     let fb = chroma_filterbank(SR, 2048, 12, 0.0);
     let mut bands = ContrastBands::new(&b.freqs, 200.0, 6, 0.02);
     let mut tempo = TempoPlan::new(344, 512, SR, &p.tempo);
@@ -148,7 +148,7 @@ fn recipes(c: &mut Criterion) {
                 let (c, w) = centroid_bandwidth(row, &b.freqs, &mut norm);
                 acc += c + w + rolloff(row, &b.freqs, 0.85);
             }
-            let t = estimate_tuning(spec.power.view(), &pt, 0.01, 12, &mut scratch);
+            let t = estimate_tuning(spec.power.view(), &pt, 0.01, 12, &mut peaks);
             let ch = chroma_stft(fb.view(), spec.power.view());
             let co = bands.contrast(spec.magnitude.view(), Some(80.0));
             let z = zero_crossing_rate(&b.y, 2048, 512);

@@ -115,10 +115,18 @@ impl ContrastBands {
                 p.as_slice_mut().expect("standard layout"),
             );
         }
-        power_to_db_f64(peak.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
-        power_to_db_f64(valley.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
-        peak - valley
+        contrast_db(valley, peak, top_db)
     }
+}
+
+/// The second pass of spectral contrast: `power_to_db(peak) − power_to_db(valley)`, with
+/// `top_db` applied below the largest value of each whole matrix, from every frame's valleys
+/// and peaks ([`ContrastBands::valley_peak_frame`]), each `(n_frames, n_bands + 1)`.
+#[must_use]
+pub fn contrast_db(mut valley: Array2<f64>, mut peak: Array2<f64>, top_db: Option<f64>) -> Array2<f64> {
+    power_to_db_f64(peak.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
+    power_to_db_f64(valley.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
+    peak - valley
 }
 
 #[cfg(test)]

@@ -18,13 +18,16 @@ use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
 const CACHE_FORMAT: &str = "vlogmood-features-v2";
 
 /// Peak bytes the features stage holds per sample of the preprocessed signal (beyond the
-/// signal itself), for the per-file memory budget. Measured, not derived: the peak RSS of
-/// `vlogmood --threads 1 features` on 48 kHz stereo recordings (`scripts/make_long_wav.py`)
-/// was 0.37 GB for 10 min, 2.21 GB for 60 min and 4.41 GB for 120 min, 27.7 bytes per
-/// 22 050 Hz sample, of which 4 are the signal; the rest is dominated by the magnitude and
-/// power spectrograms (2 × 1025 f32 per 512-sample hop = 16 B) plus mel, dB and per-frame
-/// features. 28 leaves a margin of about 15 % over the measured 23.7.
-pub const FEATURES_BYTES_PER_SAMPLE: u64 = 28;
+/// signal itself), for the per-file memory budget. Measured: the peak RSS of `vlogmood
+/// --threads 1 features` on 48 kHz stereo recordings (`scripts/make_long_wav.py`) was 0.10 GB
+/// for 10 min, 0.47 GB for 60 min and 0.91 GB for 120 min, 5.5 bytes per 22 050 Hz sample, of
+/// which 4 are the signal. The spectrograms are held a block at a time (fixed, inside
+/// [`crate::audio::FIXED_BYTES_PER_FILE`]); what grows with the length is about 1 KB per
+/// 512-sample hop: the mel row (512 B), MFCCs (160 B), contrast's valleys and peaks (112 B),
+/// chroma and the other per-frame features, and the tuning peaks (8 bytes each, about 5 a
+/// frame in speech; at most ~180 a frame, in white noise). 2 leaves a margin of a third over
+/// the measured 1.5.
+pub const FEATURES_BYTES_PER_SAMPLE: u64 = 2;
 
 /// What preprocessing did to a file (kept beside its features).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,4 +1,4 @@
-//! The per-file feature pipeline: one STFT, every recipe.
+//! The per-file feature pipeline: one STFT, every recipe, in blocks of frames.
 //!
 //! [`Extractor::new`] validates the params and builds everything that depends only on them
 //! (FFT plans, mel bank, DCT matrix, contrast bands, piptrack ranges, tempo prior); chroma
@@ -14,21 +14,32 @@
 //! | `zero_crossing_rate`, `rms(y=y)`       | time signal                                   |
 //!
 //! All of librosa's calls use the same `n_fft`/`hop`/window, so one STFT serves them all.
+//!
+//! Memory: the spectrograms (8 KB a frame at the defaults, 21 MB per minute of audio) are
+//! never held whole. They are computed [`BLOCK_FRAMES`] frames at a time, and each block is
+//! reduced to what the features keep per frame: the mel row, the spectral shape, contrast's
+//! valleys and peaks, the piptrack sum and the tuning peaks (about 1 KB a frame). Three
+//! things need the whole recording before a frame's value is final, and wait for it: the dB
+//! floors of MFCC, onset strength and the log-mel image (`top_db` below the recording's peak)
+//! are applied to the kept mel rows; contrast's floors to the kept valleys and peaks; and
+//! chroma needs the tuning of every frame's peaks, so a recording longer than one block takes
+//! a second STFT pass for it. Every per-frame value is computed by the same operations in the
+//! same order whatever the block size, so the features are identical bit for bit.
 
 use std::collections::BTreeMap;
 
 use ndarray::{Array2, ArrayView2};
 
 use super::beat::{beat_track, BeatTrack};
-use super::chroma::{chroma_filterbank, chroma_stft};
-use super::contrast::ContrastBands;
+use super::chroma::{chroma_filterbank, chroma_frame};
+use super::contrast::{contrast_db, ContrastBands};
 use super::db::{amplitude_to_db_f32, power_to_db_f32, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
 use super::error::FeaturesError;
 use super::mel::{fft_frequencies, MelFilterbank};
 use super::mfcc::{dct_ortho_matrix, mfcc_frame};
-use super::onset::onset_strength_into;
+use super::onset::{onset_frame, onset_position};
 use super::params::{FeatureParams, LogMelScale};
-use super::pitch::{estimate_tuning, Piptrack, TuningScratch};
+use super::pitch::{Piptrack, TuningPeaks};
 use super::recipe::Descriptive;
 use super::rms::rms_into;
 use super::spectral::{centroid_bandwidth, rolloff_frames};
@@ -36,6 +47,12 @@ use super::stats::{mean, mean_std_skew};
 use super::stft::{Spectrogram, SpectrumPlan};
 use super::tempo::TempoPlan;
 use super::zcr::zero_crossing_rate_into;
+
+/// Frames of spectrogram computed at a time: the block buffers hold this many frames whatever
+/// the recording's length (2 × 1025 bins × 4 bytes × 2048 frames = 17 MB at the defaults).
+/// 2048 frames are 47.6 s at 22 050 Hz and hop 512, so a speech corpus's clips take one block
+/// and one STFT pass; only longer recordings pay the second pass chroma needs.
+pub const BLOCK_FRAMES: usize = 2048;
 
 /// The three recipes' outputs for one file.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,11 +73,6 @@ pub struct FrameFeatures {
     pub n_samples: usize,
     /// Mel power spectrogram, `(n_frames, n_mels)` (`melspectrogram`).
     pub mel_power: Array2<f32>,
-    /// `power_to_db(mel_power)`, `(n_frames, n_mels)`.
-    pub mel_db: Array2<f32>,
-    /// The log-mel image before `fix_length`: `mel_power` in dB relative to its maximum per
-    /// `logmel.scale`, `(n_frames, n_mels)`.
-    pub logmel_db: Array2<f32>,
     /// MFCCs, `(n_frames, n_mfcc)`.
     pub mfcc: Array2<f64>,
     /// Chroma, `(n_frames, n_chroma)`.
@@ -93,19 +105,22 @@ pub struct FrameFeatures {
 pub struct Extractor {
     params: FeatureParams,
     plan: SpectrumPlan,
-    spectrogram: Spectrogram,
+    /// Frames per block ([`BLOCK_FRAMES`]; smaller in tests, to cross block boundaries).
+    block_frames: usize,
+    /// The spectrograms of the block being analysed.
+    block: Spectrogram,
     mel: MelFilterbank,
     dct: Array2<f64>,
     freqs: Vec<f64>,
     contrast: ContrastBands,
     piptrack: Piptrack,
-    tuning_scratch: TuningScratch,
+    tuning_peaks: TuningPeaks,
     /// Chroma banks by tuning (bits of the f64).
     chroma_banks: BTreeMap<u64, Array2<f32>>,
     scratch_rolloff: Vec<f32>,
     tempo: TempoPlan,
     scratch_f32: Vec<f32>,
-    scratch_u32: Vec<u32>,
+    scratch_f64: Vec<f64>,
 }
 
 impl Extractor {
@@ -117,7 +132,8 @@ impl Extractor {
         let freqs = fft_frequencies(sr, n_fft);
         Ok(Self {
             plan: SpectrumPlan::new(n_fft, params.stft.hop_length),
-            spectrogram: Spectrogram::default(),
+            block_frames: BLOCK_FRAMES,
+            block: Spectrogram::default(),
             mel: MelFilterbank::new(sr, n_fft, params.mel.n_mels, params.mel.fmin_hz, params.mel_fmax_hz()),
             dct: dct_ortho_matrix(params.mel.n_mels, params.n_mfcc),
             contrast: ContrastBands::new(
@@ -127,13 +143,13 @@ impl Extractor {
                 params.contrast.quantile,
             ),
             piptrack: Piptrack::new(sr, n_fft, &params.piptrack),
-            tuning_scratch: TuningScratch::default(),
+            tuning_peaks: TuningPeaks::default(),
             chroma_banks: BTreeMap::new(),
             tempo: TempoPlan::new(params.tempo_win_length(), params.stft.hop_length, sr, &params.tempo),
             freqs,
             scratch_f32: Vec::new(),
+            scratch_f64: Vec::new(),
             scratch_rolloff: Vec::new(),
-            scratch_u32: Vec::new(),
             params,
         })
     }
@@ -144,16 +160,11 @@ impl Extractor {
         &self.params
     }
 
-    /// The spectrogram of the last file analysed (empty before the first).
-    #[must_use]
-    pub fn spectrogram(&self) -> &Spectrogram {
-        &self.spectrogram
-    }
-
-    /// Frees the per-file buffers (the spectrograms of the last file), which are otherwise
-    /// kept until the next file; for a long recording they are the largest allocation.
+    /// Frees the per-file buffers (the last block's spectrograms and the tuning peaks), which
+    /// are otherwise kept for the next file.
     pub fn release_buffers(&mut self) {
-        self.spectrogram = Spectrogram::default();
+        self.block = Spectrogram::default();
+        self.tuning_peaks = TuningPeaks::default();
     }
 
     fn check_input(&self, samples: &[f32], sample_rate_hz: u32) -> Result<(), FeaturesError> {
@@ -175,7 +186,8 @@ impl Extractor {
         Ok(())
     }
 
-    /// Every per-frame feature of `samples` (mono, `sample_rate_hz`, already preprocessed).
+    /// Every per-frame feature of `samples` (mono, `sample_rate_hz`, already preprocessed),
+    /// computed a block of frames at a time (see the module doc).
     ///
     /// Errors: wrong sample rate, empty input, fewer than `n_fft` samples, NaN/Inf samples.
     pub fn analyse(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FrameFeatures, FeaturesError> {
@@ -183,76 +195,104 @@ impl Extractor {
         let p = &self.params;
         let sr = f64::from(p.sample_rate_hz);
         let (n_fft, hop) = (p.stft.n_fft, p.stft.hop_length);
-        let top_db = Some(p.top_db);
+        let n_frames = self.plan.n_frames(samples.len());
+        let n_bins = self.plan.n_bins();
+        let blocks: Vec<std::ops::Range<usize>> = (0..n_frames)
+            .step_by(self.block_frames)
+            .map(|start| start..(start + self.block_frames).min(n_frames))
+            .collect();
 
-        self.plan.compute_into(samples, &mut self.spectrogram);
-        let spec = &self.spectrogram;
-        let n_frames = spec.n_frames();
-        let n_bins = spec.n_bins();
-
-        // Mel power → dB (MFCC and onset strength); the log-mel uses the mel power.
-        let mel_power = self.mel.apply(spec.power.view());
-        let (mel_db, logmel_db) = mel_db_pair(mel_power.view(), p);
-        let mut mfcc = Array2::<f64>::zeros((n_frames, p.n_mfcc));
-        for (x, mut o) in mel_db.rows().into_iter().zip(mfcc.rows_mut()) {
-            mfcc_frame(
-                self.dct.view(),
-                x.as_slice().expect("standard layout"),
-                o.as_slice_mut().expect("standard layout"),
-            );
-        }
-
-        // Shape features of the magnitude spectrogram.
+        // Pass 1: every block's spectrograms, reduced to what each frame keeps.
+        let mut mel_power = Array2::<f32>::zeros((n_frames, p.mel.n_mels));
         let mut centroid = Vec::with_capacity(n_frames);
         let mut bandwidth = Vec::with_capacity(n_frames);
+        let mut rolloff = Vec::with_capacity(n_frames);
+        let mut valley = Array2::<f64>::zeros((n_frames, self.contrast.n_rows()));
+        let mut peak = Array2::<f64>::zeros((n_frames, self.contrast.n_rows()));
+        let mut pitch_sum = 0.0;
+        self.tuning_peaks.clear();
         self.scratch_f32.resize(n_bins, 0.0);
-        for row in spec.magnitude.rows() {
-            let row = row.as_slice().expect("standard layout");
-            let (c, b) = centroid_bandwidth(row, &self.freqs, &mut self.scratch_f32);
-            centroid.push(c);
-            bandwidth.push(b);
+        for block in &blocks {
+            self.plan.compute_frames_into(samples, block.clone(), &mut self.block);
+            let rows = self.block.magnitude.rows().into_iter().zip(self.block.power.rows());
+            for (t, (magnitude, power)) in block.clone().zip(rows) {
+                let magnitude = magnitude.to_slice().expect("spectrogram rows are contiguous");
+                let power = power.to_slice().expect("spectrogram rows are contiguous");
+                self.mel.apply_frame(power, mel_power.row_mut(t).into_slice().expect("standard layout"));
+                let (c, b) = centroid_bandwidth(magnitude, &self.freqs, &mut self.scratch_f32);
+                centroid.push(c);
+                bandwidth.push(b);
+                self.contrast.valley_peak_frame(
+                    magnitude,
+                    valley.row_mut(t).into_slice().expect("standard layout"),
+                    peak.row_mut(t).into_slice().expect("standard layout"),
+                );
+                self.piptrack.add_pitches(magnitude, &mut pitch_sum);
+                self.tuning_peaks.add_frame(&self.piptrack, power);
+            }
+            rolloff_frames(
+                self.block.magnitude.view(),
+                &self.freqs,
+                p.roll_percent,
+                &mut self.scratch_rolloff,
+                &mut self.scratch_f64,
+            );
+            rolloff.extend_from_slice(&self.scratch_f64);
         }
-        let mut roll = Vec::with_capacity(n_frames);
-        rolloff_frames(spec.magnitude.view(), &self.freqs, p.roll_percent, &mut self.scratch_rolloff, &mut roll);
-        let contrast = self.contrast.contrast(spec.magnitude.view(), top_db);
-        let piptrack_mean = self.piptrack.pitch_sum(spec.magnitude.view()) / (n_frames * n_bins) as f64;
+        let contrast = contrast_db(valley, peak, Some(p.top_db));
+        let piptrack_mean = pitch_sum / (n_frames * n_bins) as f64;
 
-        // Chroma with the tuning estimated on the power spectrogram.
-        let tuning = estimate_tuning(
-            spec.power.view(),
-            &self.piptrack,
-            p.chroma.tuning_resolution,
-            p.chroma.n_chroma,
-            &mut self.tuning_scratch,
-        );
+        // Pass 2: chroma, with the tuning of the whole recording's peaks. The last block's
+        // spectrogram is still at hand; any earlier block is computed again.
+        let tuning = self.tuning_peaks.tuning(p.chroma.tuning_resolution, p.chroma.n_chroma);
         let n_chroma = p.chroma.n_chroma;
         let bank =
             self.chroma_banks.entry(tuning.to_bits()).or_insert_with(|| chroma_filterbank(sr, n_fft, n_chroma, tuning));
-        let chroma = chroma_stft(bank.view(), spec.power.view());
+        let mut chroma = Array2::<f32>::zeros((n_frames, n_chroma));
+        let (last, earlier) = blocks.split_last().expect("at least n_fft samples make at least one frame");
+        for (i, block) in std::iter::once(last).chain(earlier).enumerate() {
+            if i > 0 {
+                self.plan.compute_frames_into(samples, block.clone(), &mut self.block);
+            }
+            for (t, power) in block.clone().zip(self.block.power.rows()) {
+                let power = power.to_slice().expect("spectrogram rows are contiguous");
+                chroma_frame(bank.view(), power, chroma.row_mut(t).into_slice().expect("standard layout"));
+            }
+        }
+
+        // The mel rows in dB below the recording's peak: MFCC and onset strength.
+        let scales = MelDbScales::new(mel_power.view(), p);
+        let mut mfcc = Array2::<f64>::zeros((n_frames, p.n_mfcc));
+        let mut onset_envelope = vec![0.0_f32; n_frames];
+        let (mut now, mut before) = (vec![0.0_f32; p.mel.n_mels], vec![0.0_f32; p.mel.n_mels]);
+        for (t, power) in mel_power.rows().into_iter().enumerate() {
+            scales.db_row(power.to_slice().expect("standard layout"), &mut now);
+            mfcc_frame(self.dct.view(), &now, mfcc.row_mut(t).into_slice().expect("standard layout"));
+            if t > 0 {
+                if let Some(o) = onset_envelope.get_mut(onset_position(t, n_fft, hop)) {
+                    *o = onset_frame(&now, &before);
+                }
+            }
+            std::mem::swap(&mut now, &mut before);
+        }
+        let beats = beat_track(&onset_envelope, sr, hop, p.beat.tightness, p.beat.trim, &mut self.tempo);
 
         // Time-domain features.
         let mut zcr = Vec::new();
-        zero_crossing_rate_into(samples, p.frame_length, hop, &mut self.scratch_u32, &mut zcr);
+        zero_crossing_rate_into(samples, p.frame_length, hop, &mut zcr);
         let mut rms = Vec::new();
         rms_into(samples, p.frame_length, hop, &mut self.scratch_f32, &mut rms);
-
-        // Rhythm.
-        let mut onset_envelope = Vec::new();
-        onset_strength_into(mel_db.view(), n_fft, hop, &mut onset_envelope);
-        let beats = beat_track(&onset_envelope, sr, hop, p.beat.tightness, p.beat.trim, &mut self.tempo);
 
         Ok(FrameFeatures {
             n_samples: samples.len(),
             mel_power,
-            mel_db,
-            logmel_db,
             mfcc,
             chroma,
             tuning,
             contrast,
             centroid,
             bandwidth,
-            rolloff: roll,
+            rolloff,
             zcr,
             rms,
             piptrack_mean,
@@ -283,7 +323,8 @@ impl Extractor {
             },
             n_beats: beats.len(),
         };
-        let logmel = fix_frames(frames.logmel_db.view(), self.params.logmel.n_frames);
+        let logmel = MelDbScales::new(frames.mel_power.view(), &self.params)
+            .image(frames.mel_power.view(), self.params.logmel.n_frames);
         Ok(FileFeatures { seed45, descriptive, logmel })
     }
 }
@@ -315,6 +356,8 @@ pub fn seed45_vector(f: &FrameFeatures) -> Vec<f64> {
 /// The log-mel image of a mel power spectrogram `(n_frames, n_mels)`: dB relative to the
 /// maximum (per `params.logmel.scale`, `top_db` applied), transposed to `(n_mels, frames)` and
 /// cut or padded with 0.0 to `params.logmel.n_frames` frames (`librosa.util.fix_length`).
+/// librosa's order of operations (squaring in float32 first); the extractor's image agrees
+/// with it within ~1e-5 dB ([`MelDbScales`]).
 #[must_use]
 pub fn logmel_image(mel_power: ArrayView2<f32>, params: &FeatureParams) -> Array2<f32> {
     let mut db = mel_power.to_owned();
@@ -323,11 +366,7 @@ pub fn logmel_image(mel_power: ArrayView2<f32>, params: &FeatureParams) -> Array
         LogMelScale::SeedFaithful => amplitude_to_db_f32(values, DbRef::Max, AMPLITUDE_AMIN, Some(params.top_db)),
         LogMelScale::PowerToDb => power_to_db_f32(values, DbRef::Max, POWER_AMIN, Some(params.top_db)),
     }
-    fix_frames(db.view(), params.logmel.n_frames)
-}
-
-/// `(n_frames, n_mels)` → `(n_mels, n_keep)`: transposed, cut or padded with 0.0.
-fn fix_frames(db: ArrayView2<f32>, n_keep: usize) -> Array2<f32> {
+    let n_keep = params.logmel.n_frames;
     let mut out = Array2::<f32>::zeros((db.ncols(), n_keep));
     for (t, row) in db.rows().into_iter().take(n_keep).enumerate() {
         out.column_mut(t).assign(&row);
@@ -335,45 +374,80 @@ fn fix_frames(db: ArrayView2<f32>, n_keep: usize) -> Array2<f32> {
     out
 }
 
-/// `power_to_db(S)` (ref 1) and the log-mel image dB (ref max, per `logmel.scale`) of a mel
-/// power spectrogram, from one `log10` per value (the expensive part of both):
-/// with `L = log10(max(S, 1e-10))`, `power_to_db = 10·L`, the seed-faithful
-/// `amplitude_to_db(S) = 20·max(L, −5) − 20·max(log10(max S), −5)` and `power_to_db(ref=max)
-/// = 10·L − 10·log10(max S)`; each then clipped `top_db` below its own peak. Agrees with
-/// [`logmel_image`] (which squares in float32 first, as librosa) within ~1e-5 dB.
-fn mel_db_pair(mel_power: ArrayView2<f32>, params: &FeatureParams) -> (Array2<f32>, Array2<f32>) {
-    let dim = mel_power.dim();
-    let values = mel_power.as_slice().expect("mel power is in standard layout");
-    let peak = values.iter().fold(0.0_f32, |m, &v| if v > m { v } else { m });
-    // amplitude_to_db: 20·log10 with amin 1e-5 on the amplitude (= amin² 1e-10 on its square);
-    // power_to_db: 10·log10 with amin 1e-10. The reference goes through the same formula as
-    // the values, so the peak is exactly 0 dB (librosa: 10·log10 of the float32 squared peak,
-    // within 3e-7 dB of it).
-    let (scale, floor_log) = match params.logmel.scale {
-        LogMelScale::SeedFaithful => (20.0, AMPLITUDE_AMIN.log10()),
-        LogMelScale::PowerToDb => (10.0, POWER_AMIN.log10()),
-    };
-    let offset = scale * f64::from(peak).max(POWER_AMIN).log10().max(floor_log);
-    let mut db = Vec::with_capacity(values.len());
-    let mut image = Vec::with_capacity(values.len());
-    let (mut db_peak, mut image_peak) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
-    for &s in values {
-        let l = f64::from(s).max(POWER_AMIN).log10();
-        let d = (10.0 * l) as f32;
-        let i = (scale * l.max(floor_log) - offset) as f32;
-        db_peak = if d > db_peak { d } else { db_peak };
-        image_peak = if i > image_peak { i } else { image_peak };
-        db.push(d);
-        image.push(i);
+/// The two dB scales of one recording's mel power spectrogram, both fixed by its peak:
+/// `power_to_db(S)` (ref 1, what MFCC and onset strength take) and the log-mel image's dB
+/// relative to the peak (per `logmel.scale`), each clipped `top_db` below its own peak.
+///
+/// One formula per scale: with `L = log10(max(S, 1e-10))`, `power_to_db = 10·L`, the
+/// seed-faithful `amplitude_to_db(S) = 20·max(L, −5) − 20·max(log10(max S), −5)` and
+/// `power_to_db(ref=max) = 10·L − 10·log10(max S)`. Both are monotone in `S`, so each scale's
+/// peak is its value at the spectrogram's peak, and frames can be converted one at a time
+/// once the peak is known. Agrees with [`logmel_image`] (which squares in float32 first, as
+/// librosa) within ~1e-5 dB.
+struct MelDbScales {
+    /// 20 (amplitude) or 10 (power) dB per decade.
+    scale: f64,
+    /// `log10(amin)` of the image's conversion.
+    floor_log: f64,
+    /// The image's reference: its conversion of the peak before subtracting it.
+    offset: f64,
+    /// `power_to_db`'s floor, `top_db` below the peak's value.
+    db_floor: f32,
+    /// The image's floor, `top_db` below the peak's value (0 dB).
+    image_floor: f32,
+}
+
+impl MelDbScales {
+    fn new(mel_power: ArrayView2<f32>, params: &FeatureParams) -> Self {
+        let peak = mel_power.iter().fold(0.0_f32, |m, &v| if v > m { v } else { m });
+        // amplitude_to_db: 20·log10 with amin 1e-5 on the amplitude (= amin² 1e-10 on its
+        // square); power_to_db: 10·log10 with amin 1e-10. The reference goes through the same
+        // formula as the values, so the peak is exactly 0 dB (librosa: 10·log10 of the float32
+        // squared peak, within 3e-7 dB of it).
+        let (scale, floor_log) = match params.logmel.scale {
+            LogMelScale::SeedFaithful => (20.0, AMPLITUDE_AMIN.log10()),
+            LogMelScale::PowerToDb => (10.0, POWER_AMIN.log10()),
+        };
+        let offset = scale * log10_power(peak).max(floor_log);
+        let mut scales = Self { scale, floor_log, offset, db_floor: f32::NEG_INFINITY, image_floor: f32::NEG_INFINITY };
+        scales.db_floor = (f64::from(scales.db(peak)) - params.top_db) as f32;
+        scales.image_floor = (f64::from(scales.image_value(peak)) - params.top_db) as f32;
+        scales
     }
-    let db_floor = (f64::from(db_peak) - params.top_db) as f32;
-    let image_floor = (f64::from(image_peak) - params.top_db) as f32;
-    db.iter_mut().for_each(|v| *v = v.max(db_floor));
-    image.iter_mut().for_each(|v| *v = v.max(image_floor));
-    (
-        Array2::from_shape_vec(dim, db).expect("same number of values"),
-        Array2::from_shape_vec(dim, image).expect("same number of values"),
-    )
+
+    /// `power_to_db(s)` before the floor.
+    fn db(&self, s: f32) -> f32 {
+        (10.0 * log10_power(s)) as f32
+    }
+
+    /// The image's dB of `s` before the floor.
+    fn image_value(&self, s: f32) -> f32 {
+        (self.scale * log10_power(s).max(self.floor_log) - self.offset) as f32
+    }
+
+    /// One frame's `power_to_db`, floored.
+    fn db_row(&self, power: &[f32], out: &mut [f32]) {
+        for (o, &s) in out.iter_mut().zip(power) {
+            *o = self.db(s).max(self.db_floor);
+        }
+    }
+
+    /// The log-mel image `(n_mels, n_keep)` of the first `n_keep` frames of `mel_power`,
+    /// padded with 0.0 past its last frame (`librosa.util.fix_length`).
+    fn image(&self, mel_power: ArrayView2<f32>, n_keep: usize) -> Array2<f32> {
+        let mut out = Array2::<f32>::zeros((mel_power.ncols(), n_keep));
+        for (t, row) in mel_power.rows().into_iter().take(n_keep).enumerate() {
+            for (o, &s) in out.column_mut(t).iter_mut().zip(row) {
+                *o = self.image_value(s).max(self.image_floor);
+            }
+        }
+        out
+    }
+}
+
+/// `log10(max(s, amin))` with `power_to_db`'s `amin`, in f64.
+fn log10_power(s: f32) -> f64 {
+    f64::from(s).max(POWER_AMIN).log10()
 }
 
 #[cfg(test)]
@@ -442,23 +516,72 @@ mod tests {
         assert_eq!(a.extract(&x, 22_050), b.extract(&x, 22_050));
     }
 
-    #[test]
-    fn shared_log10_matches_the_librosa_order_of_operations() {
-        let mel = Array2::from_shape_fn((40, 128), |(t, m)| {
+    /// A mel-like power spectrogram spanning 14 decades.
+    fn decades(n_frames: usize) -> Array2<f32> {
+        Array2::from_shape_fn((n_frames, 128), |(t, m)| {
             let x = ((t * 131 + m * 71) % 1000) as f32 / 1000.0;
             10f32.powf(-14.0 * x)
-        });
+        })
+    }
+
+    #[test]
+    fn shared_log10_matches_the_librosa_order_of_operations() {
+        let mel = decades(40);
         for scale in [LogMelScale::SeedFaithful, LogMelScale::PowerToDb] {
             let mut p = FeatureParams::default();
             p.logmel.scale = scale;
-            let (db, image) = mel_db_pair(mel.view(), &p);
+            let scales = MelDbScales::new(mel.view(), &p);
+            let mut db = Array2::<f32>::zeros(mel.dim());
+            for (row, mut out) in mel.rows().into_iter().zip(db.rows_mut()) {
+                scales.db_row(row.to_slice().expect("standard layout"), out.as_slice_mut().expect("standard layout"));
+            }
             let mut want_db = mel.clone();
             power_to_db_f32(want_db.as_slice_mut().expect("owned"), DbRef::Value(1.0), POWER_AMIN, Some(80.0));
             assert_eq!(db, want_db);
             let want_image = logmel_image(mel.view(), &p);
-            let got_image = fix_frames(image.view(), 128);
+            let got_image = scales.image(mel.view(), 128);
             let worst = got_image.iter().zip(&want_image).map(|(a, b)| (a - b).abs()).fold(0.0_f32, f32::max);
             assert!(worst < 1e-4, "{scale:?}: {worst}");
+        }
+    }
+
+    #[test]
+    fn floors_from_the_peak_equal_floors_from_every_value() {
+        // The floors are taken from the peak's converted value; converting every value first
+        // and taking the largest (what librosa does) must give the same floors.
+        let mel = decades(300);
+        for scale in [LogMelScale::SeedFaithful, LogMelScale::PowerToDb] {
+            let mut p = FeatureParams::default();
+            p.logmel.scale = scale;
+            let scales = MelDbScales::new(mel.view(), &p);
+            let db_peak = mel.iter().map(|&s| scales.db(s)).fold(f32::NEG_INFINITY, f32::max);
+            let image_peak = mel.iter().map(|&s| scales.image_value(s)).fold(f32::NEG_INFINITY, f32::max);
+            assert_eq!(scales.db_floor, (f64::from(db_peak) - p.top_db) as f32);
+            assert_eq!(scales.image_floor, (f64::from(image_peak) - p.top_db) as f32);
+            assert_eq!(image_peak, 0.0);
+        }
+    }
+
+    #[test]
+    fn block_size_does_not_change_a_single_bit() {
+        // 19 s: 819 frames, so blocks of 1, 7 and 256 frames all cross many boundaries, and
+        // chroma's second pass recomputes all but the last block.
+        let x: Vec<f32> = tone(22_050 * 19)
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| v * (1.0 + 0.5 * ((i / 9_000) % 3) as f32) + 1e-3 * ((i * 7_919 % 113) as f32 / 113.0))
+            .collect();
+        let mut whole = Extractor::new(FeatureParams::default()).expect("defaults are valid");
+        let want_frames = whole.analyse(&x, 22_050).expect("valid input");
+        let want = whole.extract(&x, 22_050).expect("valid input");
+        assert_eq!(want_frames.mfcc.nrows(), 819);
+        assert!(want_frames.mfcc.nrows() < BLOCK_FRAMES, "the reference is one block");
+        for block_frames in [1, 7, 256] {
+            let mut blocks = whole.clone();
+            blocks.block_frames = block_frames;
+            let frames = blocks.analyse(&x, 22_050).expect("valid input");
+            assert_eq!(frames, want_frames, "{block_frames} frames a block");
+            assert_eq!(blocks.extract(&x, 22_050).expect("valid input"), want, "{block_frames} frames a block");
         }
     }
 

@@ -62,7 +62,7 @@ pub use params::{
     BeatParams, ChromaParams, ContrastParams, FeatureParams, LogMelParams, LogMelScale, MelParams, PiptrackParams,
     StftParams, TempoParams,
 };
-pub use pitch::{estimate_tuning, parabolic_shift, pitch_tuning, Peak, Piptrack, TuningScratch};
+pub use pitch::{estimate_tuning, parabolic_shift, pitch_tuning, Peak, Piptrack, TuningPeaks};
 pub use recipe::{recipe, recipe_info, recipes, Descriptive, Recipe, RecipeInfo, DESCRIPTIVE_NAMES, SEED45_NAMES};
 pub use rms::{rms, rms_into};
 pub use spectral::{centroid_bandwidth, normalize_l1_f32, rolloff, rolloff_frames};

@@ -20,20 +20,33 @@ pub fn onset_strength(mel_db: ArrayView2<f32>, n_fft: usize, hop_length: usize) 
 
 /// As [`onset_strength`], into `out`.
 pub fn onset_strength_into(mel_db: ArrayView2<f32>, n_fft: usize, hop_length: usize, out: &mut Vec<f32>) {
-    const LAG: usize = 1;
     let n_frames = mel_db.nrows();
-    let n_mels = mel_db.ncols().max(1);
-    let pad = LAG + n_fft / (2 * hop_length);
     out.clear();
     out.resize(n_frames, 0.0);
-    // Output frame t holds the difference of frames j + lag and j, j = t − pad (pad ≥ lag, so
-    // j + lag ≤ t stays in range).
-    for (j, o) in out.iter_mut().skip(pad).enumerate() {
-        let now = mel_db.row(j + LAG);
-        let before = mel_db.row(j);
-        let sum: f64 = now.iter().zip(before.iter()).map(|(&a, &b)| f64::from((a - b).max(0.0))).sum();
-        *o = (sum / n_mels as f64) as f32;
+    let row = |t: usize| mel_db.row(t).to_slice().expect("mel dB rows are contiguous");
+    for t in LAG..n_frames {
+        if let Some(o) = out.get_mut(onset_position(t, n_fft, hop_length)) {
+            *o = onset_frame(row(t), row(t - LAG));
+        }
     }
+}
+
+/// The difference of frames `t` and `t − lag` (`lag = 1`).
+const LAG: usize = 1;
+
+/// Onset strength between two consecutive mel dB frames: the mean over bands of the rises.
+#[must_use]
+pub fn onset_frame(now: &[f32], before: &[f32]) -> f32 {
+    let sum: f64 = now.iter().zip(before).map(|(&a, &b)| f64::from((a - b).max(0.0))).sum();
+    (sum / now.len().max(1) as f64) as f32
+}
+
+/// Where the envelope holds frame `t`'s [`onset_frame`] (with frame `t − 1`): shifted right by
+/// `lag + n_fft / (2 · hop_length)` from the difference's first frame `t − lag`, so
+/// `t + n_fft / (2 · hop_length)`. Positions past the last frame are cut.
+#[must_use]
+pub fn onset_position(t: usize, n_fft: usize, hop_length: usize) -> usize {
+    t + n_fft / (2 * hop_length)
 }
 
 #[cfg(test)]

@@ -129,14 +129,19 @@ impl Piptrack {
         (pitches, mags)
     }
 
+    /// Adds the pitches of one frame's peaks to `sum`, in bin order: called frame after frame,
+    /// the same running total as [`pitch_sum`](Self::pitch_sum) of the whole spectrogram.
+    pub fn add_pitches(&self, frame: &[f32], sum: &mut f64) {
+        self.frame_peaks(frame, |p| *sum += f64::from(p.pitch_hz));
+    }
+
     /// Sum of all peak pitches of a spectrogram, in Hz (`np.sum(pitches)` in f64): divided by
     /// `n_frames · n_bins` it is the reference recipe's "piptrack mean".
     #[must_use]
     pub fn pitch_sum(&self, s: ArrayView2<f32>) -> f64 {
         let mut sum = 0.0;
         for row in s.rows() {
-            let row = row.as_slice().expect("spectrogram rows are contiguous");
-            self.frame_peaks(row, |p| sum += f64::from(p.pitch_hz));
+            self.add_pitches(row.as_slice().expect("spectrogram rows are contiguous"), &mut sum);
         }
         sum
     }
@@ -205,12 +210,59 @@ fn median_f32(values: &mut [f32]) -> f32 {
     }
 }
 
-/// Reusable buffers for [`estimate_tuning`].
+/// The peaks `estimate_tuning` decides on, gathered a frame at a time, so a long recording's
+/// tuning needs its peaks (a few dozen numbers a frame) rather than its whole spectrogram.
+/// Reusable: [`clear`](Self::clear) keeps the buffers.
 #[derive(Debug, Clone, Default)]
-pub struct TuningScratch {
+pub struct TuningPeaks {
     pitches: Vec<f32>,
     mags: Vec<f32>,
     selected: Vec<f32>,
+}
+
+impl TuningPeaks {
+    /// Forgets the peaks gathered so far.
+    pub fn clear(&mut self) {
+        self.pitches.clear();
+        self.mags.clear();
+    }
+
+    /// Gathers the peaks of one frame (of the spectrogram the tuning is estimated on).
+    pub fn add_frame(&mut self, piptrack: &Piptrack, frame: &[f32]) {
+        piptrack.frame_peaks(frame, |p| {
+            if p.pitch_hz > 0.0 {
+                self.pitches.push(p.pitch_hz);
+                self.mags.push(p.magnitude);
+            }
+        });
+    }
+
+    /// Number of peaks gathered.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.pitches.len()
+    }
+
+    /// Whether no peak was gathered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.pitches.is_empty()
+    }
+
+    /// The tuning of the peaks gathered: keep those whose magnitude is at least their median,
+    /// then [`pitch_tuning`].
+    pub fn tuning(&mut self, resolution: f64, bins_per_octave: usize) -> f64 {
+        self.selected.clear();
+        self.selected.extend_from_slice(&self.mags);
+        let threshold = median_f32(&mut self.selected);
+        self.selected.clear();
+        for (&p, &m) in self.pitches.iter().zip(&self.mags) {
+            if m >= threshold {
+                self.selected.push(p);
+            }
+        }
+        pitch_tuning(&self.selected, resolution, bins_per_octave)
+    }
 }
 
 /// `librosa.estimate_tuning(S=s, sr, bins_per_octave, resolution)` on a spectrogram
@@ -222,29 +274,13 @@ pub fn estimate_tuning(
     piptrack: &Piptrack,
     resolution: f64,
     bins_per_octave: usize,
-    scratch: &mut TuningScratch,
+    peaks: &mut TuningPeaks,
 ) -> f64 {
-    scratch.pitches.clear();
-    scratch.mags.clear();
+    peaks.clear();
     for row in s.rows() {
-        let row = row.as_slice().expect("spectrogram rows are contiguous");
-        piptrack.frame_peaks(row, |p| {
-            if p.pitch_hz > 0.0 {
-                scratch.pitches.push(p.pitch_hz);
-                scratch.mags.push(p.magnitude);
-            }
-        });
+        peaks.add_frame(piptrack, row.as_slice().expect("spectrogram rows are contiguous"));
     }
-    scratch.selected.clear();
-    scratch.selected.extend_from_slice(&scratch.mags);
-    let threshold = median_f32(&mut scratch.selected);
-    scratch.selected.clear();
-    for (&p, &m) in scratch.pitches.iter().zip(&scratch.mags) {
-        if m >= threshold {
-            scratch.selected.push(p);
-        }
-    }
-    pitch_tuning(&scratch.selected, resolution, bins_per_octave)
+    peaks.tuning(resolution, bins_per_octave)
 }
 
 #[cfg(test)]

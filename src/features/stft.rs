@@ -187,13 +187,20 @@ impl SpectrumPlan {
     /// Computes the magnitude and power spectrograms of `samples` into `out`, resizing it if
     /// needed (no allocation when the shape is unchanged).
     pub fn compute_into(&mut self, samples: &[f32], out: &mut Spectrogram) {
-        let n_frames = self.n_frames(samples.len());
+        self.compute_frames_into(samples, 0..self.n_frames(samples.len()), out);
+    }
+
+    /// Computes frames `frames` of the spectrograms of `samples` into `out` (row `i` of `out`
+    /// is frame `frames.start + i`), resizing it if needed. Each frame depends only on the
+    /// samples under its window, so a long signal can be analysed a block of frames at a time
+    /// with the same values as [`compute_into`](Self::compute_into) gives for the whole.
+    pub fn compute_frames_into(&mut self, samples: &[f32], frames: std::ops::Range<usize>, out: &mut Spectrogram) {
         let n_bins = self.n_bins();
-        if out.magnitude.dim() != (n_frames, n_bins) {
-            out.magnitude = Array2::zeros((n_frames, n_bins));
-            out.power = Array2::zeros((n_frames, n_bins));
+        if out.magnitude.dim() != (frames.len(), n_bins) {
+            out.magnitude = Array2::zeros((frames.len(), n_bins));
+            out.power = Array2::zeros((frames.len(), n_bins));
         }
-        for t in 0..n_frames {
+        for (row, t) in frames.enumerate() {
             centered_frame_into(samples, self.hop_length, t, Padding::Zero, &mut self.frame);
             for ((x, &w), &s) in self.input.iter_mut().zip(&self.window).zip(&self.frame) {
                 *x = w * f64::from(s);
@@ -201,10 +208,10 @@ impl SpectrumPlan {
             self.fft
                 .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
                 .expect("buffers were made by this plan");
-            let mut mag_row = out.magnitude.row_mut(t);
+            let mut mag_row = out.magnitude.row_mut(row);
             let mag = mag_row.as_slice_mut().expect("standard layout");
             cabs_row(&self.output, mag);
-            let mut pow_row = out.power.row_mut(t);
+            let mut pow_row = out.power.row_mut(row);
             let pow = pow_row.as_slice_mut().expect("standard layout");
             for (p, &m) in pow.iter_mut().zip(mag.iter()) {
                 *p = m * m;
@@ -293,6 +300,19 @@ mod tests {
         // Hann window sum is n/2; a unit sine gives n/4 at its bin.
         assert!((f64::from(row[100]) - n_fft as f64 / 4.0).abs() < 1e-2);
         assert_eq!(s.power[[8, 100]], row[100] * row[100]);
+    }
+
+    #[test]
+    fn a_block_of_frames_equals_those_rows_of_the_whole() {
+        let y: Vec<f32> = (0..9_000).map(|i| ((i * 7_919) % 1_009) as f32 / 1_009.0 - 0.5).collect();
+        let mut plan = SpectrumPlan::new(256, 64);
+        let whole = plan.compute(&y);
+        let mut block = Spectrogram::default();
+        for range in [0..1, 0..40, 37..95, 130..whole.n_frames()] {
+            plan.compute_frames_into(&y, range.clone(), &mut block);
+            assert_eq!(block.magnitude, whole.magnitude.slice(ndarray::s![range.clone(), ..]));
+            assert_eq!(block.power, whole.power.slice(ndarray::s![range, ..]));
+        }
     }
 
     #[test]

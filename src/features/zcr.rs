@@ -5,8 +5,9 @@
 //! (`zero_crossings(threshold=1e-10, zero_pos=True, pad=False)`). The rate is the frame's
 //! crossing count divided by `frame_length`.
 //!
-//! Counts come from a prefix sum over the (virtually) padded signal, so the cost is O(n), not
-//! O(n · frame_length), and the counts are exact integers.
+//! Counts are differences of the running crossing count at each frame's two ends, read by two
+//! cursors that only move forward: O(n), not O(n · frame_length), exact integers, and no
+//! per-sample buffer (a prefix-sum array would cost 4 bytes a sample, as much as the signal).
 
 use super::frame::n_centered_frames;
 
@@ -23,47 +24,56 @@ fn negative(x: f32) -> bool {
 #[must_use]
 pub fn zero_crossing_rate(signal: &[f32], frame_length: usize, hop_length: usize) -> Vec<f64> {
     let mut out = Vec::new();
-    zero_crossing_rate_into(signal, frame_length, hop_length, &mut Vec::new(), &mut out);
+    zero_crossing_rate_into(signal, frame_length, hop_length, &mut out);
     out
 }
 
-/// As [`zero_crossing_rate`], reusing `prefix` as scratch and writing into `out`.
-pub fn zero_crossing_rate_into(
-    signal: &[f32],
-    frame_length: usize,
-    hop_length: usize,
-    prefix: &mut Vec<u32>,
-    out: &mut Vec<f64>,
-) {
+/// As [`zero_crossing_rate`], writing into `out`.
+pub fn zero_crossing_rate_into(signal: &[f32], frame_length: usize, hop_length: usize, out: &mut Vec<f64>) {
     out.clear();
     let n = signal.len();
     if n == 0 {
         return;
     }
-    // prefix[i] = number of crossings between samples (j-1, j) for 1 ≤ j ≤ i. Inside the edge
-    // padding consecutive samples are equal, so only the signal's own pairs can cross.
-    prefix.clear();
-    prefix.reserve(n);
-    prefix.push(0);
-    let mut count = 0_u32;
-    let mut prev = negative(signal[0]);
-    for &x in &signal[1..] {
-        let neg = negative(x);
-        count += u32::from(neg != prev);
-        prev = neg;
-        prefix.push(count);
-    }
+    // Inside the edge padding consecutive samples are equal, so only the signal's own pairs
+    // can cross: a frame's count is the running count at its last sample minus the running
+    // count at its first, each index clamped into the signal.
     let half = (frame_length / 2) as isize;
     let last = (n - 1) as isize;
-    let at = |i: isize| prefix[i.clamp(0, last) as usize];
+    let (mut first_end, mut last_end) = (CrossingCount::new(signal), CrossingCount::new(signal));
     let n_frames = n_centered_frames(n, frame_length, hop_length);
     let denom = frame_length as f64;
     for t in 0..n_frames {
         // Crossings at frame positions 1 .. frame_length−1 are the pairs ending at signal
         // indices start − half + 1 ..= start − half + frame_length − 1.
         let first = (t * hop_length) as isize - half;
-        let c = at(first + frame_length as isize - 1) - at(first);
+        let end = first + frame_length as isize - 1;
+        let c = last_end.up_to(end.clamp(0, last) as usize) - first_end.up_to(first.clamp(0, last) as usize);
         out.push(f64::from(c) / denom);
+    }
+}
+
+/// The number of crossings between samples `(j − 1, j)` for `1 ≤ j ≤ i`, for indices `i` that
+/// never decrease from one call to the next.
+struct CrossingCount<'a> {
+    signal: &'a [f32],
+    /// The index counted up to.
+    at: usize,
+    count: u32,
+}
+
+impl<'a> CrossingCount<'a> {
+    fn new(signal: &'a [f32]) -> Self {
+        Self { signal, at: 0, count: 0 }
+    }
+
+    fn up_to(&mut self, i: usize) -> u32 {
+        debug_assert!(i >= self.at, "crossing cursors only move forward");
+        for j in self.at + 1..=i {
+            self.count += u32::from(negative(self.signal[j]) != negative(self.signal[j - 1]));
+        }
+        self.at = i;
+        self.count
     }
 }
 
@@ -89,6 +99,8 @@ mod tests {
         assert_eq!(zero_crossing_rate(&x, 2048, 512), brute_force(&x, 2048, 512));
         assert_eq!(zero_crossing_rate(&x, 64, 16), brute_force(&x, 64, 16));
         assert_eq!(zero_crossing_rate(&x[..5], 8, 2), brute_force(&x[..5], 8, 2));
+        // Hops longer than frames skip samples between frames.
+        assert_eq!(zero_crossing_rate(&x, 16, 40), brute_force(&x, 16, 40));
     }
 
     #[test]

@@ -157,6 +157,14 @@ fn features_equal_the_local_ones_and_a_killed_task_is_retried(cluster: &Cluster)
     let again = ok(&features(remote.path()).args(on_cluster).output().expect("again"));
     assert!(again.contains("no feature task to submit"), "{again}");
     assert_same_folders(&local.path().join("f"), &remote.path().join("f"));
+
+    // The cache deleted: the same batch again, whose outcome files no longer hold, so all 4
+    // tasks are submitted again rather than their old outcomes trusted.
+    std::fs::remove_dir_all(remote.path().join("cache")).expect("delete the cache");
+    let recomputed = ok(&features(remote.path()).args(on_cluster).output().expect("after deleting the cache"));
+    assert!(recomputed.contains("(4 task(s))"), "{recomputed}");
+    assert!(recomputed.contains("192 file(s) computed by the tasks"), "{recomputed}");
+    assert_same_folders(&local.path().join("f"), &remote.path().join("f"));
 }
 
 /// Whether task 0 of a feature batch under `work` has written its outcome.

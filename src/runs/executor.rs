@@ -20,6 +20,7 @@ use crate::corpus::{hash_files, CacheKey, CorpusFile, Dataset, FeatureCache};
 use crate::features::{cache_params_hash, extract_corpus, FeatureParams, Images};
 use crate::spec::{ExperimentSpec, MetaSpec};
 
+use super::store::completeness;
 use super::{run, ExecuteOptions, NoProgress, PreparedRun, RunStore};
 
 /// One unit of work.
@@ -105,6 +106,28 @@ impl Task {
             run_id: prepared.run_id.0.clone(),
             store,
             options,
+        }
+    }
+
+    /// Whether what `outcome` says this task produced is still there: the run folder still
+    /// complete, the cache still holding as many of the task's files as it computed or found.
+    /// An outcome kept from an earlier submission counts only then, so a run folder or feature
+    /// cache deleted since sends the task to be executed again rather than trusted.
+    #[must_use]
+    pub fn outcome_holds(&self, outcome: &TaskOutcome) -> bool {
+        match (self, outcome) {
+            (Self::Run { run_id, .. }, TaskOutcome::Run(done)) => completeness(&done.folder, Some(run_id)).is_ok(),
+            (Self::Features { files, preprocess, params, cache }, TaskOutcome::Features(done)) => {
+                let params_hash = cache_params_hash(preprocess, params);
+                let cached = files
+                    .iter()
+                    .filter(|f| {
+                        cache.contains(&CacheKey { file_sha256: f.sha256.clone(), params_hash: params_hash.clone() })
+                    })
+                    .count();
+                cached >= done.n_computed + done.n_cached
+            }
+            (Self::Run { .. } | Self::Features { .. }, _) => false,
         }
     }
 
@@ -317,6 +340,34 @@ mod tests {
             planned_files(&feature_tasks(&[(&first, &other, &params)], &cache, 10).expect("plan")).concat().len(),
             5
         );
+    }
+
+    #[test]
+    fn a_features_outcome_holds_only_while_the_cache_has_its_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = corpus(dir.path(), &["1.wav", "2.wav", "3.wav"]);
+        let cache = FeatureCache::new(dir.path().join("cache"));
+        let (pre, params) = (PreprocessParams::default(), FeatureParams::default());
+        let task = feature_tasks(&[(&data, &pre, &params)], &cache, 8).expect("plan").remove(0);
+        let put = |i: usize| {
+            let key = CacheKey { file_sha256: data.hashes[i].clone(), params_hash: cache_params_hash(&pre, &params) };
+            cache.put(&key, b"features").expect("put");
+        };
+        // Two computed, one failed: holds once both computed files are cached.
+        let outcome = TaskOutcome::Features(FeaturesOutcome { n_computed: 2, n_cached: 0, n_failed: 1 });
+        put(0);
+        assert!(!task.outcome_holds(&outcome), "one of the two computed files is missing");
+        put(2);
+        assert!(task.outcome_holds(&outcome));
+        // The cache deleted since: the task must run again.
+        std::fs::remove_dir_all(cache.dir()).expect("delete the cache");
+        assert!(!task.outcome_holds(&outcome));
+        // Nothing computed or cached (every file failed): nothing can go missing.
+        let all_failed = TaskOutcome::Features(FeaturesOutcome { n_computed: 0, n_cached: 0, n_failed: 3 });
+        assert!(task.outcome_holds(&all_failed));
+        // A run's outcome never stands for a feature task.
+        let run = TaskOutcome::Run(RunOutcome { folder: dir.path().into(), reused: false, n_failed_inputs: 0 });
+        assert!(!task.outcome_holds(&run));
     }
 
     #[test]

@@ -165,16 +165,18 @@ impl<'a> SlurmExecutor<'a> {
     fn run_batch(
         &self,
         batch: &Path,
-        n: usize,
+        tasks: &[Task],
         sized_time: Option<u64>,
         on_progress: &(dyn Fn(TaskProgress) + Sync),
     ) -> Result<(), String> {
+        let n = tasks.len();
         for attempt in 0..=self.options.retries {
-            let pending: Vec<usize> =
-                (0..n).filter(|&i| !matches!(read_outcome(batch, i), Some(OutcomeFile::Ok(_)))).collect();
+            let pending: Vec<usize> = (0..n).filter(|&i| held_outcome(batch, i, &tasks[i]).is_none()).collect();
             if pending.is_empty() {
                 break;
             }
+            // An earlier reduction no longer describes the batch.
+            let _ = std::fs::remove_file(batch.join(GATHERED_FILE));
             if attempt > 0 {
                 (self.note)(&format!(
                     "slurm: resubmitting {} task(s) (attempt {} of {})",
@@ -289,18 +291,13 @@ impl Executor for SlurmExecutor<'_> {
                 partition_max_minutes(self.options.partition.as_deref()).map_or(minutes, |max| minutes.min(max.max(1)))
             })
         };
-        let result = self.run_batch(&batch, n, sized_time, on_progress);
+        let result = self.run_batch(&batch, tasks, sized_time, on_progress);
         costs.add_batch(&batch, tasks);
         if let Err(e) = costs.write(&self.options.work_dir) {
             (self.note)(&format!("slurm: could not record the tasks' cost: {e}"));
         }
         if let Err(e) = result {
-            return (0..n)
-                .map(|i| match read_outcome(&batch, i) {
-                    Some(OutcomeFile::Ok(outcome)) => Ok(outcome),
-                    _ => Err(e.clone()),
-                })
-                .collect();
+            return (0..n).map(|i| held_outcome(&batch, i, &tasks[i]).ok_or_else(|| e.clone())).collect();
         }
         // The gather job's reduction when it ran (every task succeeded), else each task's file.
         let gathered: Option<Vec<OutcomeFile>> = std::fs::read_to_string(batch.join(GATHERED_FILE))
@@ -386,6 +383,15 @@ fn read_tasks(tasks_file: &Path) -> Result<Vec<Task>, String> {
 
 fn outcome_path(batch: &Path, index: usize) -> PathBuf {
     batch.join(OUTCOMES_DIR).join(format!("{index}.json"))
+}
+
+/// Task `index`'s successful outcome, if its file holds one and what it describes is still
+/// there ([`Task::outcome_holds`]).
+fn held_outcome(batch: &Path, index: usize, task: &Task) -> Option<TaskOutcome> {
+    match read_outcome(batch, index)? {
+        OutcomeFile::Ok(outcome) if task.outcome_holds(&outcome) => Some(outcome),
+        _ => None,
+    }
 }
 
 fn read_outcome(batch: &Path, index: usize) -> Option<OutcomeFile> {

@@ -87,12 +87,13 @@ pub struct RunOutcome {
 /// What a [`Task::Features`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeaturesOutcome {
-    /// Files whose features it computed and cached.
+    /// Files whose features it computed and left in the cache.
     pub n_computed: usize,
     /// Files whose features were already cached.
     pub n_cached: usize,
-    /// Files that could not be processed (or changed since the task was made); whoever reads
-    /// the cache afterwards meets them again and reports them.
+    /// Files that could not be processed, changed since the task was made, or whose features
+    /// could not be written to the cache; whoever reads the cache afterwards meets them again
+    /// and reports them.
     pub n_failed: usize,
 }
 
@@ -117,18 +118,21 @@ impl Task {
     pub fn outcome_holds(&self, outcome: &TaskOutcome) -> bool {
         match (self, outcome) {
             (Self::Run { run_id, .. }, TaskOutcome::Run(done)) => completeness(&done.folder, Some(run_id)).is_ok(),
-            (Self::Features { files, preprocess, params, cache }, TaskOutcome::Features(done)) => {
-                let params_hash = cache_params_hash(preprocess, params);
-                let cached = files
-                    .iter()
-                    .filter(|f| {
-                        cache.contains(&CacheKey { file_sha256: f.sha256.clone(), params_hash: params_hash.clone() })
-                    })
-                    .count();
-                cached >= done.n_computed + done.n_cached
+            (Self::Features { .. }, TaskOutcome::Features(done)) => {
+                self.n_files_in_cache() >= done.n_computed + done.n_cached
             }
             (Self::Run { .. } | Self::Features { .. }, _) => false,
         }
+    }
+
+    /// How many of a feature task's files its cache holds (0 for a run task).
+    fn n_files_in_cache(&self) -> usize {
+        let Self::Features { files, preprocess, params, cache } = self else { return 0 };
+        let params_hash = cache_params_hash(preprocess, params);
+        files
+            .iter()
+            .filter(|f| cache.contains(&CacheKey { file_sha256: f.sha256.clone(), params_hash: params_hash.clone() }))
+            .count()
     }
 
     /// Executes the task here; the error is a message for people (it crosses processes).
@@ -171,14 +175,17 @@ impl Task {
                     .filter(|((_, now), planned)| now.as_ref().is_ok_and(|now| *now == planned.sha256))
                     .map(|((file, _), planned)| (file, planned.sha256.clone()))
                     .unzip();
-                let n_changed = files.len() - unchanged.len();
                 let features =
                     extract_corpus(&unchanged, &hashes, preprocess, params, Some(cache), Images::Drop, &|| {})
                         .map_err(|e| e.to_string())?;
+                // Counted from the cache, not from what was extracted: a file whose entry could
+                // not be written (a full or read-only cache) is of no use to whoever reads the
+                // cache afterwards, and an outcome counting it would never hold.
+                let n_in_cache = self.n_files_in_cache();
                 Ok(TaskOutcome::Features(FeaturesOutcome {
-                    n_computed: features.rows.len() - features.n_cached,
+                    n_computed: n_in_cache.saturating_sub(features.n_cached),
                     n_cached: features.n_cached,
-                    n_failed: features.failures.len() + n_changed,
+                    n_failed: files.len() - n_in_cache.max(features.n_cached),
                 }))
             }
         }
@@ -368,6 +375,24 @@ mod tests {
         // A run's outcome never stands for a feature task.
         let run = TaskOutcome::Run(RunOutcome { folder: dir.path().into(), reused: false, n_failed_inputs: 0 });
         assert!(!task.outcome_holds(&run));
+    }
+
+    #[test]
+    fn features_that_could_not_be_cached_count_as_failed_so_the_outcome_holds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().join("data");
+        std::fs::create_dir_all(&data_dir).expect("mkdir");
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/good");
+        std::fs::copy(fixture.join("speech_22050_s16.wav"), data_dir.join("speech.wav")).expect("copy");
+        let data = Dataset::load(&data_dir, &[], None).expect("load");
+        // A file where the cache folder should be: every write to the cache fails.
+        std::fs::write(dir.path().join("cache"), b"not a folder").expect("write");
+        let cache = FeatureCache::new(dir.path().join("cache"));
+        let (pre, params) = (PreprocessParams::default(), FeatureParams::default());
+        let task = feature_tasks(&[(&data, &pre, &params)], &cache, 8).expect("plan").remove(0);
+        let outcome = task.execute().expect("the task runs");
+        assert_eq!(outcome, TaskOutcome::Features(FeaturesOutcome { n_computed: 0, n_cached: 0, n_failed: 1 }));
+        assert!(task.outcome_holds(&outcome), "resubmitting cannot cache it either");
     }
 
     #[test]

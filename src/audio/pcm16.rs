@@ -34,6 +34,11 @@ pub fn write_pcm16_wav<W: Write + Seek>(writer: W, samples: &[f32], sample_rate_
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
+    // A RIFF file counts its bytes in 32 bits (hound would wrap around and write a corrupt
+    // header past 4 GiB: about 27 hours at 22 050 Hz).
+    if !fits_in_wav(samples.len()) {
+        return Err(hound::Error::FormatError("more than 4 GiB of 16-bit samples: too long for a WAV file"));
+    }
     let mut wav = hound::WavWriter::new(writer, spec)?;
     // hound's fast i16 writer buffers every sample it is sized for: a piece at a time keeps
     // that buffer small however long the recording.
@@ -45,6 +50,12 @@ pub fn write_pcm16_wav<W: Write + Seek>(writer: W, samples: &[f32], sample_rate_
         pcm.flush()?;
     }
     wav.finalize()
+}
+
+/// Whether `n_samples` mono 16-bit samples fit in a WAV file: the RIFF size, the data
+/// bytes plus the 36 bytes of header after the size field, must fit in a `u32`.
+fn fits_in_wav(n_samples: usize) -> bool {
+    (n_samples as u64).checked_mul(2).is_some_and(|bytes| bytes + 36 <= u64::from(u32::MAX))
 }
 
 #[cfg(test)]
@@ -61,6 +72,13 @@ mod tests {
         // floor, not round: just below an LSB boundary goes down, negative values too.
         assert_eq!(to_pcm16(0.99 / 32768.0), 0);
         assert_eq!(to_pcm16(-0.01 / 32768.0), -1);
+    }
+
+    #[test]
+    fn wav_length_limit_is_the_riff_size_field() {
+        let most = (u32::MAX as usize - 36) / 2;
+        assert!(fits_in_wav(0) && fits_in_wav(most));
+        assert!(!fits_in_wav(most + 1) && !fits_in_wav(usize::MAX));
     }
 
     #[test]

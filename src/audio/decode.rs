@@ -69,7 +69,7 @@ pub(crate) type SampleSink<'a> = dyn FnMut(u32, &[f32]) -> Result<(), AudioError
 /// Decodes the first audio track of a media file held in memory.
 ///
 /// `path` is used for the error messages and as an extension hint for the container probe.
-/// Holds the whole mono signal; [`decode_stream`] hands it over packet by packet instead.
+/// Holds the whole mono signal; `decode_stream` hands it over packet by packet instead.
 pub fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<DecodedAudio, AudioError> {
     if bytes.is_empty() {
         return Err(AudioError::Empty { path: path.to_path_buf() });

@@ -44,7 +44,7 @@ pub struct Comparison {
 /// (`compare.kmeans.silhouette@k=2,split=train` and `…@k=3,split=train` line up as
 /// `compare.kmeans.silhouette@split=train`; the differing `k` is in the parameter table).
 /// Metrics a run has several of under one base (a k-sweep's silhouette at each k) keep their
-/// exact keys. Studies line up by kind and model first (see [`by_study_kind`]). Rows are
+/// exact keys. Studies line up by kind and model first (see `by_study_kind`). Rows are
 /// sorted by key.
 #[must_use]
 pub fn line_up(per_run: &[BTreeMap<String, f64>]) -> Vec<(String, Vec<Option<f64>>)> {

@@ -43,7 +43,7 @@ pub struct SlurmOptions {
     /// `--partition`, else the cluster's default.
     pub partition: Option<String>,
     /// `--time` per task (`MM`, `HH:MM:SS`, `D-HH`); else sized from the measured cost of
-    /// earlier tasks of the same kind ([`time_limit_minutes`]), else the partition's default.
+    /// earlier tasks of the same kind (`time_limit_minutes`), else the partition's default.
     pub time: Option<String>,
     /// `--cpus-per-task`; each task uses that many threads.
     pub cpus_per_task: usize,

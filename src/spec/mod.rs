@@ -340,7 +340,7 @@ impl Default for SplitSpec {
 
 impl ExperimentSpec {
     /// Parses a spec from TOML text (reading the pre-PIPELINE 3 per-model tables too, see
-    /// [`migrate_model_tables`]) and spells out model-dependent defaults; `path` names it in
+    /// `migrate_model_tables`) and spells out model-dependent defaults; `path` names it in
     /// errors. Does not validate.
     pub fn parse(path: &Path, text: &str) -> Result<Self, SpecError> {
         let mut spec = Self::parse_unresolved(path, text)?;

@@ -193,7 +193,7 @@ impl SomParams {
 ///
 /// Differs: an eigenvector's sign is arbitrary, and MiniSom keeps whatever LAPACK's `eigh`
 /// returns; we fix each axis so its largest-magnitude loading is positive (as
-/// [`pca`](crate::models::pca) does), so our map may be MiniSom's mirrored along either grid
+/// [`pca`](fn@crate::models::pca) does), so our map may be MiniSom's mirrored along either grid
 /// axis. Errors: fewer than 2 rows or 2 features, NaN/inf values.
 pub fn pca_weights(x: ArrayView2<f64>, rows: usize, cols: usize) -> Result<Array3<f64>, ModelError> {
     if x.ncols() < 2 || x.nrows() < 2 {

@@ -19,15 +19,15 @@ const CACHE_FORMAT: &str = "vlogmood-features-v2";
 
 /// Peak bytes the features stage holds per sample of the preprocessed signal (beyond the
 /// signal itself), for the per-file memory budget. Measured: the peak RSS of `vlogmood
-/// --threads 1 features` on 48 kHz stereo recordings (`scripts/make_long_wav.py`) was 0.10 GB
-/// for 10 min, 0.47 GB for 60 min and 0.91 GB for 120 min, 5.5 bytes per 22 050 Hz sample, of
-/// which 4 are the signal. The spectrograms are held a block at a time (fixed, inside
+/// --threads 1 features` on 48 kHz stereo recordings of a tone (`scripts/make_long_wav.py`)
+/// was 0.10 GB for 10 min, 0.47 GB for 60 min and 0.91 GB for 120 min, 5.5 bytes per
+/// 22 050 Hz sample, of which 4 are the signal; 10 min of white noise took 24 MB more (1.8
+/// bytes a sample). The spectrograms are held a block at a time (fixed, inside
 /// [`crate::audio::FIXED_BYTES_PER_FILE`]); what grows with the length is about 1 KB per
-/// 512-sample hop: the mel row (512 B), MFCCs (160 B), contrast's valleys and peaks (112 B),
-/// chroma and the other per-frame features, and the tuning peaks (8 bytes each, about 5 a
-/// frame in speech; at most ~180 a frame, in white noise). 2 leaves a margin of a third over
-/// the measured 1.5.
-pub const FEATURES_BYTES_PER_SAMPLE: u64 = 2;
+/// 512-sample hop (the mel row, 512 B; MFCCs, 160 B; contrast's valleys and peaks, 112 B;
+/// chroma and the other per-frame features) plus the tuning peaks, 8 bytes each: about 5 a
+/// frame in speech or a tone, ~120 in white noise. 4 covers noise (3.3) with a fifth to spare.
+pub const FEATURES_BYTES_PER_SAMPLE: u64 = 4;
 
 /// What preprocessing did to a file (kept beside its features).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,7 +188,7 @@ fn compute(
     let processed =
         preprocess_file(&file.path, preprocess_params, budget, FEATURES_BYTES_PER_SAMPLE).map_err(|e| e.to_string())?;
     let features = extractor.extract(&processed.samples, processed.sample_rate_hz);
-    // The spectrograms of a long file are the biggest buffers of all: free them now rather
+    // The last block of spectrograms (up to 17 MB) and the tuning peaks: free them now rather
     // than hold them while this worker decodes its next file.
     extractor.release_buffers();
     let features = features.map_err(|e| format!("{}: {e}", file.path.display()))?;

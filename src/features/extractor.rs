@@ -3,7 +3,7 @@
 //! [`Extractor::new`] validates the params and builds everything that depends only on them
 //! (FFT plans, mel bank, DCT matrix, contrast bands, piptrack ranges, tempo prior); chroma
 //! banks depend on each file's tuning estimate and are cached by tuning value. Per file,
-//! [`Extractor::analyse`] computes the magnitude and power spectrograms once and derives:
+//! [`Extractor::analyse`] computes the magnitude and power spectrograms and derives:
 //!
 //! | librosa call in the reference          | spectrogram used here                         |
 //! |----------------------------------------|-----------------------------------------------|
@@ -13,7 +13,8 @@
 //! | `piptrack(y=y)` (the seed's pitch mean)| magnitude (`power=1`)                         |
 //! | `zero_crossing_rate`, `rms(y=y)`       | time signal                                   |
 //!
-//! All of librosa's calls use the same `n_fft`/`hop`/window, so one STFT serves them all.
+//! All of librosa's calls use the same `n_fft`/`hop`/window, so one STFT serves them all (a
+//! recording longer than one block computes it twice; see below).
 //!
 //! Memory: the spectrograms (8 KB a frame at the defaults, 21 MB per minute of audio) are
 //! never held whole. They are computed [`BLOCK_FRAMES`] frames at a time, and each block is
@@ -37,7 +38,7 @@ use super::db::{amplitude_to_db_f32, power_to_db_f32, DbRef, AMPLITUDE_AMIN, POW
 use super::error::FeaturesError;
 use super::mel::{fft_frequencies, MelFilterbank};
 use super::mfcc::{dct_ortho_matrix, mfcc_frame};
-use super::onset::{onset_frame, onset_position};
+use super::onset::set_onset_frame;
 use super::params::{FeatureParams, LogMelScale};
 use super::pitch::{Piptrack, TuningPeaks};
 use super::recipe::Descriptive;
@@ -269,9 +270,7 @@ impl Extractor {
             scales.db_row(power.to_slice().expect("standard layout"), &mut now);
             mfcc_frame(self.dct.view(), &now, mfcc.row_mut(t).into_slice().expect("standard layout"));
             if t > 0 {
-                if let Some(o) = onset_envelope.get_mut(onset_position(t, n_fft, hop)) {
-                    *o = onset_frame(&now, &before);
-                }
+                set_onset_frame(&mut onset_envelope, t, &now, &before, n_fft, hop);
             }
             std::mem::swap(&mut now, &mut before);
         }
@@ -356,8 +355,8 @@ pub fn seed45_vector(f: &FrameFeatures) -> Vec<f64> {
 /// The log-mel image of a mel power spectrogram `(n_frames, n_mels)`: dB relative to the
 /// maximum (per `params.logmel.scale`, `top_db` applied), transposed to `(n_mels, frames)` and
 /// cut or padded with 0.0 to `params.logmel.n_frames` frames (`librosa.util.fix_length`).
-/// librosa's order of operations (squaring in float32 first); the extractor's image agrees
-/// with it within ~1e-5 dB ([`MelDbScales`]).
+/// This follows librosa's order of operations (squaring in float32 first); the image
+/// [`Extractor::extract`] makes, from one `log10` per value, agrees with it within ~1e-5 dB.
 #[must_use]
 pub fn logmel_image(mel_power: ArrayView2<f32>, params: &FeatureParams) -> Array2<f32> {
     let mut db = mel_power.to_owned();

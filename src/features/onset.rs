@@ -24,29 +24,21 @@ pub fn onset_strength_into(mel_db: ArrayView2<f32>, n_fft: usize, hop_length: us
     out.clear();
     out.resize(n_frames, 0.0);
     let row = |t: usize| mel_db.row(t).to_slice().expect("mel dB rows are contiguous");
-    for t in LAG..n_frames {
-        if let Some(o) = out.get_mut(onset_position(t, n_fft, hop_length)) {
-            *o = onset_frame(row(t), row(t - LAG));
-        }
+    for t in 1..n_frames {
+        set_onset_frame(out, t, row(t), row(t - 1), n_fft, hop_length);
     }
 }
 
-/// The difference of frames `t` and `t − lag` (`lag = 1`).
-const LAG: usize = 1;
-
-/// Onset strength between two consecutive mel dB frames: the mean over bands of the rises.
-#[must_use]
-pub fn onset_frame(now: &[f32], before: &[f32]) -> f32 {
-    let sum: f64 = now.iter().zip(before).map(|(&a, &b)| f64::from((a - b).max(0.0))).sum();
-    (sum / now.len().max(1) as f64) as f32
-}
-
-/// Where the envelope holds frame `t`'s [`onset_frame`] (with frame `t − 1`): shifted right by
-/// `lag + n_fft / (2 · hop_length)` from the difference's first frame `t − lag`, so
-/// `t + n_fft / (2 · hop_length)`. Positions past the last frame are cut.
-#[must_use]
-pub fn onset_position(t: usize, n_fft: usize, hop_length: usize) -> usize {
-    t + n_fft / (2 * hop_length)
+/// Sets frame `t`'s value in an envelope of one value per frame, from its mel dB row `now`
+/// and the previous frame's `before` (`lag = 1`): the mean over bands of the rises. librosa
+/// shifts the differences right by `lag + n_fft / (2 · hop_length)` frames from the first
+/// frame of each pair, `t − 1`, so the value lands at `t + n_fft / (2 · hop_length)`; past
+/// the envelope's end it is cut. Called for `t = 1, 2, …` as the rows become available.
+pub fn set_onset_frame(envelope: &mut [f32], t: usize, now: &[f32], before: &[f32], n_fft: usize, hop_length: usize) {
+    if let Some(o) = envelope.get_mut(t + n_fft / (2 * hop_length)) {
+        let sum: f64 = now.iter().zip(before).map(|(&a, &b)| f64::from((a - b).max(0.0))).sum();
+        *o = (sum / now.len().max(1) as f64) as f32;
+    }
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub fn zero_crossing_rate_into(signal: &[f32], frame_length: usize, hop_length: 
     // count at its first, each index clamped into the signal.
     let half = (frame_length / 2) as isize;
     let last = (n - 1) as isize;
-    let (mut first_end, mut last_end) = (CrossingCount::new(signal), CrossingCount::new(signal));
+    let (mut at_first, mut at_last) = (CrossingCount::new(signal), CrossingCount::new(signal));
     let n_frames = n_centered_frames(n, frame_length, hop_length);
     let denom = frame_length as f64;
     for t in 0..n_frames {
@@ -48,7 +48,7 @@ pub fn zero_crossing_rate_into(signal: &[f32], frame_length: usize, hop_length: 
         // indices start − half + 1 ..= start − half + frame_length − 1.
         let first = (t * hop_length) as isize - half;
         let end = first + frame_length as isize - 1;
-        let c = last_end.up_to(end.clamp(0, last) as usize) - first_end.up_to(first.clamp(0, last) as usize);
+        let c = at_last.up_to(end.clamp(0, last) as usize) - at_first.up_to(first.clamp(0, last) as usize);
         out.push(f64::from(c) / denom);
     }
 }

@@ -452,6 +452,7 @@ fn log10_power(s: f32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::LogMelParams;
 
     fn tone(n: usize) -> Vec<f32> {
         (0..n)
@@ -527,8 +528,8 @@ mod tests {
     fn shared_log10_matches_the_librosa_order_of_operations() {
         let mel = decades(40);
         for scale in [LogMelScale::SeedFaithful, LogMelScale::PowerToDb] {
-            let mut p = FeatureParams::default();
-            p.logmel.scale = scale;
+            let p =
+                FeatureParams { logmel: LogMelParams { scale, ..LogMelParams::default() }, ..FeatureParams::default() };
             let scales = MelDbScales::new(mel.view(), &p);
             let mut db = Array2::<f32>::zeros(mel.dim());
             for (row, mut out) in mel.rows().into_iter().zip(db.rows_mut()) {
@@ -550,8 +551,8 @@ mod tests {
         // and taking the largest (what librosa does) must give the same floors.
         let mel = decades(300);
         for scale in [LogMelScale::SeedFaithful, LogMelScale::PowerToDb] {
-            let mut p = FeatureParams::default();
-            p.logmel.scale = scale;
+            let p =
+                FeatureParams { logmel: LogMelParams { scale, ..LogMelParams::default() }, ..FeatureParams::default() };
             let scales = MelDbScales::new(mel.view(), &p);
             let db_peak = mel.iter().map(|&s| scales.db(s)).fold(f32::NEG_INFINITY, f32::max);
             let image_peak = mel.iter().map(|&s| scales.image_value(s)).fold(f32::NEG_INFINITY, f32::max);

@@ -9,7 +9,7 @@ use vlogmood::audio::PreprocessParams;
 use vlogmood::corpus::{Dataset, FeatureCache};
 use vlogmood::features::FeatureParams;
 use vlogmood::runs::{
-    feature_tasks, Executor, LocalExecutor, SlurmExecutor, SlurmOptions, Task, TaskOutcome, TaskProgress,
+    feature_tasks, Executor, LocalExecutor, PartsPlan, SlurmExecutor, SlurmOptions, Task, TaskOutcome, TaskProgress,
 };
 use vlogmood::spec::ExecutorKind;
 
@@ -23,6 +23,8 @@ pub struct ExecutorChoice {
     pub slurm: SlurmOptions,
     /// Files per feature-extraction task on a cluster.
     pub files_per_task: usize,
+    /// How a run's study steps are split into tasks on a cluster.
+    pub parts: PartsPlan,
 }
 
 impl ExecutorChoice {

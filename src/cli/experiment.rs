@@ -9,8 +9,8 @@ use anyhow::Context;
 use vlogmood::corpus::{FeatureCache, Labels};
 use vlogmood::report::table_to_markdown;
 use vlogmood::runs::{
-    gather_task_file, prepare_members, reproduce, run, run_sweep, run_task_file, sweep_table, ExecuteOptions, Executor,
-    PreparedRun, RunStore, SweepProgress, Task, TaskOutcome,
+    gather_task_file, prepare_members, reproduce, run, run_in_parts, run_sweep, run_task_file, sweep_table,
+    ExecuteOptions, Executor, PreparedRun, RunStore, RunTask, SweepProgress, TaskOutcome,
 };
 use vlogmood::spec::{ExperimentSpec, Override, SweepAxis, PIPELINE_VERSION};
 
@@ -53,6 +53,8 @@ fn options(no_cache: bool, spec_source: Option<String>) -> ExecuteOptions {
         git_dirty,
         git_diff_sha256,
         spec_source,
+        // Computed here; `run_in_parts` sends a cluster run's parts to tasks.
+        ..ExecuteOptions::default()
     }
 }
 
@@ -77,13 +79,14 @@ pub fn run_experiment(args: &RunArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("preparing {}", path.display()))?;
         if on_cluster {
             anyhow::ensure!(!args.force, "--force recomputes here; it cannot be combined with --executor slurm");
-            // The run is computed on the cluster into the shared store, then found there below.
+            // The run is computed on the cluster into the shared store, its heavy study steps
+            // as tasks of their own, then found there below.
             with_executor(&choice, args.jobs, |executor| {
                 extract_features_of(executor, &[&prepared], &store, &options, files_per_task)?;
-                let task = Task::run_of(&prepared, store.root().to_path_buf(), options.clone());
-                if let Some(Err(e)) = executor.execute(std::slice::from_ref(&task), &|_| {}).pop() {
-                    anyhow::bail!("run {} failed on the cluster: {e}", prepared.run_id.short());
-                }
+                let task = RunTask::of(&prepared, store.root().to_path_buf(), options.clone());
+                let note = |line: &str| eprintln!("{line}");
+                run_in_parts(executor, &task, choice.parts, &note)
+                    .map_err(|e| anyhow::anyhow!("run {} failed on the cluster: {e}", prepared.run_id.short()))?;
                 Ok(())
             })?;
         }
@@ -167,6 +170,14 @@ pub fn run_task(args: &TaskArgs) -> anyhow::Result<Outcome> {
                 "task {index}: features of {} file(s) computed, {} already cached, {} failed",
                 done.n_computed, done.n_cached, done.n_failed
             )?,
+            TaskOutcome::Pending(pending) => writeln!(
+                out,
+                "task {index}: the run waits for {} of the {} parts of {}",
+                pending.missing.len(),
+                pending.n,
+                pending.step
+            )?,
+            TaskOutcome::Parts(done) => writeln!(out, "task {index}: computed {} study part(s)", done.n_computed)?,
         },
         None => {
             let n = gather_task_file(&args.tasks).map_err(|e| anyhow::anyhow!("gathering: {e}"))?;

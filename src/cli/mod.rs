@@ -235,6 +235,14 @@ struct SlurmArgs {
     /// Files per feature-extraction task [default: 64].
     #[arg(long = "slurm-files-per-task", value_name = "N", value_parser = at_least_one)]
     files_per_task: Option<usize>,
+    /// A study step (bootstrap replicates, repeated fits, consensus subsamples, classification
+    /// folds) with at least N parts left becomes tasks of its own; a smaller one is computed in
+    /// the run's task [default: 8].
+    #[arg(long = "slurm-min-parts", value_name = "N", value_parser = at_least_one)]
+    min_parts: Option<usize>,
+    /// The most tasks one study step is split into [default: 16].
+    #[arg(long = "slurm-part-tasks", value_name = "N", value_parser = at_least_one)]
+    part_tasks: Option<usize>,
 }
 
 impl ExecutorArgs {
@@ -255,6 +263,10 @@ impl ExecutorArgs {
                 poll: std::time::Duration::from_millis(500),
             },
             files_per_task: slurm.files_per_task.unwrap_or(spec.files_per_task),
+            parts: vlogmood::runs::PartsPlan {
+                min_parts: slurm.min_parts.unwrap_or(spec.min_parts),
+                max_tasks: slurm.part_tasks.unwrap_or(spec.part_tasks),
+            },
         }
     }
 }

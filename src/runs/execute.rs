@@ -14,7 +14,7 @@ use crate::features::{extract_corpus, CorpusFeatures, Images};
 use crate::report::{draw_figure, render_html, write_summary_csv, write_table_csv, HtmlReport};
 use crate::spec::{ExperimentSpec, RunId, Scale, PIPELINE_VERSION};
 use crate::split::{split_rows, standardize, standardize_per_group, SplitIndices};
-use crate::study::{run_studies, Recording, RecordingSource, StudyData, StudyOutput};
+use crate::study::{run_studies, Recording, RecordingSource, StudyData, StudyError, StudyOutput, StudyParts};
 
 use super::manifest::{digest_folder, now_rfc3339, DatasetInfo, Machine, Manifest, RunMeta, SCHEMA_VERSION};
 use super::status::RunStatus;
@@ -156,6 +156,10 @@ pub struct ExecuteOptions {
     pub git_diff_sha256: Option<String>,
     /// The spec file as written (comments and all), kept as `spec.toml` beside `spec.json`.
     pub spec_source: Option<String>,
+    /// Where the studies' independent fits are computed: here, or as a cluster's tasks
+    /// through the run's parts folder ([`super::run_in_parts`]).
+    #[serde(default)]
+    pub study_parts: StudyParts,
 }
 
 impl ExecuteOptions {
@@ -225,6 +229,12 @@ pub fn run(
     let executed = execute(prepared, &partial, options, progress);
     let n_failed = match executed {
         Ok(n) => n,
+        Err(e @ RunsError::Study(StudyError::PartsPending(_))) => {
+            // Not a failure: the run goes on once other tasks have computed the parts.
+            let _ = std::fs::remove_dir_all(&partial);
+            let _ = std::fs::remove_file(&sidecar);
+            return Err(e);
+        }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
             status.status = "failed".into();
@@ -248,6 +258,12 @@ pub fn run(
     }
     let _ = std::fs::remove_file(&sidecar);
     store.clear_status(name, id);
+    // The parts a cluster computed for this run are in its results now.
+    if let Err(e) = crate::atomic::remove_path(&store.parts_dir(id)) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            eprintln!("warning: the run's study parts were not removed ({e}); `vlogmood gc` removes them");
+        }
+    }
     // The run is complete and in place; an index that cannot be updated now is rebuilt from
     // the folders by the next listing.
     if let Err(e) = store.record(&folder) {
@@ -376,6 +392,7 @@ pub fn execute(
         columns: &columns,
         n_permutations: spec.validation.n_permutations,
         noise: spec.validation.noise,
+        parts: &options.study_parts,
     };
     progress.stage("studies", spec.studies.len() as u64);
     let output = run_studies(&spec.studies, data, spec.seed.derive(1_000), |_| progress.advance())?;

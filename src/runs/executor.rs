@@ -19,26 +19,26 @@ use crate::audio::PreprocessParams;
 use crate::corpus::{hash_files, CacheKey, CorpusFile, Dataset, FeatureCache};
 use crate::features::{cache_params_hash, extract_corpus, FeatureParams, Images};
 use crate::spec::{ExperimentSpec, MetaSpec};
+use crate::study::{parts_stored, PartsMode, PendingParts, StudyError, StudyParts};
 
 use super::store::completeness;
-use super::{run, ExecuteOptions, NoProgress, PreparedRun, RunStore};
+use super::{execute, run, ExecuteOptions, NoProgress, PreparedRun, RunStore, RunsError};
 
 /// One unit of work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Task {
     /// One run (a sweep member) into a run store: computed, or reused when it exists.
-    Run {
-        /// The resolved spec, as `spec.json` stores it.
-        spec: String,
-        /// Its `[meta]` (kept with the run, not part of its ID).
-        meta: MetaSpec,
-        /// The run ID the spec and its data must hash to.
-        run_id: String,
-        /// The run store's root.
-        store: PathBuf,
-        /// The recording options (cache, git state, spec source).
-        options: ExecuteOptions,
+    Run(RunTask),
+    /// Some parts of one step of a run's studies (bootstrap replicates, classification folds
+    /// ...), stored in the run's parts folder, where its [`Task::Run`] then reads them.
+    StudyParts {
+        /// The run.
+        run: RunTask,
+        /// The step.
+        step: String,
+        /// The parts of it to compute.
+        indices: Vec<usize>,
     },
     /// The features of a batch of files, into the feature cache (where `features` and runs
     /// then find them).
@@ -52,6 +52,93 @@ pub enum Task {
         /// The cache the features are written to.
         cache: FeatureCache,
     },
+}
+
+/// A run, as a task names it: by its resolved spec and the ID that spec must hash to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunTask {
+    /// The resolved spec, as `spec.json` stores it.
+    pub spec: String,
+    /// Its `[meta]` (kept with the run, not part of its ID).
+    pub meta: MetaSpec,
+    /// The run ID the spec and its data must hash to.
+    pub run_id: String,
+    /// The run store's root.
+    pub store: PathBuf,
+    /// The recording options (cache, git state, spec source) and where study parts run.
+    pub options: ExecuteOptions,
+}
+
+impl RunTask {
+    /// The task that runs `prepared` into `store`.
+    #[must_use]
+    pub fn of(prepared: &PreparedRun, store: PathBuf, options: ExecuteOptions) -> Self {
+        Self {
+            spec: prepared.canonical_spec.clone(),
+            meta: prepared.spec.meta.clone(),
+            run_id: prepared.run_id.0.clone(),
+            store,
+            options,
+        }
+    }
+
+    /// The run prepared again from its spec, refused when its data no longer hashes to the
+    /// run ID the task was made with.
+    fn prepare(&self) -> Result<PreparedRun, String> {
+        let mut spec = ExperimentSpec::from_stored_json(&self.spec).map_err(|e| format!("reading the spec: {e}"))?;
+        spec.meta = self.meta.clone();
+        let prepared = PreparedRun::prepare(spec, self.options.hash_index().as_ref()).map_err(|e| e.to_string())?;
+        if prepared.run_id.0 != self.run_id {
+            return Err(format!(
+                "the spec and its data now hash to run {}, not {} as when the task was made (the corpus \
+                 changed since)",
+                prepared.run_id.short(),
+                &self.run_id[..12.min(self.run_id.len())]
+            ));
+        }
+        Ok(prepared)
+    }
+
+    /// The run's study parts folder.
+    #[must_use]
+    pub fn parts_dir(&self) -> PathBuf {
+        RunStore::new(&self.store).parts_dir(&self.run_id)
+    }
+
+    /// Runs it: its outcome, or the study parts it waits for.
+    fn execute(&self) -> Result<TaskOutcome, String> {
+        let prepared = self.prepare()?;
+        match run(&prepared, &RunStore::new(&self.store), &self.options, false, &NoProgress, || {}) {
+            Ok(result) => Ok(TaskOutcome::Run(RunOutcome {
+                folder: result.folder,
+                reused: result.reused,
+                n_failed_inputs: result.n_failed,
+            })),
+            Err(RunsError::Study(StudyError::PartsPending(pending))) => Ok(TaskOutcome::Pending(pending)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Computes `indices` of `step` into the run's parts folder and returns how many it computed.
+    fn compute_parts(&self, step: &str, indices: &[usize]) -> Result<usize, String> {
+        let prepared = self.prepare()?;
+        let dir = self.parts_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mode = PartsMode::Compute { step: step.into(), indices: indices.to_vec() };
+        let options =
+            ExecuteOptions { study_parts: StudyParts::Stored { dir: dir.clone(), mode }, ..self.options.clone() };
+        // The studies stop once the parts are stored, before anything of the run is written;
+        // the scratch folder stands for the run folder that is never written.
+        let scratch = tempfile::Builder::new()
+            .prefix(".scratch-")
+            .tempdir_in(&dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        match execute(&prepared, scratch.path(), &options, &NoProgress) {
+            Err(RunsError::Study(StudyError::PartsComputed { n_computed, .. })) => Ok(n_computed),
+            Err(e) => Err(e.to_string()),
+            Ok(_) => Err(format!("internal error (a bug): the run has no study step {step:?}")),
+        }
+    }
 }
 
 /// One file of a [`Task::Features`].
@@ -69,8 +156,20 @@ pub struct FeatureInput {
 pub enum TaskOutcome {
     /// A [`Task::Run`] completed.
     Run(RunOutcome),
+    /// A [`Task::Run`] stopped at a step of its studies whose parts are to be computed by
+    /// [`Task::StudyParts`] (see [`run_in_parts`]).
+    Pending(PendingParts),
+    /// A [`Task::StudyParts`] stored its parts.
+    Parts(PartsOutcome),
     /// A [`Task::Features`] went through its files.
     Features(FeaturesOutcome),
+}
+
+/// What a [`Task::StudyParts`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartsOutcome {
+    /// Parts it computed (parts already stored are not computed again).
+    pub n_computed: usize,
 }
 
 /// What a [`Task::Run`] did.
@@ -101,31 +200,29 @@ impl Task {
     /// The task that runs `prepared` into `store`.
     #[must_use]
     pub fn run_of(prepared: &PreparedRun, store: PathBuf, options: ExecuteOptions) -> Self {
-        Self::Run {
-            spec: prepared.canonical_spec.clone(),
-            meta: prepared.spec.meta.clone(),
-            run_id: prepared.run_id.0.clone(),
-            store,
-            options,
-        }
+        Self::Run(RunTask::of(prepared, store, options))
     }
 
     /// Whether what `outcome` says this task produced is still there: the run folder still
-    /// complete, the cache still holding as many of the task's files as it computed or found.
-    /// An outcome kept from an earlier submission counts only then, so a run folder or feature
-    /// cache deleted since sends the task to be executed again rather than trusted.
+    /// complete, the parts still stored, the cache still holding as many of the task's files as
+    /// it computed or found. An outcome kept from an earlier submission counts only then, so a
+    /// run folder, parts folder or feature cache deleted since sends the task to be executed
+    /// again rather than trusted. A run that waited for parts is always executed again.
     #[must_use]
     pub fn outcome_holds(&self, outcome: &TaskOutcome) -> bool {
         match (self, outcome) {
-            (Self::Run { run_id, .. }, TaskOutcome::Run(done)) => completeness(&done.folder, Some(run_id)).is_ok(),
+            (Self::Run(run), TaskOutcome::Run(done)) => completeness(&done.folder, Some(&run.run_id)).is_ok(),
+            (Self::StudyParts { run, step, indices }, TaskOutcome::Parts(_)) => {
+                parts_stored(&run.parts_dir(), step, indices)
+            }
             (Self::Features { .. }, TaskOutcome::Features(done)) => {
                 self.n_files_in_cache() >= done.n_computed + done.n_cached
             }
-            (Self::Run { .. } | Self::Features { .. }, _) => false,
+            (Self::Run(_) | Self::StudyParts { .. } | Self::Features { .. }, _) => false,
         }
     }
 
-    /// How many of a feature task's files its cache holds (0 for a run task).
+    /// How many of a feature task's files its cache holds (0 for other tasks).
     fn n_files_in_cache(&self) -> usize {
         let Self::Features { files, preprocess, params, cache } = self else { return 0 };
         let params_hash = cache_params_hash(preprocess, params);
@@ -138,25 +235,9 @@ impl Task {
     /// Executes the task here; the error is a message for people (it crosses processes).
     pub fn execute(&self) -> Result<TaskOutcome, String> {
         match self {
-            Self::Run { spec, meta, run_id, store, options } => {
-                let mut spec = ExperimentSpec::from_stored_json(spec).map_err(|e| format!("reading the spec: {e}"))?;
-                spec.meta = meta.clone();
-                let prepared = PreparedRun::prepare(spec, options.hash_index().as_ref()).map_err(|e| e.to_string())?;
-                if prepared.run_id.0 != *run_id {
-                    return Err(format!(
-                        "the spec and its data now hash to run {}, not {} as when the task was made (the \
-                         corpus changed since)",
-                        prepared.run_id.short(),
-                        &run_id[..12.min(run_id.len())]
-                    ));
-                }
-                let result = run(&prepared, &RunStore::new(store), options, false, &NoProgress, || {})
-                    .map_err(|e| e.to_string())?;
-                Ok(TaskOutcome::Run(RunOutcome {
-                    folder: result.folder,
-                    reused: result.reused,
-                    n_failed_inputs: result.n_failed,
-                }))
+            Self::Run(run) => run.execute(),
+            Self::StudyParts { run, step, indices } => {
+                Ok(TaskOutcome::Parts(PartsOutcome { n_computed: run.compute_parts(step, indices)? }))
             }
             Self::Features { files, preprocess, params, cache } => {
                 let corpus_files: Vec<CorpusFile> = files
@@ -219,6 +300,86 @@ pub fn feature_tasks(
         }));
     }
     Ok(tasks)
+}
+
+/// How a run on a cluster splits its studies' parts into tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartsPlan {
+    /// A study step with fewer parts missing is computed within the run's own task.
+    pub min_parts: usize,
+    /// The most tasks one step's parts are split into.
+    pub max_tasks: usize,
+}
+
+/// Runs `run` on `executor` with its heavy study steps fanned out: the run task executes its
+/// studies until a step with at least `plan.min_parts` parts missing from the run's parts
+/// folder; that step's parts become up to `plan.max_tasks` [`Task::StudyParts`] (one batch),
+/// and the run task is executed again, reading the stored parts, until it completes. A step
+/// is one loop of independent fits (a bootstrap's replicates, a classify study's folds ...),
+/// so a run waits at most once per step. The run folder is byte-identical to one computed in
+/// one piece. `note` hears what is submitted and how the tasks progress.
+pub fn run_in_parts(
+    executor: &dyn Executor,
+    run: &RunTask,
+    plan: PartsPlan,
+    note: &(dyn Fn(&str) + Sync),
+) -> Result<RunOutcome, String> {
+    let mode = PartsMode::Plan { min_parts: plan.min_parts.max(1) };
+    let options =
+        ExecuteOptions { study_parts: StudyParts::Stored { dir: run.parts_dir(), mode }, ..run.options.clone() };
+    let task = Task::Run(RunTask { options, ..run.clone() });
+    let mut waited: Option<PendingParts> = None;
+    loop {
+        let outcome = executor.execute(std::slice::from_ref(&task), &|_| {}).pop().expect("one task, one outcome");
+        let pending = match outcome? {
+            TaskOutcome::Run(done) => return Ok(done),
+            TaskOutcome::Pending(pending) => pending,
+            other => return Err(format!("internal error (a bug): the run task finished as {other:?}")),
+        };
+        if waited.as_ref() == Some(&pending) {
+            return Err(format!(
+                "the parts of {} were computed but the run still finds them missing in {}",
+                pending.step,
+                run.parts_dir().display()
+            ));
+        }
+        let per_task = pending.missing.len().div_ceil(plan.max_tasks.max(1));
+        let tasks: Vec<Task> = pending
+            .missing
+            .chunks(per_task)
+            .map(|indices| Task::StudyParts { run: run.clone(), step: pending.step.clone(), indices: indices.to_vec() })
+            .collect();
+        note(&format!(
+            "{}: {} of {} part(s) to compute, as {} task(s)",
+            pending.step,
+            pending.missing.len(),
+            pending.n,
+            tasks.len()
+        ));
+        let outcomes = executor.execute(&tasks, &|p: TaskProgress| {
+            note(&format!("{}: {} task(s) done, {} failed, {} left", pending.step, p.done, p.failed, p.left));
+        });
+        let failed: Vec<String> = outcomes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, outcome)| match outcome {
+                Ok(TaskOutcome::Parts(_)) => None,
+                Ok(other) => Some(format!("task {i}: internal error (a bug): finished as {other:?}")),
+                Err(e) => Some(format!("task {i}: {e}")),
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(format!(
+                "{} of {} task(s) computing {} failed (run the command again to compute only the parts still \
+                 missing):\n  {}",
+                failed.len(),
+                tasks.len(),
+                pending.step,
+                failed.join("\n  ")
+            ));
+        }
+        waited = Some(pending);
+    }
 }
 
 /// Tasks finished, failed and left, for progress lines.
@@ -315,7 +476,7 @@ mod tests {
                 Task::Features { files, .. } => {
                     files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect()
                 }
-                Task::Run { .. } => panic!("not a feature task"),
+                Task::Run(_) | Task::StudyParts { .. } => panic!("not a feature task"),
             })
             .collect()
     }

@@ -82,16 +82,20 @@ struct TaskCosts {
 
 /// A task's kind, whose tasks cost alike per unit, and its units of work: `features` per file
 /// (clips of one corpus cost about the same), `run:<experiment>` per run (one experiment's runs
-/// differ by parameters only; two experiments can differ a thousandfold).
+/// differ by parameters only; two experiments can differ a thousandfold), and
+/// `parts:<experiment>:<step>` per study part (a step's parts are fits of one model).
 fn cost_kind(task: &Task) -> (String, usize) {
+    let experiment = |spec: &str| {
+        serde_json::from_str::<serde_json::Value>(spec)
+            .ok()
+            .and_then(|spec| spec.get("name").and_then(|n| n.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    };
     match task {
         Task::Features { files, .. } => ("features".to_string(), files.len().max(1)),
-        Task::Run { spec, .. } => {
-            let name = serde_json::from_str::<serde_json::Value>(spec)
-                .ok()
-                .and_then(|spec| spec.get("name").and_then(|n| n.as_str()).map(str::to_string))
-                .unwrap_or_default();
-            (format!("run:{name}"), 1)
+        Task::Run(run) => (format!("run:{}", experiment(&run.spec)), 1),
+        Task::StudyParts { run, step, indices } => {
+            (format!("parts:{}:{step}", experiment(&run.spec)), indices.len().max(1))
         }
     }
 }

@@ -165,6 +165,13 @@ impl RunStore {
         self.root.join(".partial")
     }
 
+    /// Where the study parts of run `run_id` are stored while a cluster computes them
+    /// (`.parts/<run_id>/`), removed once the run is complete.
+    #[must_use]
+    pub fn parts_dir(&self, run_id: &str) -> PathBuf {
+        self.root.join(".parts").join(run_id)
+    }
+
     /// Folder name of a run: `<name>-<first 12 hex digits>`.
     #[must_use]
     pub fn folder_name(name: &str, run_id: &str) -> String {

@@ -117,6 +117,12 @@ pub struct ExecutorSpec {
     pub retries: usize,
     /// Files per feature-extraction task (≥ 1).
     pub files_per_task: usize,
+    /// A study step (a loop of independent fits: bootstrap replicates, repeated fits,
+    /// consensus subsamples, classification folds) with at least this many parts left is split
+    /// into tasks of its own; a smaller one is computed in the run's task (≥ 1).
+    pub min_parts: usize,
+    /// The most tasks one study step is split into (≥ 1).
+    pub part_tasks: usize,
 }
 
 impl Default for ExecutorSpec {
@@ -131,6 +137,8 @@ impl Default for ExecutorSpec {
             max_parallel: None,
             retries: 2,
             files_per_task: 64,
+            min_parts: 8,
+            part_tasks: 16,
         }
     }
 }
@@ -504,9 +512,12 @@ impl ExperimentSpec {
             ));
         }
         self.preprocess.validate().map_err(|e| SpecError::invalid("preprocess", e.to_string()))?;
-        for (field, value) in
-            [("executor.cpus", self.executor.cpus), ("executor.files_per_task", self.executor.files_per_task)]
-        {
+        for (field, value) in [
+            ("executor.cpus", self.executor.cpus),
+            ("executor.files_per_task", self.executor.files_per_task),
+            ("executor.min_parts", self.executor.min_parts),
+            ("executor.part_tasks", self.executor.part_tasks),
+        ] {
             if value == 0 {
                 return Err(SpecError::invalid(field, "must be ≥ 1"));
             }

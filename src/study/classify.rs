@@ -14,7 +14,10 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use serde::{Deserialize, Serialize};
+
 use super::output::{ClassificationScores, FoldStat, CLASSIFICATION_COLUMNS};
+use super::parts::{fan_out, Order};
 use super::{Column, Figure, MatrixScale, StudyData, StudyError, StudyOutput, SummaryRow, Table};
 use crate::metrics::{self, Average};
 use crate::models::classifier::EpochRecord;
@@ -211,6 +214,7 @@ struct FoldMatrices {
 }
 
 /// What one model gives back from one fold.
+#[derive(Serialize, Deserialize)]
 struct FittedOutputs {
     proba: Array2<f64>,
     importance: Option<Vec<f64>>,
@@ -282,7 +286,9 @@ pub(super) fn classify(
     let mut predictions: Vec<Vec<FoldPredictions>> = spec.models.iter().map(|_| Vec::new()).collect();
     let mut importances: Vec<Vec<Vec<f64>>> = spec.models.iter().map(|_| Vec::new()).collect();
     let mut histories: Vec<Vec<Vec<EpochRecord>>> = spec.models.iter().map(|_| Vec::new()).collect();
-    for (f, fold) in folds.iter().enumerate() {
+    // Each fold is one part: its models' outputs, computed here or by a cluster's task.
+    let fit_fold = |f: usize| -> Result<Vec<FittedOutputs>, StudyError> {
+        let fold = &folds[f];
         let learned = learned_rows(fold, spec.protocol);
         let m = fold_matrices(data, fold, &learned, spec.protocol, &rows);
         let (y_train, y_val, y_learned) = (target.y(&fold.train), target.y(&fold.val), target.y(&learned));
@@ -335,8 +341,13 @@ pub(super) fn classify(
         for (i, result) in in_parallel.into_iter().chain(in_turn) {
             fitted[i] = Some(result.map_err(|source| StudyError::Model { study: label.into(), source })?);
         }
-        let fitted = fitted.into_iter().map(|f| f.expect("every model was fitted"));
-        for (index, out) in fitted.enumerate() {
+        Ok(fitted.into_iter().map(|f| f.expect("every model was fitted")).collect())
+    };
+    // Folds one after another, as ever: each parallelises over its models (and CNNs must not
+    // train beside each other).
+    let per_fold = fan_out(data, &format!("{label}.folds"), folds.len(), Order::InTurn, fit_fold)?;
+    for (fold, fitted) in folds.iter().zip(per_fold) {
+        for (index, out) in fitted.into_iter().enumerate() {
             let y_true = target.y(&fold.test);
             predictions[index].push(FoldPredictions { test: fold.test.clone(), y_true, proba: out.proba });
             importances[index].extend(out.importance);

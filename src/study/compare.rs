@@ -56,8 +56,9 @@ pub(super) fn compare(
         let agreements = agreements(labels, rows, data.labels, data.n_permutations, model_seed.derive(1), data.noise);
         insert_agreements(&mut out.metrics, &prefix, split, &agreements);
         let spreads = if spec.bootstrap > 0 {
-            let replicates = bootstrap_replicates(model, k, spec.bootstrap, rows, data, model_seed.derive(2))
-                .map_err(model_error(study))?;
+            let step = format!("{study}.models[{m}].replicates");
+            let replicates =
+                bootstrap_replicates(study, &step, model, k, spec.bootstrap, rows, data, model_seed.derive(2))?;
             spreads(&replicates.metrics)
         } else {
             BTreeMap::new()

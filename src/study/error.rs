@@ -60,4 +60,23 @@ pub enum StudyError {
         /// What is wrong.
         reason: String,
     },
+    /// A step's parts are left for other tasks to compute ([`super::PartsMode::Plan`]): not a
+    /// failure, the run is resumed once they are stored.
+    #[error("waiting for {} of the {} parts of {}", .0.missing.len(), .0.n, .0.step)]
+    PartsPending(super::PendingParts),
+    /// The parts a task was given are computed and stored ([`super::PartsMode::Compute`]); the
+    /// study stops there by design.
+    #[error("computed {n_computed} part(s) of {step}")]
+    PartsComputed {
+        /// The step.
+        step: String,
+        /// Parts computed (those already stored are not computed again).
+        n_computed: usize,
+    },
+    /// The run's parts folder cannot be written.
+    #[error("storing study parts: {reason}")]
+    PartsStore {
+        /// What failed.
+        reason: String,
+    },
 }

@@ -10,7 +10,7 @@ use crate::models::{count_clusters, noise_fraction, NoiseTreatment};
 
 /// Silhouette, Davies-Bouldin, Calinski-Harabasz and inertia of one labelling, with its number
 /// of clusters and (for models that can label noise) its share of noise.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InternalMetrics {
     /// Mean silhouette (scikit-learn conventions).
     pub silhouette: Option<f64>,

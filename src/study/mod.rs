@@ -14,6 +14,7 @@ mod explore;
 mod fit;
 mod internal;
 mod output;
+mod parts;
 mod pca_views;
 mod projection;
 mod selection;
@@ -29,6 +30,7 @@ pub use output::{
     Assignment, BandAxis, BoxStats, ClassificationScores, Column, Figure, FoldStat, MatrixScale, StudyOutput,
     SummaryRow, Table, Values, WaveformPanel, CLASSIFICATION_COLUMNS,
 };
+pub use parts::{parts_stored, PartsMode, PendingParts, StudyParts};
 
 use crate::models::{ClusterModel, NoiseTreatment};
 use crate::spec::{KChoice, Scale, Seed, SplitName, StudySpec};
@@ -92,6 +94,8 @@ pub struct StudyData<'a> {
     pub n_permutations: usize,
     /// How noise points enter internal and external metrics.
     pub noise: NoiseTreatment,
+    /// Where the studies' independent fits are computed (here, or as a cluster's tasks).
+    pub parts: &'a StudyParts,
 }
 
 /// The distinct label values of `values`, in the order a reader counts them: numerically when

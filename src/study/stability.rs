@@ -17,6 +17,7 @@ use crate::split::{bootstrap_indices, subsample_indices};
 use super::fit::{fit_model, metric_at, model_error, stated_noise};
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
+use super::parts::{fan_out, Order};
 use super::validation::{agreements, percentile};
 use super::views::describe_clustering;
 use super::{check_k, k_and_rows, resolve_k, rows_of, StudyData, StudyError};
@@ -146,13 +147,10 @@ pub(super) fn repeat(
     let model = &spec.model;
     let (k, rows) = k_and_rows(study, model, spec.k, best_from_sweep, data, spec.on)?;
     let x = rows_of(data.x, rows);
-    let replicates: Vec<InternalMetrics> = (0..spec.n)
-        .into_par_iter()
-        .map(|i| {
-            let fitted = fit_model(model, k, x.view(), seed.rng_for(i as u64)).map_err(model_error(study))?;
-            Ok(metrics_of(x.view(), model, fitted.as_ref(), data.noise))
-        })
-        .collect::<Result<_, StudyError>>()?;
+    let replicates: Vec<InternalMetrics> = fan_out(data, &format!("{study}.fits"), spec.n, Order::Parallel, |i| {
+        let fitted = fit_model(model, k, x.view(), seed.rng_for(i as u64)).map_err(model_error(study))?;
+        Ok(metrics_of(x.view(), model, fitted.as_ref(), data.noise))
+    })?;
     let split = spec.on.as_str();
     let spreads = spreads(&replicates);
     let mut out = StudyOutput::default();
@@ -176,7 +174,7 @@ pub(super) fn bootstrap(
     let model = &spec.model;
     let (k, rows) = k_and_rows(study, model, spec.k, best_from_sweep, data, spec.on)?;
     let Replicates { metrics: replicates, ari_by_label } =
-        bootstrap_replicates(model, k, spec.n, rows, data, seed).map_err(model_error(study))?;
+        bootstrap_replicates(study, &format!("{study}.replicates"), model, k, spec.n, rows, data, seed)?;
     let split = spec.on.as_str();
     let prefix = format!("{study}.{}", model.name());
     let spreads = spreads(&replicates);
@@ -203,31 +201,31 @@ pub(super) struct Replicates {
     pub ari_by_label: BTreeMap<String, Vec<f64>>,
 }
 
-/// Fits `model` on `n` bootstrap resamples of `rows`.
+/// Fits `model` on `n` bootstrap resamples of `rows`, as the parts of `step`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn bootstrap_replicates(
+    study: &str,
+    step: &str,
     model: &ClusterModel,
     k: Option<usize>,
     n: usize,
     rows: &[usize],
     data: StudyData<'_>,
     seed: Seed,
-) -> Result<Replicates, crate::models::ModelError> {
+) -> Result<Replicates, StudyError> {
     let resample_seed = seed.derive(0);
     let fit_seed = seed.derive(1);
-    let results: Vec<(InternalMetrics, Vec<(String, f64)>)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let picks = bootstrap_indices(rows.len(), &mut resample_seed.rng_for(i as u64));
-            let resampled: Vec<usize> = picks.iter().map(|&p| rows[p]).collect();
-            let x = data.x.select(Axis(0), &resampled);
-            let fitted = fit_model(model, k, x.view(), fit_seed.rng_for(i as u64))?;
-            let aris = agreements(fitted.labels(), &resampled, data.labels, 0, seed, data.noise)
-                .into_iter()
-                .map(|a| (a.column, a.ari))
-                .collect();
-            Ok((metrics_of(x.view(), model, fitted.as_ref(), data.noise), aris))
-        })
-        .collect::<Result<_, _>>()?;
+    let results: Vec<(InternalMetrics, Vec<(String, f64)>)> = fan_out(data, step, n, Order::Parallel, |i| {
+        let picks = bootstrap_indices(rows.len(), &mut resample_seed.rng_for(i as u64));
+        let resampled: Vec<usize> = picks.iter().map(|&p| rows[p]).collect();
+        let x = data.x.select(Axis(0), &resampled);
+        let fitted = fit_model(model, k, x.view(), fit_seed.rng_for(i as u64)).map_err(model_error(study))?;
+        let aris = agreements(fitted.labels(), &resampled, data.labels, 0, seed, data.noise)
+            .into_iter()
+            .map(|a| (a.column, a.ari))
+            .collect();
+        Ok((metrics_of(x.view(), model, fitted.as_ref(), data.noise), aris))
+    })?;
     let mut per_column: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (_, aris) in &results {
         for (column, ari) in aris {
@@ -259,16 +257,14 @@ pub(super) fn consensus(
     let draw_seed = seed.derive(0);
     let fit_seed = seed.derive(1);
     // Each subsample: positions (into `rows`, sorted) and the labels of those positions.
-    let subsamples: Vec<(Vec<usize>, Vec<Option<usize>>)> = (0..spec.n_subsamples)
-        .into_par_iter()
-        .map(|i| {
+    let step = format!("{study}.subsamples");
+    let subsamples: Vec<(Vec<usize>, Vec<Option<usize>>)> =
+        fan_out(data, &step, spec.n_subsamples, Order::Parallel, |i| {
             let positions = subsample_indices(n, spec.fraction, &mut draw_seed.rng_for(i as u64));
             let x = data.x.select(Axis(0), &positions.iter().map(|&p| rows[p]).collect::<Vec<_>>());
-            let fitted = fit_model(model, k, x.view(), fit_seed.rng_for(i as u64))?;
+            let fitted = fit_model(model, k, x.view(), fit_seed.rng_for(i as u64)).map_err(model_error(study))?;
             Ok((positions, fitted.labels().to_vec()))
-        })
-        .collect::<Result<_, crate::models::ModelError>>()
-        .map_err(model_error(study))?;
+        })?;
 
     let pairs: Vec<(usize, usize)> =
         (0..subsamples.len()).flat_map(|i| (i + 1..subsamples.len()).map(move |j| (i, j))).collect();

@@ -244,7 +244,7 @@ impl Network {
 }
 
 /// Loss and accuracy of one epoch.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochRecord {
     /// Mean cross-entropy over the training rows (with dropout, as trained; class-weighted as
     /// the loss being minimised is).

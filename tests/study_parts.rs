@@ -1,0 +1,170 @@
+//! A run whose studies' parts (repeated fits, bootstrap replicates, consensus subsamples,
+//! classification folds) are computed as separate tasks, as on a cluster, writes the same bytes
+//! as the run computed in one piece; a step interrupted half-way computes only what is missing.
+//! (The Slurm executor runs the same tasks through `sbatch`: `tests/slurm_cli.rs`.)
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use vlogmood::runs::{
+    run, run_in_parts, ExecuteOptions, Executor, LocalExecutor, NoProgress, PartsPlan, PreparedRun, RunStore, RunTask,
+    Task, TaskOutcome, TaskProgress,
+};
+use vlogmood::spec::ExperimentSpec;
+
+/// Every study kind that fans out, on the 24-clip fixture corpus.
+fn prepared(dir: &Path) -> PreparedRun {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/mini");
+    let text = format!(
+        r#"name = "parts"
+[data]
+corpus = "{}"
+[split]
+group_by = "actor"
+[[study]]
+kind = "k_sweep"
+k = {{ from = 2, to = 4 }}
+[[study]]
+kind = "repeat"
+n = 6
+[[study]]
+kind = "bootstrap"
+model = "kmeans"
+k = 3
+n = 7
+[[study]]
+kind = "consensus"
+model = "kmeans"
+k = 2
+n_subsamples = 5
+[[study]]
+kind = "compare"
+models = ["kmeans", {{ name = "agglomerative", linkage = "ward" }}]
+k = 3
+bootstrap = 4
+[[study]]
+kind = "classify"
+target = "emotion"
+protocol = "group_kfold"
+group_by = "actor"
+n_folds = 3
+models = ["logistic_regression", "boosting"]
+"#,
+        corpus.display()
+    );
+    let path = dir.join("parts.toml");
+    std::fs::write(&path, &text).expect("spec");
+    let spec = ExperimentSpec::parse(&path, &text).expect("a valid spec");
+    PreparedRun::prepare(spec, None).expect("prepare")
+}
+
+/// The local executor, recording the tasks of each batch it is given.
+struct Recording {
+    inner: LocalExecutor,
+    batches: Mutex<Vec<Vec<Task>>>,
+}
+
+impl Executor for Recording {
+    fn execute(&self, tasks: &[Task], on_progress: &(dyn Fn(TaskProgress) + Sync)) -> Vec<Result<TaskOutcome, String>> {
+        self.batches.lock().unwrap().push(tasks.to_vec());
+        self.inner.execute(tasks, on_progress)
+    }
+}
+
+/// The step and the parts of each batch of study-part tasks.
+fn part_batches(batches: &[Vec<Task>]) -> Vec<(String, Vec<Vec<usize>>)> {
+    batches
+        .iter()
+        .filter_map(|batch| match batch.first() {
+            Some(Task::StudyParts { step, .. }) => Some((
+                step.clone(),
+                batch
+                    .iter()
+                    .map(|t| match t {
+                        Task::StudyParts { indices, .. } => indices.clone(),
+                        _ => panic!("a batch of one kind"),
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every file of a run folder but its manifest (times, command line), by relative path.
+fn files_of(folder: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir").map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != "manifest.json" && n != "report.html" && n != "report.md") {
+                files.push((path.strip_prefix(folder).unwrap().to_path_buf(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn a_run_computed_in_parts_writes_the_bytes_of_one_computed_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prepared = prepared(dir.path());
+    let whole =
+        run(&prepared, &RunStore::new(dir.path().join("whole")), &ExecuteOptions::default(), false, &NoProgress, || {})
+            .expect("the run");
+
+    let executor = Recording { inner: LocalExecutor { jobs: 2 }, batches: Mutex::new(Vec::new()) };
+    let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
+    let notes = Mutex::new(Vec::new());
+    let plan = PartsPlan { min_parts: 4, max_tasks: 3 };
+    let done = run_in_parts(&executor, &task, plan, &|line: &str| notes.lock().unwrap().push(line.to_string()))
+        .expect("the run in parts");
+
+    assert_eq!(files_of(&done.folder), files_of(&whole.folder), "same metrics, tables and assignments");
+    let files = files_of(&done.folder);
+    assert!(files.iter().any(|(p, _)| p == Path::new("metrics.json")), "{files:?}");
+    // Each step of at least 4 parts fanned out once, into at most 3 tasks; the consensus's 5
+    // subsamples as 2 + 2 + 1. The classify study's 3 folds were computed in the run's task.
+    let batches = executor.batches.lock().unwrap();
+    assert_eq!(
+        part_batches(&batches),
+        [
+            ("repeat.fits".to_string(), vec![vec![0, 1], vec![2, 3], vec![4, 5]]),
+            ("bootstrap.replicates".to_string(), vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]),
+            ("consensus.subsamples".to_string(), vec![vec![0, 1], vec![2, 3], vec![4]]),
+            ("compare.models[0].replicates".to_string(), vec![vec![0, 1], vec![2, 3]]),
+            ("compare.models[1].replicates".to_string(), vec![vec![0, 1], vec![2, 3]]),
+        ]
+    );
+    assert_eq!(batches.iter().filter(|b| matches!(b[0], Task::Run(_))).count(), 6, "one wait per step, then done");
+    assert!(!task.parts_dir().exists(), "the parts are removed with the run complete");
+    assert!(notes.lock().unwrap().iter().any(|n| n == "bootstrap.replicates: 7 of 7 part(s) to compute, as 3 task(s)"));
+}
+
+#[test]
+fn classification_folds_fan_out_and_a_half_computed_step_resumes_with_what_is_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prepared = prepared(dir.path());
+    let whole =
+        run(&prepared, &RunStore::new(dir.path().join("whole")), &ExecuteOptions::default(), false, &NoProgress, || {})
+            .expect("the run");
+    let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
+    // Parts of the bootstrap computed by an earlier submission whose other tasks failed.
+    let earlier = Task::StudyParts { run: task.clone(), step: "bootstrap.replicates".into(), indices: vec![1, 5] };
+    assert!(matches!(earlier.execute(), Ok(TaskOutcome::Parts(p)) if p.n_computed == 2));
+    assert!(earlier.outcome_holds(&earlier.execute().expect("again")), "stored parts are not computed twice");
+
+    let executor = Recording { inner: LocalExecutor { jobs: 1 }, batches: Mutex::new(Vec::new()) };
+    let plan = PartsPlan { min_parts: 3, max_tasks: 8 };
+    let done = run_in_parts(&executor, &task, plan, &|_: &str| {}).expect("the run in parts");
+    assert_eq!(files_of(&done.folder), files_of(&whole.folder));
+    let steps = part_batches(&executor.batches.lock().unwrap());
+    let bootstrap = steps.iter().find(|(step, _)| step == "bootstrap.replicates").expect("the bootstrap fanned out");
+    assert_eq!(bootstrap.1, [vec![0], vec![2], vec![3], vec![4], vec![6]], "only the missing replicates");
+    let folds = steps.iter().find(|(step, _)| step == "classify.folds").expect("3 folds ≥ 3 parts");
+    assert_eq!(folds.1, [vec![0], vec![1], vec![2]]);
+}

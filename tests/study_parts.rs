@@ -1,5 +1,5 @@
-//! A run whose studies' parts (repeated fits, bootstrap replicates, consensus subsamples,
-//! classification folds) are computed as separate tasks, as on a cluster, writes the same bytes
+//! A run whose studies' parts (the k-sweep's k values, grid cells, repeated fits, bootstrap
+//! replicates, consensus subsamples, classification folds) are computed as separate tasks, as on a cluster, writes the same bytes
 //! as the run computed in one piece; a step interrupted half-way computes only what is missing.
 //! (The Slurm executor runs the same tasks through `sbatch`: `tests/slurm_cli.rs`.)
 
@@ -24,6 +24,11 @@ group_by = "actor"
 [[study]]
 kind = "k_sweep"
 k = {{ from = 2, to = 4 }}
+[[study]]
+kind = "grid"
+model = "kmeans"
+k = "best_from_sweep"
+score_on = "val"
 [[study]]
 kind = "repeat"
 n = 6
@@ -130,9 +135,12 @@ fn a_run_computed_in_parts_writes_the_bytes_of_one_computed_whole() {
     // Each step of at least 4 parts fanned out once, into at most 3 tasks; the consensus's 5
     // subsamples as 2 + 2 + 1. The classify study's 3 folds were computed in the run's task.
     let batches = executor.batches.lock().unwrap();
+    let grid_cells: Vec<Vec<usize>> = (0..54).collect::<Vec<_>>().chunks(18).map(<[usize]>::to_vec).collect();
     assert_eq!(
         part_batches(&batches),
         [
+            ("k_sweep.ks".to_string(), vec![vec![0, 1], vec![2, 3]]),
+            ("grid.cells".to_string(), grid_cells),
             ("repeat.fits".to_string(), vec![vec![0, 1], vec![2, 3], vec![4, 5]]),
             ("bootstrap.replicates".to_string(), vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]),
             ("consensus.subsamples".to_string(), vec![vec![0, 1], vec![2, 3], vec![4]]),
@@ -140,7 +148,7 @@ fn a_run_computed_in_parts_writes_the_bytes_of_one_computed_whole() {
             ("compare.models[1].replicates".to_string(), vec![vec![0, 1], vec![2, 3]]),
         ]
     );
-    assert_eq!(batches.iter().filter(|b| matches!(b[0], Task::Run(_))).count(), 6, "one wait per step, then done");
+    assert_eq!(batches.iter().filter(|b| matches!(b[0], Task::Run(_))).count(), 8, "one wait per step, then done");
     assert!(!task.parts_dir().exists(), "the parts are removed with the run complete");
     assert!(notes.lock().unwrap().iter().any(|n| n == "bootstrap.replicates: 7 of 7 part(s) to compute, as 3 task(s)"));
 }

@@ -1,5 +1,5 @@
-//! Where a study's independent fits run: its *parts* (bootstrap replicates, repeated fits,
-//! consensus subsamples, classification folds).
+//! Where a study's independent fits run: its *parts* (a k-sweep's k values, grid cells,
+//! repeated fits, bootstrap replicates, consensus subsamples, classification folds).
 //!
 //! A study hands each loop of independent fits to [`fan_out`] as a *step*: a name unique
 //! within the run (`bootstrap.replicates`), a count, and how to compute part `i`. Part `i`

@@ -5,14 +5,15 @@
 use std::collections::BTreeMap;
 
 use ndarray::ArrayView2;
-use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use crate::models::{ClusterModel, Clustering, NoiseTreatment};
+use crate::models::{ClusterModel, NoiseTreatment};
 use crate::spec::{GridEvaluate, GridSpec, KSweepSpec, Seed};
 
 use super::fit::{assign_all, fit_model, holdout_labels, metric_at, model_error, stated_noise};
 use super::internal::InternalMetrics;
 use super::output::{Column, Figure, StudyOutput, SummaryRow, Table};
+use super::parts::{fan_out, Order};
 use super::validation::{agreements, insert_agreements};
 use super::views::{cluster_scatter, describe_clustering};
 use super::{check_k, check_rows, resolve_k, rows_of, StudyData, StudyError};
@@ -37,14 +38,14 @@ pub(super) fn k_sweep(
     let k_max = *ks.last().expect("validated ranges are non-empty");
     check_rows(study, k_max, k_max, x.nrows(), spec.on)?;
     let noise = stated_noise(model, data.noise);
-    let fits: Vec<(usize, Box<dyn Clustering>, InternalMetrics)> = ks
-        .par_iter()
-        .map(|&k| {
-            let fitted = fit_model(model, Some(k), x.view(), seed.rng_for(k as u64)).map_err(model_error(study))?;
-            let metrics = InternalMetrics::compute(x.view(), fitted.labels(), fitted.inertia_centroids(), noise);
-            Ok((k, fitted, metrics))
-        })
-        .collect::<Result<_, StudyError>>()?;
+    // Each k is a part; the fit at the best k is made again below (the same stream gives the
+    // same fit), so no fitted model is held per k.
+    let fit_at = |k: usize| fit_model(model, Some(k), x.view(), seed.rng_for(k as u64)).map_err(model_error(study));
+    let metrics: Vec<InternalMetrics> = fan_out(data, &format!("{study}.ks"), ks.len(), Order::Parallel, |i| {
+        let fitted = fit_at(ks[i])?;
+        Ok(InternalMetrics::compute(x.view(), fitted.labels(), fitted.inertia_centroids(), noise))
+    })?;
+    let fits: Vec<(usize, InternalMetrics)> = ks.iter().copied().zip(metrics).collect();
 
     let mut out = StudyOutput::default();
     let name = model.name();
@@ -53,7 +54,7 @@ pub(super) fn k_sweep(
     let in_sweep = |k: usize| spec.k.values().any(|v| v == k);
     let in_elbow = |k: usize| has_elbow && spec.elbow_range().values().any(|v| v == k);
     let mut best: Option<(usize, f64)> = None;
-    for (k, _, m) in &fits {
+    for (k, m) in &fits {
         let at = metric_at(model, Some(*k), data.noise, split);
         if in_sweep(*k) {
             if let Some(s) = m.silhouette {
@@ -75,18 +76,18 @@ pub(super) fn k_sweep(
     }
     let mut columns = vec![
         Column::int("k", fits.iter().map(|f| f.0 as i64)),
-        Column::float("silhouette", fits.iter().map(|f| f.2.silhouette.filter(|_| in_sweep(f.0)))),
-        Column::float("inertia", fits.iter().map(|f| f.2.inertia)),
-        Column::float("davies_bouldin", fits.iter().map(|f| f.2.davies_bouldin)),
-        Column::float("calinski_harabasz", fits.iter().map(|f| f.2.calinski_harabasz)),
-        Column::float("n_clusters", fits.iter().map(|f| f.2.n_clusters)),
+        Column::float("silhouette", fits.iter().map(|f| f.1.silhouette.filter(|_| in_sweep(f.0)))),
+        Column::float("inertia", fits.iter().map(|f| f.1.inertia)),
+        Column::float("davies_bouldin", fits.iter().map(|f| f.1.davies_bouldin)),
+        Column::float("calinski_harabasz", fits.iter().map(|f| f.1.calinski_harabasz)),
+        Column::float("n_clusters", fits.iter().map(|f| f.1.n_clusters)),
     ];
     if noise.is_some() {
-        columns.push(Column::float("noise_fraction", fits.iter().map(|f| f.2.noise_fraction)));
+        columns.push(Column::float("noise_fraction", fits.iter().map(|f| f.1.noise_fraction)));
     }
     out.tables.push(Table { name: study.to_string(), columns });
     let points = |pick: &dyn Fn(&InternalMetrics) -> Option<f64>, keep: &dyn Fn(usize) -> bool| -> Vec<(f64, f64)> {
-        fits.iter().filter(|f| keep(f.0)).filter_map(|f| pick(&f.2).map(|v| (f.0 as f64, v))).collect()
+        fits.iter().filter(|f| keep(f.0)).filter_map(|f| pick(&f.1).map(|v| (f.0 as f64, v))).collect()
     };
     out.figures.push(Figure::Line {
         name: format!("{study}_silhouette"),
@@ -106,7 +107,8 @@ pub(super) fn k_sweep(
             highlight_x: best_k.map(|k| k as f64),
         });
     }
-    if let Some((best, fitted, m)) = best_k.and_then(|bk| fits.iter().find(|f| f.0 == bk)) {
+    if let Some((best, m)) = best_k.and_then(|bk| fits.iter().find(|f| f.0 == bk)) {
+        let fitted = fit_at(*best)?;
         let k = Some(*best);
         out.summary.push(SummaryRow::new(study, model, k, data.noise, split, m, BTreeMap::new()));
         out.assignments.push(
@@ -149,10 +151,12 @@ fn silhouette(x: ArrayView2<f64>, labels: &[Option<usize>], noise: Option<NoiseT
     InternalMetrics::compute(x, labels, None, noise).silhouette
 }
 
-/// One fitted grid cell: its k, the model, and the silhouette of its labels on `score_on`.
+/// What the grid's table keeps of one fitted cell: its clusters, its share of noise, and the
+/// silhouette of its labels on `score_on`.
+#[derive(Serialize, Deserialize)]
 struct CellFit {
-    k: Option<usize>,
-    fitted: Box<dyn Clustering>,
+    n_clusters: usize,
+    noise_fraction: f64,
     score: Option<f64>,
 }
 
@@ -179,25 +183,26 @@ pub(super) fn grid(
     }
     // Noise is stated when any cell can label it (mean shift's cluster_all may be a grid axis).
     let noise = cells.iter().any(|c| c.model.can_emit_noise()).then_some(data.noise);
-    let fits: Vec<CellFit> = cells
-        .par_iter()
-        .zip(&cell_ks)
-        .enumerate()
-        .map(|(i, (cell, &k))| {
-            let fitted = fit_model(&cell.model, k, fit_x.view(), seed.rng_for(i as u64)).map_err(model_error(study))?;
-            let score = if spec.score_on == spec.fit_on {
-                silhouette(fit_x.view(), fitted.labels(), noise)
-            } else {
-                // The model's own rule for rows it did not see (the notebook's refit included).
-                let rng = seed.derive(3).rng_for(i as u64);
-                let labels = holdout_labels(&cell.model, k, fitted.as_ref(), score_x.view(), rng)
-                    .map_err(model_error(study))?
-                    .expect("validated: the model can assign rows");
-                silhouette(score_x.view(), &labels, noise)
-            };
-            Ok(CellFit { k, fitted, score })
-        })
-        .collect::<Result<_, StudyError>>()?;
+    // Each cell is a part; the chosen cell is fitted again below (the same stream gives the
+    // same fit), so no fitted model is held per cell.
+    let fit_cell = |i: usize| {
+        fit_model(&cells[i].model, cell_ks[i], fit_x.view(), seed.rng_for(i as u64)).map_err(model_error(study))
+    };
+    let fits: Vec<CellFit> = fan_out(data, &format!("{study}.cells"), cells.len(), Order::Parallel, |i| {
+        let fitted = fit_cell(i)?;
+        let score = if spec.score_on == spec.fit_on {
+            silhouette(fit_x.view(), fitted.labels(), noise)
+        } else {
+            // The model's own rule for rows it did not see (the notebook's refit included).
+            let rng = seed.derive(3).rng_for(i as u64);
+            let labels = holdout_labels(&cells[i].model, cell_ks[i], fitted.as_ref(), score_x.view(), rng)
+                .map_err(model_error(study))?
+                .expect("validated: the model can assign rows");
+            silhouette(score_x.view(), &labels, noise)
+        };
+        let n_clusters = fitted.n_clusters();
+        Ok(CellFit { n_clusters, noise_fraction: crate::models::noise_fraction(fitted.labels()), score })
+    })?;
 
     let mut out = StudyOutput::default();
     let name = spec.model.name();
@@ -230,12 +235,9 @@ pub(super) fn grid(
     if !spec.grid.contains_key("k") && cell_ks.iter().any(Option::is_some) {
         columns.push(Column::int("k", cell_ks.iter().map(|k| k.map_or(-1, |k| k as i64))));
     }
-    columns.push(Column::int("n_clusters", fits.iter().map(|f| f.fitted.n_clusters() as i64)));
+    columns.push(Column::int("n_clusters", fits.iter().map(|f| f.n_clusters as i64)));
     if noise.is_some() {
-        columns.push(Column::float(
-            "noise_fraction",
-            fits.iter().map(|f| Some(crate::models::noise_fraction(f.fitted.labels()))),
-        ));
+        columns.push(Column::float("noise_fraction", fits.iter().map(|f| Some(f.noise_fraction))));
     }
     columns.push(Column::float(&format!("silhouette_{score_split}"), fits.iter().map(|f| f.score)));
     columns.push(Column::int("best", (0..cells.len()).map(|i| i64::from(best.is_some_and(|(b, _)| b == i)))));
@@ -246,9 +248,9 @@ pub(super) fn grid(
         GridEvaluate::LastAsNotebook => Some(cells.len() - 1),
     };
     let Some(i) = chosen else { return Ok(out) };
-    let (cell, fit) = (&cells[i], &fits[i]);
-    let labels = fit.fitted.labels();
-    let metrics = InternalMetrics::compute(fit_x.view(), labels, fit.fitted.inertia_centroids(), noise);
+    let (cell, k, fitted) = (&cells[i], cell_ks[i], fit_cell(i)?);
+    let labels = fitted.labels();
+    let metrics = InternalMetrics::compute(fit_x.view(), labels, fitted.inertia_centroids(), noise);
     let which = match spec.evaluate {
         GridEvaluate::Best => "best",
         GridEvaluate::LastAsNotebook => "last_as_notebook",
@@ -260,13 +262,13 @@ pub(super) fn grid(
         &metric_at(&cell.model, None, data.noise, fit_split),
     );
     out.metrics.insert(format!("{prefix}.{which}.cell"), i as f64);
-    if let Some(k) = fit.k {
+    if let Some(k) = k {
         out.metrics.insert(format!("{prefix}.k"), k as f64);
     }
     let rows = data.split.rows(spec.fit_on);
     let agreements = agreements(labels, rows, data.labels, data.n_permutations, seed.derive(u64::MAX), data.noise);
     insert_agreements(&mut out.metrics, &format!("{prefix}.{which}"), fit_split, &agreements);
-    let k_text = fit.k.map_or_else(|| format!("{} found", fit.fitted.n_clusters()), |k| format!("k = {k}"));
+    let k_text = k.map_or_else(|| format!("{} found", fitted.n_clusters()), |k| format!("k = {k}"));
     let (tables, figures) = describe_clustering(
         &format!("{study}_{name}"),
         &format!("{name} clusters ({k_text}, {which} grid cell), {}", spec.fit_on.phrase()),
@@ -277,13 +279,13 @@ pub(super) fn grid(
     );
     out.tables.extend(tables);
     out.figures.extend(figures);
-    out.summary.push(SummaryRow::new(study, &cell.model, fit.k, data.noise, fit_split, &metrics, BTreeMap::new()));
+    out.summary.push(SummaryRow::new(study, &cell.model, k, data.noise, fit_split, &metrics, BTreeMap::new()));
     out.assignments.push(
         assign_all(
             format!("{study}_{name}"),
             &cell.model,
-            fit.k,
-            fit.fitted.as_ref(),
+            k,
+            fitted.as_ref(),
             spec.fit_on,
             data,
             seed.derive(2).rng_for(0),

@@ -166,10 +166,17 @@ fn classification_folds_fan_out_and_a_half_computed_step_resumes_with_what_is_mi
     assert!(matches!(earlier.execute(), Ok(TaskOutcome::Parts(p)) if p.n_computed == 2));
     assert!(earlier.outcome_holds(&earlier.execute().expect("again")), "stored parts are not computed twice");
 
+    let store = RunStore::new(dir.path().join("in_parts"));
+    assert!(store.garbage().is_empty(), "parts of a run not complete are kept for `gc`: {:?}", store.garbage());
+
     let executor = Recording { inner: LocalExecutor { jobs: 1 }, batches: Mutex::new(Vec::new()) };
     let plan = PartsPlan { min_parts: 3, max_tasks: 8 };
     let done = run_in_parts(&executor, &task, plan, &|_: &str| {}).expect("the run in parts");
     assert_eq!(files_of(&done.folder), files_of(&whole.folder));
+    // Parts that outlive their complete run (a removal that failed) are garbage.
+    std::fs::create_dir_all(task.parts_dir().join("repeat.fits")).expect("leftover parts");
+    let garbage: Vec<PathBuf> = store.garbage().into_iter().map(|g| g.path).collect();
+    assert_eq!(garbage, [task.parts_dir()]);
     let steps = part_batches(&executor.batches.lock().unwrap());
     let bootstrap = steps.iter().find(|(step, _)| step == "bootstrap.replicates").expect("the bootstrap fanned out");
     assert_eq!(bootstrap.1, [vec![0], vec![2], vec![3], vec![4], vec![6]], "only the missing replicates");

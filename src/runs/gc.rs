@@ -2,8 +2,8 @@
 //!
 //! Nothing here is ever part of a complete run: a half-written run folder under `.partial/`
 //! whose run lock nobody holds, a lock file nobody holds, a run folder without a complete
-//! manifest, temporary files whose writer is dead, and the records of failed or interrupted
-//! runs (`runs/.failed/`).
+//! manifest, temporary files whose writer is dead, the records of failed or interrupted runs
+//! (`runs/.failed/`), and study parts (`runs/.parts/`) left behind by a run that is complete.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +57,17 @@ impl RunStore {
         }
         for path in entries(&self.failed_dir()) {
             found.push(Garbage::new(path, "record of a run that failed or was interrupted (runs --all lists it)"));
+        }
+        // Parts are removed as their run completes; these outlived it (a removal that failed).
+        // Parts of a run not complete yet are kept: running it again on the cluster reads them.
+        for path in entries(&self.root().join(".parts")) {
+            let run_id = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let complete = self.find(&run_id).is_ok_and(|folder| {
+                folder.starts_with(self.root()) && super::store::completeness(&folder, Some(&run_id)).is_ok()
+            });
+            if complete && !self.is_locked(&run_id) {
+                found.push(Garbage::new(path, "study parts of a run that is complete"));
+            }
         }
         for path in entries(&self.locks_dir()) {
             if lock_is_free(&path).unwrap_or(false) {

@@ -264,6 +264,7 @@ fn a_sweep_equals_the_local_one_and_resumes_after_a_cancel(cluster: &Cluster) {
         .expect("single run"));
     assert!(single.contains("file(s) computed by the tasks, 0 could not be processed"), "{single}");
     assert!(single.contains("repeat.fits: 20 of 20 part(s) to compute, as 4 task(s)"), "{single}");
+    assert!(!single.contains("resubmitting"), "a run task waiting for its parts did not fail: {single}");
     assert!(single.contains("exists; nothing to do"), "computed on the cluster, reused here: {single}");
     assert_eq!(metrics_by_run(remote.path()).len(), 5);
     assert_eq!(metrics_by_run(remote.path()), metrics_by_run(local.path()), "the single run too, byte for byte");

@@ -236,8 +236,8 @@ struct SlurmArgs {
     #[arg(long = "slurm-files-per-task", value_name = "N", value_parser = at_least_one)]
     files_per_task: Option<usize>,
     /// A study step (k values of a k-sweep, grid cells, repeated fits, bootstrap replicates,
-    /// consensus subsamples, classification folds) with at least N parts left becomes tasks of its own; a smaller one is computed in
-    /// the run's task [default: 8].
+    /// consensus subsamples, classification folds) with at least N parts left becomes tasks of
+    /// its own; a smaller one is computed in the run's task [default: 8].
     #[arg(long = "slurm-min-parts", value_name = "N", value_parser = at_least_one)]
     min_parts: Option<usize>,
     /// The most tasks one study step is split into [default: 16].

@@ -158,7 +158,7 @@ pub struct ExecuteOptions {
     pub spec_source: Option<String>,
     /// Where the studies' independent fits are computed: here, or as a cluster's tasks
     /// through the run's parts folder ([`super::run_in_parts`]).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "StudyParts::is_here")]
     pub study_parts: StudyParts,
 }
 

@@ -60,7 +60,7 @@ impl RunStore {
         }
         // Parts are removed as their run completes; these outlived it (a removal that failed).
         // Parts of a run not complete yet are kept: running it again on the cluster reads them.
-        for path in entries(&self.root().join(".parts")) {
+        for path in entries(&self.parts_root()) {
             let run_id = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let complete = self.find(&run_id).is_ok_and(|folder| {
                 folder.starts_with(self.root()) && super::store::completeness(&folder, Some(&run_id)).is_ok()

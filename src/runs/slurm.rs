@@ -121,10 +121,15 @@ impl TaskCosts {
             .unwrap_or_default()
     }
 
-    /// Raises each kind's cost to the slowest of `batch`'s finished tasks.
+    /// Raises each kind's cost to the slowest of `batch`'s finished tasks. A run task that
+    /// stopped to wait for study parts did part of its work only: it is not a measure.
     fn add_batch(&mut self, batch: &Path, tasks: &[Task]) {
         for (i, task) in tasks.iter().enumerate() {
-            if let Some(OutcomeRecord { outcome: OutcomeFile::Ok(_), seconds }) = read_record(batch, i) {
+            let record = read_record(batch, i);
+            if let Some(OutcomeRecord { outcome: OutcomeFile::Ok(outcome), seconds }) = record {
+                if matches!(outcome, TaskOutcome::Pending(_)) {
+                    continue;
+                }
                 let (kind, units) = cost_kind(task);
                 let cost = self.seconds_per_unit.entry(kind).or_insert(0.0);
                 *cost = cost.max(seconds / units as f64);
@@ -175,7 +180,15 @@ impl<'a> SlurmExecutor<'a> {
     ) -> Result<(), String> {
         let n = tasks.len();
         for attempt in 0..=self.options.retries {
-            let pending: Vec<usize> = (0..n).filter(|&i| held_outcome(batch, i, &tasks[i]).is_none()).collect();
+            // First, every task whose earlier outcome (if any) no longer holds; then those of
+            // this submission that failed or left no outcome. (A run task that stopped to wait
+            // for study parts finished: its outcome never holds for a later submission.)
+            let pending: Vec<usize> = (0..n)
+                .filter(|&i| match attempt {
+                    0 => held_outcome(batch, i, &tasks[i]).is_none(),
+                    _ => !matches!(read_outcome(batch, i), Some(OutcomeFile::Ok(_))),
+                })
+                .collect();
             if pending.is_empty() {
                 break;
             }
@@ -526,7 +539,7 @@ fn shell_quote(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::executor::{FeatureInput, FeaturesOutcome};
+    use super::super::executor::{FeatureInput, FeaturesOutcome, RunOutcome};
     use super::*;
 
     #[test]
@@ -607,5 +620,33 @@ mod tests {
         record(0, 1.0);
         costs.add_batch(&batch, &tasks);
         assert_eq!(costs.seconds_per_unit["features"], 1.5, "a faster batch does not lower it");
+    }
+
+    #[test]
+    fn a_run_task_that_waited_for_study_parts_is_not_a_measure_of_its_cost() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = crate::runs::RunTask {
+            spec: r#"{"name": "mini"}"#.into(),
+            meta: crate::spec::MetaSpec::default(),
+            run_id: "0".repeat(64),
+            store: dir.path().join("runs"),
+            options: crate::runs::ExecuteOptions::default(),
+        };
+        let tasks = vec![Task::Run(run)];
+        let batch = prepare_batch(dir.path(), &tasks).expect("batch");
+        let write = |outcome: TaskOutcome, seconds: f64| {
+            let text =
+                serde_json::to_string(&OutcomeRecord { outcome: OutcomeFile::Ok(outcome), seconds }).expect("json");
+            std::fs::write(outcome_path(&batch, 0), text).expect("write");
+        };
+        let pending = crate::study::PendingParts { step: "bootstrap.replicates".into(), n: 100, missing: vec![0] };
+        write(TaskOutcome::Pending(pending), 40.0);
+        let mut costs = TaskCosts::default();
+        costs.add_batch(&batch, &tasks);
+        assert!(costs.seconds_per_unit.is_empty(), "{costs:?}");
+        let done = RunOutcome { folder: dir.path().join("runs/mini"), reused: false, n_failed_inputs: 0 };
+        write(TaskOutcome::Run(done), 90.0);
+        costs.add_batch(&batch, &tasks);
+        assert_eq!(costs.seconds_per_unit["run:mini"], 90.0);
     }
 }

@@ -169,7 +169,13 @@ impl RunStore {
     /// (`.parts/<run_id>/`), removed once the run is complete.
     #[must_use]
     pub fn parts_dir(&self, run_id: &str) -> PathBuf {
-        self.root.join(".parts").join(run_id)
+        self.parts_root().join(run_id)
+    }
+
+    /// The folder of every run's study parts.
+    #[must_use]
+    pub fn parts_root(&self) -> PathBuf {
+        self.root.join(".parts")
     }
 
     /// Folder name of a run: `<name>-<first 12 hex digits>`.

@@ -118,9 +118,9 @@ pub struct ExecutorSpec {
     /// Files per feature-extraction task (≥ 1).
     pub files_per_task: usize,
     /// A study step (a loop of independent fits: a k-sweep's k values, grid cells, repeated
-    /// fits, bootstrap replicates, consensus subsamples, classification folds) with at least this
-    /// many parts left is split
-    /// into tasks of its own; a smaller one is computed in the run's task (≥ 1).
+    /// fits, bootstrap replicates, consensus subsamples, classification folds) with at least
+    /// this many parts left is split into tasks of its own; a smaller one is computed in the
+    /// run's task (≥ 1).
     pub min_parts: usize,
     /// The most tasks one study step is split into (≥ 1).
     pub part_tasks: usize,

@@ -13,7 +13,6 @@ use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-
 use serde::{Deserialize, Serialize};
 
 use super::output::{ClassificationScores, FoldStat, CLASSIFICATION_COLUMNS};

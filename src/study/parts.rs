@@ -41,6 +41,15 @@ pub enum StudyParts {
     },
 }
 
+impl StudyParts {
+    /// Whether every part is computed here (the default, left out of a serialised task so
+    /// that tasks written before study parts existed keep their hash).
+    #[must_use]
+    pub fn is_here(&self) -> bool {
+        *self == Self::Here
+    }
+}
+
 /// What a run with [`StudyParts::Stored`] does with the parts missing from the folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,7 +113,7 @@ where
         }
         PartsMode::Compute { step: wanted, indices } if wanted == step => {
             let wanted: Vec<usize> = indices.iter().copied().filter(|i| missing.contains(i)).collect();
-            store_all(&folder, &wanted, compute_all(&wanted, order, &compute)?)?;
+            store_all(&folder, &wanted, &compute_all(&wanted, order, &compute)?)?;
             return Err(StudyError::PartsComputed { step: step.into(), n_computed: wanted.len() });
         }
         PartsMode::Plan { .. } | PartsMode::Compute { .. } => missing,
@@ -112,8 +121,7 @@ where
     // A step too small to send away, or one before the step a task computes: computed here
     // and stored, so that whoever reaches it next reads it.
     let computed = compute_all(&to_compute, order, &compute)?;
-    let encoded: Vec<Vec<u8>> = computed.iter().map(encode).collect::<Result<_, _>>()?;
-    store_encoded(&folder, &to_compute, &encoded)?;
+    store_all(&folder, &to_compute, &computed)?;
     for (i, part) in to_compute.into_iter().zip(computed) {
         parts[i] = Some(part);
     }
@@ -162,20 +170,15 @@ fn encode<T: Serialize>(part: &T) -> Result<Vec<u8>, StudyError> {
         .map_err(|e| StudyError::PartsStore { reason: format!("encoding a part: {e}") })
 }
 
-fn store_all<T: Serialize>(folder: &Path, indices: &[usize], parts: Vec<T>) -> Result<(), StudyError> {
-    let encoded: Vec<Vec<u8>> = parts.iter().map(encode).collect::<Result<_, _>>()?;
-    store_encoded(folder, indices, &encoded)
-}
-
 /// Writes each part atomically: a reader sees a whole part or none.
-fn store_encoded(folder: &Path, indices: &[usize], encoded: &[Vec<u8>]) -> Result<(), StudyError> {
+fn store_all<T: Serialize>(folder: &Path, indices: &[usize], parts: &[T]) -> Result<(), StudyError> {
     if indices.is_empty() {
         return Ok(());
     }
     let failed = |e: std::io::Error| StudyError::PartsStore { reason: format!("{}: {e}", folder.display()) };
     std::fs::create_dir_all(folder).map_err(failed)?;
-    for (&i, bytes) in indices.iter().zip(encoded) {
-        crate::atomic::write_file(&folder.join(part_file(i)), bytes).map_err(failed)?;
+    for (&i, part) in indices.iter().zip(parts) {
+        crate::atomic::write_file(&folder.join(part_file(i)), &encode(part)?).map_err(failed)?;
     }
     Ok(())
 }
@@ -188,7 +191,7 @@ mod tests {
     fn parts_round_trip_every_bit() {
         let dir = tempfile::tempdir().expect("tempdir");
         let values = vec![(0.1_f64, f64::NAN, Some(-0.0_f64)), (f64::INFINITY, 1e-310, None)];
-        store_all(dir.path(), &[3, 7], values.clone()).expect("store");
+        store_all(dir.path(), &[3, 7], &values).expect("store");
         let back: Vec<(f64, f64, Option<f64>)> =
             [3, 7].iter().map(|i| read_part(&dir.path().join(part_file(*i))).expect("read")).collect();
         for (a, b) in values.iter().zip(&back) {

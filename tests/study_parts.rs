@@ -126,32 +126,34 @@ fn a_run_computed_in_parts_writes_the_bytes_of_one_computed_whole() {
     let executor = Recording { inner: LocalExecutor { jobs: 2 }, batches: Mutex::new(Vec::new()) };
     let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
     let notes = Mutex::new(Vec::new());
-    let plan = PartsPlan { min_parts: 4, max_tasks: 3 };
+    // Every step is sent out whatever its parts cost (the fits here take milliseconds).
+    let plan = PartsPlan { min_parts: 4, min_seconds: 0, max_tasks: 3 };
     let done = run_in_parts(&executor, &task, plan, &|line: &str| notes.lock().unwrap().push(line.to_string()))
         .expect("the run in parts");
 
     assert_eq!(files_of(&done.folder), files_of(&whole.folder), "same metrics, tables and assignments");
     let files = files_of(&done.folder);
     assert!(files.iter().any(|(p, _)| p == Path::new("metrics.json")), "{files:?}");
-    // Each step of at least 4 parts fanned out once, into at most 3 tasks; the consensus's 5
-    // subsamples as 2 + 2 + 1. The classify study's 3 folds were computed in the run's task.
+    // Each step of at least 4 parts fanned out once, its first part computed in the run's task
+    // (timing the step) and the rest as at most 3 tasks: the bootstrap's 6 left as 2 + 2 + 2.
+    // The classify study's 3 folds were computed in the run's task.
     let batches = executor.batches.lock().unwrap();
-    let grid_cells: Vec<Vec<usize>> = (0..54).collect::<Vec<_>>().chunks(18).map(<[usize]>::to_vec).collect();
+    let grid_cells: Vec<Vec<usize>> = (1..54).collect::<Vec<_>>().chunks(18).map(<[usize]>::to_vec).collect();
     assert_eq!(
         part_batches(&batches),
         [
-            ("k_sweep.ks".to_string(), vec![vec![0, 1], vec![2, 3]]),
+            ("k_sweep.ks".to_string(), vec![vec![1], vec![2], vec![3]]),
             ("grid.cells".to_string(), grid_cells),
-            ("repeat.fits".to_string(), vec![vec![0, 1], vec![2, 3], vec![4, 5]]),
-            ("bootstrap.replicates".to_string(), vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]),
-            ("consensus.subsamples".to_string(), vec![vec![0, 1], vec![2, 3], vec![4]]),
-            ("compare.models[0].replicates".to_string(), vec![vec![0, 1], vec![2, 3]]),
-            ("compare.models[1].replicates".to_string(), vec![vec![0, 1], vec![2, 3]]),
+            ("repeat.fits".to_string(), vec![vec![1, 2], vec![3, 4], vec![5]]),
+            ("bootstrap.replicates".to_string(), vec![vec![1, 2], vec![3, 4], vec![5, 6]]),
+            ("consensus.subsamples".to_string(), vec![vec![1, 2], vec![3, 4]]),
+            ("compare.models[0].replicates".to_string(), vec![vec![1], vec![2], vec![3]]),
+            ("compare.models[1].replicates".to_string(), vec![vec![1], vec![2], vec![3]]),
         ]
     );
     assert_eq!(batches.iter().filter(|b| matches!(b[0], Task::Run(_))).count(), 8, "one wait per step, then done");
     assert!(!task.parts_dir().exists(), "the parts are removed with the run complete");
-    assert!(notes.lock().unwrap().iter().any(|n| n == "bootstrap.replicates: 7 of 7 part(s) to compute, as 3 task(s)"));
+    assert!(notes.lock().unwrap().iter().any(|n| n == "bootstrap.replicates: 6 of 7 part(s) to compute, as 3 task(s)"));
 }
 
 #[test]
@@ -173,7 +175,7 @@ fn classification_folds_fan_out_and_a_half_computed_step_resumes_with_what_is_mi
     assert!(store.garbage().is_empty(), "parts of a run not complete are kept for `gc`: {:?}", store.garbage());
 
     let executor = Recording { inner: LocalExecutor { jobs: 1 }, batches: Mutex::new(Vec::new()) };
-    let plan = PartsPlan { min_parts: 3, max_tasks: 8 };
+    let plan = PartsPlan { min_parts: 3, min_seconds: 0, max_tasks: 8 };
     let done = run_in_parts(&executor, &task, plan, &|_: &str| {}).expect("the run in parts");
     assert_eq!(files_of(&done.folder), files_of(&whole.folder));
     // Parts that outlive their complete run (a removal that failed) are garbage.
@@ -182,7 +184,22 @@ fn classification_folds_fan_out_and_a_half_computed_step_resumes_with_what_is_mi
     assert_eq!(garbage, [task.parts_dir()]);
     let steps = part_batches(&executor.batches.lock().unwrap());
     let bootstrap = steps.iter().find(|(step, _)| step == "bootstrap.replicates").expect("the bootstrap fanned out");
-    assert_eq!(bootstrap.1, [vec![0], vec![2], vec![3], vec![4], vec![6]], "only the missing replicates");
+    // Replicate 0 is computed in the run's task, timing the step.
+    assert_eq!(bootstrap.1, [vec![2], vec![3], vec![4], vec![6]], "only the missing replicates");
     let folds = steps.iter().find(|(step, _)| step == "classify.folds").expect("3 folds ≥ 3 parts");
-    assert_eq!(folds.1, [vec![0], vec![1], vec![2]]);
+    assert_eq!(folds.1, [vec![1], vec![2]]);
+}
+
+#[test]
+fn steps_whose_parts_take_less_than_min_seconds_are_computed_in_the_run_task() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prepared = prepared(dir.path());
+    let executor = Recording { inner: LocalExecutor { jobs: 1 }, batches: Mutex::new(Vec::new()) };
+    let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
+    // An hour: no fit of this tiny corpus comes near.
+    let plan = PartsPlan { min_parts: 2, min_seconds: 3600, max_tasks: 16 };
+    run_in_parts(&executor, &task, plan, &|_: &str| {}).expect("the run");
+    let batches = executor.batches.lock().unwrap();
+    assert_eq!(batches.len(), 1, "one run task, no part task");
+    assert!(matches!(batches[0][..], [Task::Run(_)]));
 }

@@ -237,9 +237,13 @@ struct SlurmArgs {
     files_per_task: Option<usize>,
     /// A study step (k values of a k-sweep, grid cells, repeated fits, bootstrap replicates,
     /// consensus subsamples, classification folds) with at least N parts left becomes tasks of
-    /// its own; a smaller one is computed in the run's task [default: 8].
+    /// its own; a smaller one is computed in the run's task [default: 2].
     #[arg(long = "slurm-min-parts", value_name = "N", value_parser = at_least_one)]
     min_parts: Option<usize>,
+    /// ... unless its parts left would take less than SECONDS in the run's task, as its first
+    /// part (timed there) predicts [default: 60].
+    #[arg(long = "slurm-min-step-seconds", value_name = "SECONDS")]
+    min_step_seconds: Option<u64>,
     /// The most tasks one study step is split into [default: 16].
     #[arg(long = "slurm-part-tasks", value_name = "N", value_parser = at_least_one)]
     part_tasks: Option<usize>,
@@ -265,6 +269,7 @@ impl ExecutorArgs {
             files_per_task: slurm.files_per_task.unwrap_or(spec.files_per_task),
             parts: vlogmood::runs::PartsPlan {
                 min_parts: slurm.min_parts.unwrap_or(spec.min_parts),
+                min_seconds: slurm.min_step_seconds.unwrap_or(spec.min_step_seconds),
                 max_tasks: slurm.part_tasks.unwrap_or(spec.part_tasks),
             },
         }

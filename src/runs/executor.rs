@@ -307,13 +307,17 @@ pub fn feature_tasks(
 pub struct PartsPlan {
     /// A study step with fewer parts missing is computed within the run's own task.
     pub min_parts: usize,
+    /// So is a step whose parts left would take less than this many seconds there, as its
+    /// first part (computed there) predicts.
+    pub min_seconds: u64,
     /// The most tasks one step's parts are split into.
     pub max_tasks: usize,
 }
 
 /// Runs `run` on `executor` with its heavy study steps fanned out: the run task executes its
 /// studies until a step with at least `plan.min_parts` parts missing from the run's parts
-/// folder; that step's parts become up to `plan.max_tasks` [`Task::StudyParts`] (one batch),
+/// folder whose first part, computed there, predicts at least `plan.min_seconds` for the rest;
+/// that step's remaining parts become up to `plan.max_tasks` [`Task::StudyParts`] (one batch),
 /// and the run task is executed again, reading the stored parts, until it completes. A step
 /// is one loop of independent fits (a bootstrap's replicates, a classify study's folds ...),
 /// so a run waits at most once per step. The run folder is byte-identical to one computed in
@@ -324,7 +328,7 @@ pub fn run_in_parts(
     plan: PartsPlan,
     note: &(dyn Fn(&str) + Sync),
 ) -> Result<RunOutcome, String> {
-    let mode = PartsMode::Plan { min_parts: plan.min_parts.max(1) };
+    let mode = PartsMode::Plan { min_parts: plan.min_parts.max(1), min_seconds: plan.min_seconds };
     let options =
         ExecuteOptions { study_parts: StudyParts::Stored { dir: run.parts_dir(), mode }, ..run.options.clone() };
     let task = Task::Run(RunTask { options, ..run.clone() });

@@ -122,6 +122,10 @@ pub struct ExecutorSpec {
     /// this many parts left is split into tasks of its own; a smaller one is computed in the
     /// run's task (≥ 1).
     pub min_parts: usize,
+    /// So is a step whose parts left would take less than this many seconds in the run's task,
+    /// as its first part, timed there, predicts: cheap fits are done before a scheduler could
+    /// send them out.
+    pub min_step_seconds: u64,
     /// The most tasks one study step is split into (≥ 1).
     pub part_tasks: usize,
 }
@@ -138,7 +142,8 @@ impl Default for ExecutorSpec {
             max_parallel: None,
             retries: 2,
             files_per_task: 64,
-            min_parts: 8,
+            min_parts: 2,
+            min_step_seconds: 60,
             part_tasks: 16,
         }
     }

@@ -8,8 +8,9 @@
 //! on this machine, on rayon, exactly as a study always did. With [`StudyParts::Stored`] the
 //! parts go through a folder on shared storage, one file per part, so a cluster can compute a
 //! step's parts as separate tasks:
-//! - [`PartsMode::Plan`]: a step with at least `min_parts` parts missing from the folder stops
-//!   the study with [`StudyError::PartsPending`], naming them (smaller steps are computed here);
+//! - [`PartsMode::Plan`]: a step with at least `min_parts` parts missing from the folder, whose
+//!   first missing part (computed here) predicts at least `min_seconds` for the rest, stops the
+//!   study with [`StudyError::PartsPending`], naming them (other steps are computed here);
 //! - [`PartsMode::Compute`]: the named parts of one step are computed and stored, and the study
 //!   stops with [`StudyError::PartsComputed`] (earlier steps are read from the folder).
 //!
@@ -54,10 +55,14 @@ impl StudyParts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartsMode {
-    /// Stop at the first step missing at least `min_parts` parts (computing smaller steps here).
+    /// Stop at the first step worth sending elsewhere: at least `min_parts` parts missing, and
+    /// the rest predicted to take at least `min_seconds` here, timed on the first missing part
+    /// (computed and stored here). Other steps are computed here.
     Plan {
         /// The fewest missing parts worth sending elsewhere.
         min_parts: usize,
+        /// The least predicted time here (seconds) worth a scheduling round trip.
+        min_seconds: u64,
     },
     /// Compute `indices` of `step`, store them, and stop.
     Compute {
@@ -108,8 +113,22 @@ where
     let mut parts: Vec<Option<T>> = (0..n).map(|i| read_part(&folder.join(part_file(i)))).collect();
     let missing: Vec<usize> = (0..n).filter(|&i| parts[i].is_none()).collect();
     let to_compute = match mode {
-        PartsMode::Plan { min_parts } if !missing.is_empty() && missing.len() >= *min_parts => {
-            return Err(StudyError::PartsPending(PendingParts { step: step.into(), n, missing }));
+        PartsMode::Plan { min_parts, min_seconds } if !missing.is_empty() && missing.len() >= *min_parts => {
+            // The first missing part, computed here, times the step: fits that take
+            // milliseconds are done here sooner than any scheduler could send them out.
+            let first = missing[0];
+            let clock = std::time::Instant::now();
+            let part = compute(first)?;
+            let seconds = clock.elapsed().as_secs_f64();
+            store_all(&folder, &[first], std::slice::from_ref(&part))?;
+            parts[first] = Some(part);
+            let rest = missing[1..].to_vec();
+            let threads = if order == Order::Parallel { rayon::current_num_threads() } else { 1 };
+            let predicted = seconds * rest.len() as f64 / threads as f64;
+            if !rest.is_empty() && predicted >= *min_seconds as f64 {
+                return Err(StudyError::PartsPending(PendingParts { step: step.into(), n, missing: rest }));
+            }
+            rest
         }
         PartsMode::Compute { step: wanted, indices } if wanted == step => {
             let wanted: Vec<usize> = indices.iter().copied().filter(|i| missing.contains(i)).collect();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use util::{code, fixtures, stderr};
+use util::{code, files_with_bytes, fixtures, stderr};
 
 /// A running private cluster, stopped when dropped.
 struct Cluster {
@@ -176,31 +176,12 @@ fn first_outcome_written(work: &Path) -> bool {
 
 /// Every file under `a` exists under `b` with the same bytes, and no other.
 fn assert_same_folders(a: &Path, b: &Path) {
-    let files = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
-        let mut found = Vec::new();
-        let mut stack = vec![root.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).expect("read_dir").filter_map(Result::ok) {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else {
-                    found.push((
-                        path.strip_prefix(root).expect("under root").to_path_buf(),
-                        std::fs::read(&path).expect("read"),
-                    ));
-                }
-            }
-        }
-        found.sort();
-        found
-    };
-    let (left, right) = (files(a), files(b));
+    let (left, right) = (files_with_bytes(a), files_with_bytes(b));
     assert!(!left.is_empty(), "{} is empty", a.display());
     assert_eq!(left.len(), right.len(), "{} and {} hold different files", a.display(), b.display());
     for ((name_a, bytes_a), (name_b, bytes_b)) in left.iter().zip(&right) {
         assert_eq!(name_a, name_b);
-        assert!(bytes_a == bytes_b, "{} differs", name_a.display());
+        assert!(bytes_a == bytes_b, "{name_a} differs");
     }
 }
 

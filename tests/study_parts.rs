@@ -3,8 +3,12 @@
 //! as the run computed in one piece; a step interrupted half-way computes only what is missing.
 //! (The Slurm executor runs the same tasks through `sbatch`: `tests/slurm_cli.rs`.)
 
+mod util;
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use util::{files_with_bytes, fixtures};
 
 use vlogmood::runs::{
     run, run_in_parts, ExecuteOptions, Executor, LocalExecutor, NoProgress, PartsPlan, PreparedRun, RunStore, RunTask,
@@ -14,7 +18,7 @@ use vlogmood::spec::ExperimentSpec;
 
 /// Every study kind that fans out, on the 24-clip fixture corpus.
 fn prepared(dir: &Path) -> PreparedRun {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/mini");
+    let corpus = fixtures().join("corpus/mini");
     let text = format!(
         r#"name = "parts"
 [data]
@@ -98,30 +102,23 @@ fn part_batches(batches: &[Vec<Task>]) -> Vec<(String, Vec<Vec<usize>>)> {
 
 /// Every file of a run folder but its manifest and the reports that embed it (wall time,
 /// command line), by relative path.
-fn files_of(folder: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![folder.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").map(Result::unwrap) {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().is_some_and(|n| n != "manifest.json" && n != "report.html" && n != "report.md") {
-                files.push((path.strip_prefix(folder).unwrap().to_path_buf(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
+fn files_of(folder: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = files_with_bytes(folder);
+    files.retain(|(name, _)| !["manifest.json", "report.html", "report.md"].contains(&name.as_str()));
     files
+}
+
+/// The run computed in one piece, into its own store under `dir`: its folder.
+fn run_whole(dir: &Path, prepared: &PreparedRun) -> PathBuf {
+    let store = RunStore::new(dir.join("whole"));
+    run(prepared, &store, &ExecuteOptions::default(), false, &NoProgress, || {}).expect("the run").folder
 }
 
 #[test]
 fn a_run_computed_in_parts_writes_the_bytes_of_one_computed_whole() {
     let dir = tempfile::tempdir().expect("tempdir");
     let prepared = prepared(dir.path());
-    let whole =
-        run(&prepared, &RunStore::new(dir.path().join("whole")), &ExecuteOptions::default(), false, &NoProgress, || {})
-            .expect("the run");
+    let whole = run_whole(dir.path(), &prepared);
 
     let executor = Recording { inner: LocalExecutor { jobs: 2 }, batches: Mutex::new(Vec::new()) };
     let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
@@ -131,9 +128,9 @@ fn a_run_computed_in_parts_writes_the_bytes_of_one_computed_whole() {
     let done = run_in_parts(&executor, &task, plan, &|line: &str| notes.lock().unwrap().push(line.to_string()))
         .expect("the run in parts");
 
-    assert_eq!(files_of(&done.folder), files_of(&whole.folder), "same metrics, tables and assignments");
+    assert_eq!(files_of(&done.folder), files_of(&whole), "same metrics, tables and assignments");
     let files = files_of(&done.folder);
-    assert!(files.iter().any(|(p, _)| p == Path::new("metrics.json")), "{files:?}");
+    assert!(files.iter().any(|(name, _)| name == "metrics.json"), "{files:?}");
     // Each step of at least 4 parts fanned out once, its first part computed in the run's task
     // (timing the step) and the rest as at most 3 tasks: the bootstrap's 6 left as 2 + 2 + 2.
     // The classify study's 3 folds were computed in the run's task.
@@ -160,9 +157,7 @@ fn a_run_computed_in_parts_writes_the_bytes_of_one_computed_whole() {
 fn classification_folds_fan_out_and_a_half_computed_step_resumes_with_what_is_missing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let prepared = prepared(dir.path());
-    let whole =
-        run(&prepared, &RunStore::new(dir.path().join("whole")), &ExecuteOptions::default(), false, &NoProgress, || {})
-            .expect("the run");
+    let whole = run_whole(dir.path(), &prepared);
     let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
     // Parts of the bootstrap computed by an earlier submission whose other tasks failed.
     let earlier = Task::StudyParts { run: task.clone(), step: "bootstrap.replicates".into(), indices: vec![1, 5] };
@@ -177,7 +172,7 @@ fn classification_folds_fan_out_and_a_half_computed_step_resumes_with_what_is_mi
     let executor = Recording { inner: LocalExecutor { jobs: 1 }, batches: Mutex::new(Vec::new()) };
     let plan = PartsPlan { min_parts: 3, min_seconds: 0, max_tasks: 8 };
     let done = run_in_parts(&executor, &task, plan, &|_: &str| {}).expect("the run in parts");
-    assert_eq!(files_of(&done.folder), files_of(&whole.folder));
+    assert_eq!(files_of(&done.folder), files_of(&whole));
     // Parts that outlive their complete run (a removal that failed) are garbage.
     std::fs::create_dir_all(task.parts_dir().join("repeat.fits")).expect("leftover parts");
     let garbage: Vec<PathBuf> = store.garbage().into_iter().map(|g| g.path).collect();

@@ -9,7 +9,8 @@ use vlogmood::audio::PreprocessParams;
 use vlogmood::corpus::{Dataset, FeatureCache};
 use vlogmood::features::FeatureParams;
 use vlogmood::runs::{
-    feature_tasks, Executor, LocalExecutor, PartsPlan, SlurmExecutor, SlurmOptions, Task, TaskOutcome, TaskProgress,
+    failed_tasks, feature_tasks, Executor, LocalExecutor, PartsPlan, SlurmExecutor, SlurmOptions, Task, TaskOutcome,
+    TaskProgress,
 };
 use vlogmood::spec::ExecutorKind;
 
@@ -84,18 +85,7 @@ pub fn extract_features_on(
     let outcomes = executor.execute(&tasks, &|p: TaskProgress| {
         eprintln!("features: {} task(s) done, {} failed, {} left", p.done, p.failed, p.left);
     });
-    let mut failed = Vec::new();
-    let (mut computed, mut unreadable) = (0, 0);
-    for (i, outcome) in outcomes.iter().enumerate() {
-        match outcome {
-            Ok(TaskOutcome::Features(done)) => {
-                computed += done.n_computed;
-                unreadable += done.n_failed;
-            }
-            Ok(other) => failed.push(format!("task {i}: internal error (a bug): finished as {other:?}")),
-            Err(e) => failed.push(format!("task {i}: {e}")),
-        }
-    }
+    let failed = failed_tasks(&outcomes, |done| matches!(done, TaskOutcome::Features(_)));
     if !failed.is_empty() {
         bail!(
             "{} of {} feature task(s) failed (run the command again to submit only the files still missing):\n  {}",
@@ -103,6 +93,13 @@ pub fn extract_features_on(
             tasks.len(),
             failed.join("\n  ")
         );
+    }
+    let (mut computed, mut unreadable) = (0, 0);
+    for done in outcomes.iter().flatten() {
+        if let TaskOutcome::Features(done) = done {
+            computed += done.n_computed;
+            unreadable += done.n_failed;
+        }
     }
     eprintln!("features: {computed} file(s) computed by the tasks, {unreadable} could not be processed");
     Ok(())

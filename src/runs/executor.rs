@@ -105,6 +105,12 @@ impl RunTask {
         RunStore::new(&self.store).parts_dir(&self.run_id)
     }
 
+    /// This run with its study parts going through its parts folder as `mode` says.
+    fn with_parts(&self, mode: PartsMode) -> Self {
+        let study_parts = StudyParts::Stored { dir: self.parts_dir(), mode };
+        Self { options: ExecuteOptions { study_parts, ..self.options.clone() }, ..self.clone() }
+    }
+
     /// Runs it: its outcome, or the study parts it waits for.
     fn execute(&self) -> Result<TaskOutcome, String> {
         let prepared = self.prepare()?;
@@ -124,16 +130,14 @@ impl RunTask {
         let prepared = self.prepare()?;
         let dir = self.parts_dir();
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mode = PartsMode::Compute { step: step.into(), indices: indices.to_vec() };
-        let options =
-            ExecuteOptions { study_parts: StudyParts::Stored { dir: dir.clone(), mode }, ..self.options.clone() };
+        let computing = self.with_parts(PartsMode::Compute { step: step.into(), indices: indices.to_vec() });
         // The studies stop once the parts are stored, before anything of the run is written;
         // the scratch folder stands for the run folder that is never written.
         let scratch = tempfile::Builder::new()
             .prefix(".scratch-")
             .tempdir_in(&dir)
             .map_err(|e| format!("{}: {e}", dir.display()))?;
-        match execute(&prepared, scratch.path(), &options, &NoProgress) {
+        match execute(&prepared, scratch.path(), &computing.options, &NoProgress) {
             Err(RunsError::Study(StudyError::PartsComputed { n_computed, .. })) => Ok(n_computed),
             Err(e) => Err(e.to_string()),
             Ok(_) => Err(format!("internal error (a bug): the run has no study step {step:?}")),
@@ -328,10 +332,8 @@ pub fn run_in_parts(
     plan: PartsPlan,
     note: &(dyn Fn(&str) + Sync),
 ) -> Result<RunOutcome, String> {
-    let mode = PartsMode::Plan { min_parts: plan.min_parts.max(1), min_seconds: plan.min_seconds };
-    let options =
-        ExecuteOptions { study_parts: StudyParts::Stored { dir: run.parts_dir(), mode }, ..run.options.clone() };
-    let task = Task::Run(RunTask { options, ..run.clone() });
+    let task =
+        Task::Run(run.with_parts(PartsMode::Plan { min_parts: plan.min_parts.max(1), min_seconds: plan.min_seconds }));
     let mut waited: Option<PendingParts> = None;
     loop {
         let outcome = executor.execute(std::slice::from_ref(&task), &|_| {}).pop().expect("one task, one outcome");
@@ -363,15 +365,7 @@ pub fn run_in_parts(
         let outcomes = executor.execute(&tasks, &|p: TaskProgress| {
             note(&format!("{}: {} task(s) done, {} failed, {} left", pending.step, p.done, p.failed, p.left));
         });
-        let failed: Vec<String> = outcomes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, outcome)| match outcome {
-                Ok(TaskOutcome::Parts(_)) => None,
-                Ok(other) => Some(format!("task {i}: internal error (a bug): finished as {other:?}")),
-                Err(e) => Some(format!("task {i}: {e}")),
-            })
-            .collect();
+        let failed = failed_tasks(&outcomes, |done| matches!(done, TaskOutcome::Parts(_)));
         if !failed.is_empty() {
             return Err(format!(
                 "{} of {} task(s) computing {} failed (run the command again to compute only the parts still \
@@ -384,6 +378,21 @@ pub fn run_in_parts(
         }
         waited = Some(pending);
     }
+}
+
+/// Why each task of a batch did not finish as `expected` says a task of its kind does, as
+/// `task <i>: <reason>` lines (empty when every task did).
+#[must_use]
+pub fn failed_tasks(outcomes: &[Result<TaskOutcome, String>], expected: impl Fn(&TaskOutcome) -> bool) -> Vec<String> {
+    outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, outcome)| match outcome {
+            Ok(done) if expected(done) => None,
+            Ok(other) => Some(format!("task {i}: internal error (a bug): finished as {other:?}")),
+            Err(e) => Some(format!("task {i}: {e}")),
+        })
+        .collect()
 }
 
 /// Tasks finished, failed and left, for progress lines.

@@ -20,8 +20,8 @@ mod sweep;
 pub use error::RunsError;
 pub use execute::{execute, run, ExecuteOptions, NoProgress, PreparedRun, Progress, RunResult};
 pub use executor::{
-    feature_tasks, run_in_parts, Executor, FeatureInput, FeaturesOutcome, LocalExecutor, PartsOutcome, PartsPlan,
-    RunOutcome, RunTask, Task, TaskOutcome, TaskProgress,
+    failed_tasks, feature_tasks, run_in_parts, Executor, FeatureInput, FeaturesOutcome, LocalExecutor, PartsOutcome,
+    PartsPlan, RunOutcome, RunTask, Task, TaskOutcome, TaskProgress,
 };
 pub use gc::{stale_temporaries_under, Garbage};
 pub use listing::{natural_cmp, runs_table, Filter, RunsQuery};

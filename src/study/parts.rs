@@ -110,7 +110,7 @@ where
         return compute_all(&(0..n).collect::<Vec<_>>(), order, &compute);
     };
     let folder = step_dir(dir, step);
-    let mut parts: Vec<Option<T>> = (0..n).map(|i| read_part(&folder.join(part_file(i)))).collect();
+    let mut parts: Vec<Option<T>> = (0..n).map(|i| read_part(&part_path(&folder, i))).collect();
     let missing: Vec<usize> = (0..n).filter(|&i| parts[i].is_none()).collect();
     let to_compute = match mode {
         PartsMode::Plan { min_parts, min_seconds } if !missing.is_empty() && missing.len() >= *min_parts => {
@@ -155,15 +155,16 @@ fn step_dir(dir: &Path, step: &str) -> PathBuf {
     dir.join(safe)
 }
 
-fn part_file(i: usize) -> String {
-    format!("{i}.bin")
+/// Part `i` of the step whose folder is `folder`.
+fn part_path(folder: &Path, i: usize) -> PathBuf {
+    folder.join(format!("{i}.bin"))
 }
 
 /// Whether every part of `indices` of `step` is stored in `dir`.
 #[must_use]
 pub fn parts_stored(dir: &Path, step: &str, indices: &[usize]) -> bool {
     let folder = step_dir(dir, step);
-    indices.iter().all(|&i| folder.join(part_file(i)).is_file())
+    indices.iter().all(|&i| part_path(&folder, i).is_file())
 }
 
 fn compute_all<T, F>(indices: &[usize], order: Order, compute: &F) -> Result<Vec<T>, StudyError>
@@ -197,7 +198,7 @@ fn store_all<T: Serialize>(folder: &Path, indices: &[usize], parts: &[T]) -> Res
     let failed = |e: std::io::Error| StudyError::PartsStore { reason: format!("{}: {e}", folder.display()) };
     std::fs::create_dir_all(folder).map_err(failed)?;
     for (&i, part) in indices.iter().zip(parts) {
-        crate::atomic::write_file(&folder.join(part_file(i)), &encode(part)?).map_err(failed)?;
+        crate::atomic::write_file(&part_path(folder, i), &encode(part)?).map_err(failed)?;
     }
     Ok(())
 }
@@ -212,15 +213,15 @@ mod tests {
         let values = vec![(0.1_f64, f64::NAN, Some(-0.0_f64)), (f64::INFINITY, 1e-310, None)];
         store_all(dir.path(), &[3, 7], &values).expect("store");
         let back: Vec<(f64, f64, Option<f64>)> =
-            [3, 7].iter().map(|i| read_part(&dir.path().join(part_file(*i))).expect("read")).collect();
+            [3, 7].iter().map(|i| read_part(&part_path(dir.path(), *i)).expect("read")).collect();
         for (a, b) in values.iter().zip(&back) {
             assert_eq!(a.0.to_bits(), b.0.to_bits());
             assert_eq!(a.1.to_bits(), b.1.to_bits());
             assert_eq!(a.2.map(f64::to_bits), b.2.map(f64::to_bits));
         }
         // A truncated or foreign file is not a part.
-        std::fs::write(dir.path().join(part_file(3)), [1u8]).expect("write");
-        assert!(read_part::<(f64, f64, Option<f64>)>(&dir.path().join(part_file(3))).is_none());
+        std::fs::write(part_path(dir.path(), 3), [1u8]).expect("write");
+        assert!(read_part::<(f64, f64, Option<f64>)>(&part_path(dir.path(), 3)).is_none());
     }
 
     #[test]

@@ -76,7 +76,7 @@ fn blocks(c: &mut Criterion) {
     let pt = Piptrack::new(SR, 2048, &b.p.piptrack);
     let mut peaks = TuningPeaks::default();
     g.bench_function("estimate_tuning", |bench| {
-        bench.iter(|| estimate_tuning(black_box(b.spec.power.view()), &pt, 0.01, 12, &mut peaks))
+        bench.iter(|| estimate_tuning(black_box(b.spec.power.view()), &pt, 0.01, 12, &mut peaks).expect("in memory"))
     });
     g.bench_function("chroma_filterbank", |bench| bench.iter(|| chroma_filterbank(SR, 2048, 12, black_box(0.03))));
     let fb = chroma_filterbank(SR, 2048, 12, 0.03);
@@ -148,7 +148,7 @@ fn recipes(c: &mut Criterion) {
                 let (c, w) = centroid_bandwidth(row, &b.freqs, &mut norm);
                 acc += c + w + rolloff(row, &b.freqs, 0.85);
             }
-            let t = estimate_tuning(spec.power.view(), &pt, 0.01, 12, &mut peaks);
+            let t = estimate_tuning(spec.power.view(), &pt, 0.01, 12, &mut peaks).expect("in memory");
             let ch = chroma_stft(fb.view(), spec.power.view());
             let co = bands.contrast(spec.magnitude.view(), Some(80.0));
             let z = zero_crossing_rate(&b.y, 2048, 512);

@@ -41,7 +41,7 @@ fn failures(path: &Path) -> Vec<(String, String)> {
 }
 
 /// A budget between what a 3-second file and a 150-second file need (the estimate is
-/// 64 MiB per file plus 8 bytes per 22 050 Hz sample for `features`: 67.6 MB and 93.6 MB).
+/// 64 MiB per file plus 5 bytes per 22 050 Hz sample for `features`: 67.4 MB and 83.6 MB).
 const BUDGET: &str = "75000000";
 
 #[test]

@@ -94,7 +94,7 @@ pub const AUDIO_BYTES_PER_SAMPLE: u64 = 4;
 
 /// Memory a file needs whatever its length: decoder and resampler state, packet buffers,
 /// an MP4 `moov` box, the features stage's block of spectrogram frames (17 MB at the
-/// defaults), and allocator slack.
+/// defaults) and the in-memory part of its spills (15 MB), and allocator slack.
 pub const FIXED_BYTES_PER_FILE: u64 = 64 << 20;
 
 /// The estimated peak memory of preprocessing `n_out` output samples, for a caller that then

@@ -123,10 +123,73 @@ impl ContrastBands {
 /// `top_db` applied below the largest value of each whole matrix, from every frame's valleys
 /// and peaks ([`ContrastBands::valley_peak_frame`]), each `(n_frames, n_bands + 1)`.
 #[must_use]
-pub fn contrast_db(mut valley: Array2<f64>, mut peak: Array2<f64>, top_db: Option<f64>) -> Array2<f64> {
-    power_to_db_f64(peak.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
-    power_to_db_f64(valley.as_slice_mut().expect("standard layout"), DbRef::Value(1.0), POWER_AMIN, top_db);
-    peak - valley
+pub fn contrast_db(valley: Array2<f64>, peak: Array2<f64>, top_db: Option<f64>) -> Array2<f64> {
+    let mut db = ContrastDb::default();
+    let rows = || valley.rows().into_iter().zip(peak.rows());
+    for (v, p) in rows() {
+        db.observe(v.as_slice().expect("standard layout"), p.as_slice().expect("standard layout"));
+    }
+    let mut out = Array2::<f64>::zeros(valley.dim());
+    for ((v, p), mut o) in rows().zip(out.rows_mut()) {
+        db.frame(
+            v.as_slice().expect("standard layout"),
+            p.as_slice().expect("standard layout"),
+            top_db,
+            o.as_slice_mut().expect("standard layout"),
+        );
+    }
+    out
+}
+
+/// [`contrast_db`] a frame at a time: [`observe`](Self::observe) every frame's valleys and
+/// peaks for the largest dB value of each, then convert each frame with
+/// [`frame`](Self::frame). The values, and the order the largest are found in, are those of
+/// `power_to_db` on the whole matrices, so the result is the same bit for bit.
+#[derive(Debug, Clone)]
+pub(crate) struct ContrastDb {
+    /// The largest `power_to_db` value of the valleys and of the peaks observed.
+    largest: [f64; 2],
+    scratch: [Vec<f64>; 2],
+}
+
+impl Default for ContrastDb {
+    fn default() -> Self {
+        Self { largest: [f64::NEG_INFINITY; 2], scratch: Default::default() }
+    }
+}
+
+impl ContrastDb {
+    /// Forgets the frames observed.
+    pub(crate) fn clear(&mut self) {
+        self.largest = [f64::NEG_INFINITY; 2];
+    }
+
+    /// Takes one frame's valleys and peaks into the largest dB values.
+    pub(crate) fn observe(&mut self, valley: &[f64], peak: &[f64]) {
+        for ((largest, scratch), values) in self.largest.iter_mut().zip(&mut self.scratch).zip([valley, peak]) {
+            to_db(values, scratch);
+            *largest = scratch.iter().fold(*largest, |m, &d| m.max(d));
+        }
+    }
+
+    /// One frame's contrast in dB, floored `top_db` below the largest values observed.
+    pub(crate) fn frame(&mut self, valley: &[f64], peak: &[f64], top_db: Option<f64>, out: &mut [f64]) {
+        let [valley_db, peak_db] = &mut self.scratch;
+        to_db(valley, valley_db);
+        to_db(peak, peak_db);
+        let [valley_floor, peak_floor] = self.largest.map(|largest| top_db.map(|t| largest - t));
+        let floored = |db: f64, floor: Option<f64>| floor.map_or(db, |f| db.max(f));
+        for ((o, &v), &p) in out.iter_mut().zip(valley_db.iter()).zip(peak_db.iter()) {
+            *o = floored(p, peak_floor) - floored(v, valley_floor);
+        }
+    }
+}
+
+/// `power_to_db(values, ref=1)` without a floor, into `out`.
+fn to_db(values: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    out.extend_from_slice(values);
+    power_to_db_f64(out, DbRef::Value(1.0), POWER_AMIN, None);
 }
 
 #[cfg(test)]

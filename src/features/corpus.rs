@@ -18,16 +18,15 @@ use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
 const CACHE_FORMAT: &str = "vlogmood-features-v2";
 
 /// Peak bytes the features stage holds per sample of the preprocessed signal (beyond the
-/// signal itself), for the per-file memory budget. Measured: the peak RSS of `vlogmood
-/// --threads 1 features` on 48 kHz stereo recordings of a tone (`scripts/make_long_wav.py`)
-/// was 0.10 GB for 10 min, 0.47 GB for 60 min and 0.91 GB for 120 min, 5.5 bytes per
-/// 22 050 Hz sample, of which 4 are the signal; 10 min of white noise took 24 MB more (1.8
-/// bytes a sample). The spectrograms are held a block at a time (fixed, inside
-/// [`crate::audio::FIXED_BYTES_PER_FILE`]); what grows with the length is about 1 KB per
-/// 512-sample hop (the mel row, 512 B; MFCCs, 160 B; contrast's valleys and peaks, 112 B;
-/// chroma and the other per-frame features) plus the tuning peaks, 8 bytes each: about 5 a
-/// frame in speech or a tone, ~120 in white noise. 4 covers noise (3.3) with a fifth to spare.
-pub const FEATURES_BYTES_PER_SAMPLE: u64 = 4;
+/// signal itself), for the per-file memory budget. The spectrograms are held a block at a
+/// time and the per-frame values that wait for the whole recording go to spills that move to
+/// disk past a fixed size (both inside [`crate::audio::FIXED_BYTES_PER_FILE`]); what still
+/// grows with the length is beat tracking's work arrays over the onset envelope, about 50
+/// bytes per 512-sample hop (0.1 a sample). Measured: the peak RSS of `vlogmood --threads 1
+/// features` on 48 kHz stereo recordings (`scripts/make_long_wav.py`) was 100 MB for 10 min,
+/// 361 MB for 60 min and 670 MB for 120 min: the 4-byte signal plus 35 to 45 MB whatever the
+/// length (before the spills: 104, 470 and 909 MB). 1 rounds the 0.1 up.
+pub const FEATURES_BYTES_PER_SAMPLE: u64 = 1;
 
 /// What preprocessing did to a file (kept beside its features).
 #[derive(Debug, Clone, Copy, PartialEq)]

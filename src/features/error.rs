@@ -46,6 +46,17 @@ pub enum FeaturesError {
         /// Its value.
         value: f32,
     },
+    /// The per-frame values of a long recording could not be kept in, or read back from,
+    /// their temporary file.
+    #[error(
+        "could not keep per-frame values in a temporary file in {dir} (set TMPDIR to a folder with room): {reason}"
+    )]
+    Spill {
+        /// The folder temporary files go to.
+        dir: std::path::PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
     /// A recipe name that [`crate::features::recipes`] does not know.
     #[error("unknown feature recipe {name:?}; known recipes: {}", known.join(", "))]
     UnknownRecipe {

@@ -3,7 +3,7 @@
 //! [`Extractor::new`] validates the params and builds everything that depends only on them
 //! (FFT plans, mel bank, DCT matrix, contrast bands, piptrack ranges, tempo prior); chroma
 //! banks depend on each file's tuning estimate and are cached by tuning value. Per file,
-//! [`Extractor::analyse`] computes the magnitude and power spectrograms and derives:
+//! the magnitude and power spectrograms give:
 //!
 //! | librosa call in the reference          | spectrogram used here                         |
 //! |----------------------------------------|-----------------------------------------------|
@@ -17,15 +17,21 @@
 //! recording longer than one block computes it twice; see below).
 //!
 //! Memory: the spectrograms (8 KB a frame at the defaults, 21 MB per minute of audio) are
-//! never held whole. They are computed [`BLOCK_FRAMES`] frames at a time, and each block is
-//! reduced to what the features keep per frame: the mel row, the spectral shape, contrast's
-//! valleys and peaks, the piptrack sum and the tuning peaks (about 1 KB a frame). Three
-//! things need the whole recording before a frame's value is final, and wait for it: the dB
-//! floors of MFCC, onset strength and the log-mel image (`top_db` below the recording's peak)
-//! are applied to the kept mel rows; contrast's floors to the kept valleys and peaks; and
-//! chroma needs the tuning of every frame's peaks, so a recording longer than one block takes
-//! a second STFT pass for it. Every per-frame value is computed by the same operations in the
-//! same order whatever the block size, so the features are identical bit for bit.
+//! never held whole. They are computed [`BLOCK_FRAMES`] frames at a time, and every frame's
+//! features go to a `FrameSink` as soon as they are final: [`Extractor::extract`] keeps only
+//! running means and the log-mel image's first frames, so its memory does not grow with the
+//! recording beyond the onset envelope beat tracking needs (4 bytes a frame, plus the beat
+//! tracker's work arrays); [`Extractor::analyse`] keeps every frame, for figures and tests.
+//! Three things need the whole recording before a frame's value is final:
+//! - the dB floors of MFCC, onset strength and the log-mel image (`top_db` below the
+//!   recording's peak): each frame's mel row waits in a spill;
+//! - contrast's floors: each frame's valleys and peaks wait beside the mel row;
+//! - chroma's tuning, from the median of every frame's pitch peaks ([`TuningPeaks`], another
+//!   spill); a recording longer than one block takes a second STFT pass for chroma.
+//!
+//! A spill holds a speech clip in memory and moves a long recording's values to a temporary
+//! file. Every per-frame value is computed by the same operations in the same order whatever
+//! the block size and wherever the spill keeps it, so the features are identical bit for bit.
 
 use std::collections::BTreeMap;
 
@@ -33,7 +39,7 @@ use ndarray::{Array2, ArrayView2};
 
 use super::beat::{beat_track, BeatTrack};
 use super::chroma::{chroma_filterbank, chroma_frame};
-use super::contrast::{contrast_db, ContrastBands};
+use super::contrast::{ContrastBands, ContrastDb};
 use super::db::{amplitude_to_db_f32, power_to_db_f32, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
 use super::error::FeaturesError;
 use super::mel::{fft_frequencies, MelFilterbank};
@@ -42,18 +48,23 @@ use super::onset::set_onset_frame;
 use super::params::{FeatureParams, LogMelScale};
 use super::pitch::{Piptrack, TuningPeaks};
 use super::recipe::Descriptive;
-use super::rms::rms_into;
+use super::rms::rms_each;
 use super::spectral::{centroid_bandwidth, rolloff_frames};
-use super::stats::{mean, mean_std_skew};
+use super::spill::{get_f32, get_f64, put_f32, put_f64, Spill};
+use super::stats::mean_std_skew;
 use super::stft::{Spectrogram, SpectrumPlan};
 use super::tempo::TempoPlan;
-use super::zcr::zero_crossing_rate_into;
+use super::zcr::zero_crossing_rate_each;
 
 /// Frames of spectrogram computed at a time: the block buffers hold this many frames whatever
 /// the recording's length (2 × 1025 bins × 4 bytes × 2048 frames = 17 MB at the defaults).
 /// 2048 frames are 47.6 s at 22 050 Hz and hop 512, so a speech corpus's clips take one block
 /// and one STFT pass; only longer recordings pay the second pass chroma needs.
 pub const BLOCK_FRAMES: usize = 2048;
+
+/// Bytes of per-frame records (mel row, contrast's valleys and peaks: 624 bytes a frame at the
+/// defaults) held in memory before they move to a temporary file: about 6 minutes of audio.
+const FRAMES_MEMORY_BYTES: usize = 10 << 20;
 
 /// The three recipes' outputs for one file.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,12 +127,18 @@ pub struct Extractor {
     contrast: ContrastBands,
     piptrack: Piptrack,
     tuning_peaks: TuningPeaks,
+    /// Each frame's mel row and contrast's valleys and peaks, until the recording's peaks are
+    /// known.
+    frames: Spill,
+    contrast_db: ContrastDb,
     /// Chroma banks by tuning (bits of the f64).
     chroma_banks: BTreeMap<u64, Array2<f32>>,
     scratch_rolloff: Vec<f32>,
     tempo: TempoPlan,
     scratch_f32: Vec<f32>,
     scratch_f64: Vec<f64>,
+    /// One block's spectral centroid and bandwidth.
+    scratch_shape: Vec<(f64, f64)>,
 }
 
 impl Extractor {
@@ -131,6 +148,7 @@ impl Extractor {
         let sr = f64::from(params.sample_rate_hz);
         let n_fft = params.stft.n_fft;
         let freqs = fft_frequencies(sr, n_fft);
+        let frame_bytes = 4 * params.mel.n_mels + 2 * 8 * (params.contrast.n_bands + 1);
         Ok(Self {
             plan: SpectrumPlan::new(n_fft, params.stft.hop_length),
             block_frames: BLOCK_FRAMES,
@@ -145,12 +163,15 @@ impl Extractor {
             ),
             piptrack: Piptrack::new(sr, n_fft, &params.piptrack),
             tuning_peaks: TuningPeaks::default(),
+            frames: Spill::new(frame_bytes, FRAMES_MEMORY_BYTES),
+            contrast_db: ContrastDb::default(),
             chroma_banks: BTreeMap::new(),
             tempo: TempoPlan::new(params.tempo_win_length(), params.stft.hop_length, sr, &params.tempo),
             freqs,
             scratch_f32: Vec::new(),
             scratch_f64: Vec::new(),
             scratch_rolloff: Vec::new(),
+            scratch_shape: Vec::new(),
             params,
         })
     }
@@ -161,11 +182,12 @@ impl Extractor {
         &self.params
     }
 
-    /// Frees the per-file buffers (the last block's spectrograms and the tuning peaks), which
-    /// are otherwise kept for the next file.
+    /// Frees the per-file buffers (the last block's spectrograms, the per-frame records and the
+    /// tuning peaks), which are otherwise kept for the next file.
     pub fn release_buffers(&mut self) {
         self.block = Spectrogram::default();
-        self.tuning_peaks = TuningPeaks::default();
+        self.tuning_peaks.release();
+        self.frames.release();
     }
 
     fn check_input(&self, samples: &[f32], sample_rate_hz: u32) -> Result<(), FeaturesError> {
@@ -188,11 +210,81 @@ impl Extractor {
     }
 
     /// Every per-frame feature of `samples` (mono, `sample_rate_hz`, already preprocessed),
-    /// computed a block of frames at a time (see the module doc).
+    /// computed a block of frames at a time (see the module doc). Holds every frame: for
+    /// figures and tests; [`extract`](Self::extract) is what a corpus goes through.
     ///
-    /// Errors: wrong sample rate, empty input, fewer than `n_fft` samples, NaN/Inf samples.
+    /// Errors: wrong sample rate, empty input, fewer than `n_fft` samples, NaN/Inf samples,
+    /// a temporary file that cannot be written.
     pub fn analyse(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FrameFeatures, FeaturesError> {
+        let mut frames = FrameCollector::default();
+        let recording = self.run(samples, sample_rate_hz, &mut frames)?;
+        let p = &self.params;
+        let n_frames = recording.onset_envelope.len();
+        let matrix = |values: Vec<f64>, n_cols: usize| {
+            Array2::from_shape_vec((n_frames, n_cols), values).expect("one row a frame")
+        };
+        Ok(FrameFeatures {
+            n_samples: samples.len(),
+            mel_power: Array2::from_shape_vec((n_frames, p.mel.n_mels), frames.mel_power).expect("one row a frame"),
+            mfcc: matrix(frames.mfcc, p.n_mfcc),
+            chroma: Array2::from_shape_vec((n_frames, p.chroma.n_chroma), frames.chroma).expect("one row a frame"),
+            tuning: recording.tuning,
+            contrast: matrix(frames.contrast, self.contrast.n_rows()),
+            centroid: frames.centroid,
+            bandwidth: frames.bandwidth,
+            rolloff: frames.rolloff,
+            zcr: frames.zcr,
+            rms: frames.rms,
+            piptrack_mean: recording.piptrack_mean,
+            onset_envelope: recording.onset_envelope,
+            beats: recording.beats,
+        })
+    }
+
+    /// The three recipes of `samples`: the frames' means, the descriptive statistics and the
+    /// log-mel image, with no per-frame matrix held (see the module doc).
+    ///
+    /// Errors: as [`analyse`](Self::analyse).
+    pub fn extract(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FileFeatures, FeaturesError> {
+        let mut means = FrameMeans::new(&self.params);
+        let recording = self.run(samples, sample_rate_hz, &mut means)?;
+        let (amplitude_mean, amplitude_std, amplitude_skew) = mean_std_skew(samples);
+        let beats = &recording.beats.beats;
+        let descriptive = Descriptive {
+            duration_s: samples.len() as f64 / f64::from(sample_rate_hz),
+            amplitude_mean,
+            amplitude_std,
+            amplitude_skew,
+            zcr_mean: means.zcr.mean(),
+            spectral_centroid_mean: means.centroid.mean(),
+            spectral_bandwidth_mean: means.bandwidth.mean(),
+            tempo_bpm: recording.beats.tempo_bpm,
+            beat_mean_frame: if beats.is_empty() {
+                f64::NAN
+            } else {
+                beats.iter().map(|&b| b as f64).sum::<f64>() / beats.len() as f64
+            },
+            n_beats: beats.len(),
+        };
+        let n_mels = self.params.mel.n_mels;
+        let first_frames = means.first_mel_rows.len() / n_mels;
+        let first_mel_rows =
+            ArrayView2::from_shape((first_frames, n_mels), &means.first_mel_rows).expect("whole mel rows");
+        let logmel =
+            MelDbScales::from_peak(recording.mel_peak, &self.params).image(first_mel_rows, self.params.logmel.n_frames);
+        Ok(FileFeatures { seed45: means.seed45(recording.piptrack_mean), descriptive, logmel })
+    }
+
+    /// The pipeline both [`analyse`](Self::analyse) and [`extract`](Self::extract) run: every
+    /// per-frame feature goes to `sink`; what only the whole recording gives is returned.
+    fn run(
+        &mut self,
+        samples: &[f32],
+        sample_rate_hz: u32,
+        sink: &mut impl FrameSink,
+    ) -> Result<Recording, FeaturesError> {
         self.check_input(samples, sample_rate_hz)?;
+        let spill_error = |e: std::io::Error| FeaturesError::Spill { dir: std::env::temp_dir(), reason: e.to_string() };
         let p = &self.params;
         let sr = f64::from(p.sample_rate_hz);
         let (n_fft, hop) = (p.stft.n_fft, p.stft.hop_length);
@@ -203,33 +295,34 @@ impl Extractor {
             .map(|start| start..(start + self.block_frames).min(n_frames))
             .collect();
 
-        // Pass 1: every block's spectrograms, reduced to what each frame keeps.
-        let mut mel_power = Array2::<f32>::zeros((n_frames, p.mel.n_mels));
-        let mut centroid = Vec::with_capacity(n_frames);
-        let mut bandwidth = Vec::with_capacity(n_frames);
-        let mut rolloff = Vec::with_capacity(n_frames);
-        let mut valley = Array2::<f64>::zeros((n_frames, self.contrast.n_rows()));
-        let mut peak = Array2::<f64>::zeros((n_frames, self.contrast.n_rows()));
+        // Pass 1: every block's spectrograms, reduced to what waits for the whole recording
+        // (into the spills) and what does not (to the sink).
+        let mut mel_row = vec![0.0_f32; p.mel.n_mels];
+        let n_contrast = self.contrast.n_rows();
+        let (mut valley, mut peak) = (vec![0.0_f64; n_contrast], vec![0.0_f64; n_contrast]);
+        let mut mel_peak = 0.0_f32;
         let mut pitch_sum = 0.0;
+        self.frames.clear();
         self.tuning_peaks.clear();
+        self.contrast_db.clear();
         self.scratch_f32.resize(n_bins, 0.0);
         for block in &blocks {
             self.plan.compute_frames_into(samples, block.clone(), &mut self.block);
-            let rows = self.block.magnitude.rows().into_iter().zip(self.block.power.rows());
-            for (t, (magnitude, power)) in block.clone().zip(rows) {
+            self.scratch_shape.clear();
+            for (magnitude, power) in self.block.magnitude.rows().into_iter().zip(self.block.power.rows()) {
                 let magnitude = magnitude.to_slice().expect("spectrogram rows are contiguous");
                 let power = power.to_slice().expect("spectrogram rows are contiguous");
-                self.mel.apply_frame(power, mel_power.row_mut(t).into_slice().expect("standard layout"));
-                let (c, b) = centroid_bandwidth(magnitude, &self.freqs, &mut self.scratch_f32);
-                centroid.push(c);
-                bandwidth.push(b);
-                self.contrast.valley_peak_frame(
-                    magnitude,
-                    valley.row_mut(t).into_slice().expect("standard layout"),
-                    peak.row_mut(t).into_slice().expect("standard layout"),
-                );
+                self.mel.apply_frame(power, &mut mel_row);
+                mel_peak = fold_peak(mel_peak, &mel_row);
+                sink.mel_power(&mel_row);
+                self.scratch_shape.push(centroid_bandwidth(magnitude, &self.freqs, &mut self.scratch_f32));
+                self.contrast.valley_peak_frame(magnitude, &mut valley, &mut peak);
+                self.contrast_db.observe(&valley, &peak);
                 self.piptrack.add_pitches(magnitude, &mut pitch_sum);
-                self.tuning_peaks.add_frame(&self.piptrack, power);
+                self.tuning_peaks.add_frame(&self.piptrack, power).map_err(spill_error)?;
+                self.frames
+                    .push_with(|record| _ = put_f64(put_f64(put_f32(record, &mel_row), &valley), &peak))
+                    .map_err(spill_error)?;
             }
             rolloff_frames(
                 self.block.magnitude.view(),
@@ -238,118 +331,242 @@ impl Extractor {
                 &mut self.scratch_rolloff,
                 &mut self.scratch_f64,
             );
-            rolloff.extend_from_slice(&self.scratch_f64);
+            for (&(centroid, bandwidth), &rolloff) in self.scratch_shape.iter().zip(&self.scratch_f64) {
+                sink.spectral_shape(centroid, bandwidth, rolloff);
+            }
         }
-        let contrast = contrast_db(valley, peak, Some(p.top_db));
         let piptrack_mean = pitch_sum / (n_frames * n_bins) as f64;
 
-        // Pass 2: chroma, with the tuning of the whole recording's peaks. The last block's
-        // spectrogram is still at hand; any earlier block is computed again.
-        let tuning = self.tuning_peaks.tuning(p.chroma.tuning_resolution, p.chroma.n_chroma);
+        // Pass 2: chroma, with the tuning of the whole recording's peaks. A one-block
+        // recording's spectrogram is still at hand; a longer one's is computed again.
+        let tuning = self.tuning_peaks.tuning(p.chroma.tuning_resolution, p.chroma.n_chroma).map_err(spill_error)?;
         let n_chroma = p.chroma.n_chroma;
         let bank =
             self.chroma_banks.entry(tuning.to_bits()).or_insert_with(|| chroma_filterbank(sr, n_fft, n_chroma, tuning));
-        let mut chroma = Array2::<f32>::zeros((n_frames, n_chroma));
-        let (last, earlier) = blocks.split_last().expect("at least n_fft samples make at least one frame");
-        for (i, block) in std::iter::once(last).chain(earlier).enumerate() {
-            if i > 0 {
+        let mut chroma_row = vec![0.0_f32; n_chroma];
+        for block in &blocks {
+            if blocks.len() > 1 {
                 self.plan.compute_frames_into(samples, block.clone(), &mut self.block);
             }
-            for (t, power) in block.clone().zip(self.block.power.rows()) {
-                let power = power.to_slice().expect("spectrogram rows are contiguous");
-                chroma_frame(bank.view(), power, chroma.row_mut(t).into_slice().expect("standard layout"));
+            for power in self.block.power.rows() {
+                chroma_frame(bank.view(), power.to_slice().expect("spectrogram rows are contiguous"), &mut chroma_row);
+                sink.chroma(&chroma_row);
             }
         }
 
-        // The mel rows in dB below the recording's peak: MFCC and onset strength.
-        let scales = MelDbScales::new(mel_power.view(), p);
-        let mut mfcc = Array2::<f64>::zeros((n_frames, p.n_mfcc));
+        // Pass 3: the waiting frames, in dB below the recording's peaks: MFCC, onset strength
+        // and contrast.
+        let scales = MelDbScales::from_peak(mel_peak, p);
+        let mut mfcc_row = vec![0.0_f64; p.n_mfcc];
+        let mut contrast_row = vec![0.0_f64; n_contrast];
         let mut onset_envelope = vec![0.0_f32; n_frames];
         let (mut now, mut before) = (vec![0.0_f32; p.mel.n_mels], vec![0.0_f32; p.mel.n_mels]);
-        for (t, power) in mel_power.rows().into_iter().enumerate() {
-            scales.db_row(power.to_slice().expect("standard layout"), &mut now);
-            mfcc_frame(self.dct.view(), &now, mfcc.row_mut(t).into_slice().expect("standard layout"));
-            if t > 0 {
-                set_onset_frame(&mut onset_envelope, t, &now, &before, n_fft, hop);
-            }
-            std::mem::swap(&mut now, &mut before);
-        }
+        let record_bytes = 4 * mel_row.len() + 2 * 8 * n_contrast;
+        let (dct, contrast_db, top_db) = (&self.dct, &mut self.contrast_db, p.top_db);
+        let mut t = 0;
+        self.frames
+            .for_each_chunk(|chunk| -> std::io::Result<()> {
+                for record in chunk.chunks_exact(record_bytes) {
+                    get_f64(get_f64(get_f32(record, &mut mel_row), &mut valley), &mut peak);
+                    scales.db_row(&mel_row, &mut now);
+                    mfcc_frame(dct.view(), &now, &mut mfcc_row);
+                    if t > 0 {
+                        set_onset_frame(&mut onset_envelope, t, &now, &before, n_fft, hop);
+                    }
+                    std::mem::swap(&mut now, &mut before);
+                    contrast_db.frame(&valley, &peak, Some(top_db), &mut contrast_row);
+                    sink.mfcc_contrast(&mfcc_row, &contrast_row);
+                    t += 1;
+                }
+                Ok(())
+            })
+            .map_err(spill_error)?;
         let beats = beat_track(&onset_envelope, sr, hop, p.beat.tightness, p.beat.trim, &mut self.tempo);
 
         // Time-domain features.
-        let mut zcr = Vec::new();
-        zero_crossing_rate_into(samples, p.frame_length, hop, &mut zcr);
-        let mut rms = Vec::new();
-        rms_into(samples, p.frame_length, hop, &mut self.scratch_f32, &mut rms);
+        zero_crossing_rate_each(samples, p.frame_length, hop, |rate| sink.zcr(rate));
+        rms_each(samples, p.frame_length, hop, &mut self.scratch_f32, |rms| sink.rms(rms));
 
-        Ok(FrameFeatures {
-            n_samples: samples.len(),
-            mel_power,
-            mfcc,
-            chroma,
-            tuning,
-            contrast,
-            centroid,
-            bandwidth,
-            rolloff,
-            zcr,
-            rms,
-            piptrack_mean,
-            onset_envelope,
-            beats,
-        })
-    }
-
-    /// The three recipes of `samples`: [`Extractor::analyse`], then averages and the log-mel.
-    pub fn extract(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FileFeatures, FeaturesError> {
-        let frames = self.analyse(samples, sample_rate_hz)?;
-        let seed45 = seed45_vector(&frames);
-        let (amplitude_mean, amplitude_std, amplitude_skew) = mean_std_skew(samples);
-        let beats = &frames.beats.beats;
-        let descriptive = Descriptive {
-            duration_s: samples.len() as f64 / f64::from(sample_rate_hz),
-            amplitude_mean,
-            amplitude_std,
-            amplitude_skew,
-            zcr_mean: mean(&frames.zcr),
-            spectral_centroid_mean: mean(&frames.centroid),
-            spectral_bandwidth_mean: mean(&frames.bandwidth),
-            tempo_bpm: frames.beats.tempo_bpm,
-            beat_mean_frame: if beats.is_empty() {
-                f64::NAN
-            } else {
-                beats.iter().map(|&b| b as f64).sum::<f64>() / beats.len() as f64
-            },
-            n_beats: beats.len(),
-        };
-        let logmel = MelDbScales::new(frames.mel_power.view(), &self.params)
-            .image(frames.mel_power.view(), self.params.logmel.n_frames);
-        Ok(FileFeatures { seed45, descriptive, logmel })
+        Ok(Recording { mel_peak, tuning, piptrack_mean, onset_envelope, beats })
     }
 }
 
-fn column_means_f64(a: ArrayView2<f64>) -> Vec<f64> {
-    a.columns().into_iter().map(|c| c.sum() / c.len().max(1) as f64).collect()
+/// What [`Extractor::run`] learns only from the whole recording.
+struct Recording {
+    /// The largest mel power value (the dB scales' reference).
+    mel_peak: f32,
+    tuning: f64,
+    piptrack_mean: f64,
+    onset_envelope: Vec<f32>,
+    beats: BeatTrack,
 }
 
-fn column_means_f32(a: ArrayView2<f32>) -> Vec<f64> {
-    a.columns().into_iter().map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len().max(1) as f64).collect()
+/// Where [`Extractor::run`] hands each frame's features. Each method is called once a frame,
+/// in frame order (the methods in the order of the passes: mel and shape, chroma, MFCC and
+/// contrast, then the time-domain features).
+trait FrameSink {
+    /// A frame's mel power row.
+    fn mel_power(&mut self, row: &[f32]);
+    /// A frame's spectral centroid, bandwidth and roll-off, in Hz.
+    fn spectral_shape(&mut self, centroid: f64, bandwidth: f64, rolloff: f64);
+    /// A frame's chroma.
+    fn chroma(&mut self, row: &[f32]);
+    /// A frame's MFCCs and spectral contrast (dB).
+    fn mfcc_contrast(&mut self, mfcc: &[f64], contrast: &[f64]);
+    /// A frame's zero-crossing rate.
+    fn zcr(&mut self, rate: f64);
+    /// A frame's RMS.
+    fn rms(&mut self, rms: f64);
 }
 
-/// The `seed45` vector of one file's frame features (means over frames, reference order).
-#[must_use]
-pub fn seed45_vector(f: &FrameFeatures) -> Vec<f64> {
-    let mut v = Vec::with_capacity(45);
-    v.extend(column_means_f64(f.mfcc.view()));
-    v.push(mean(&f.centroid));
-    v.extend(column_means_f32(f.chroma.view()));
-    v.extend(column_means_f64(f.contrast.view()));
-    v.push(mean(&f.zcr));
-    v.push(mean(&f.bandwidth));
-    v.push(mean(&f.rolloff));
-    v.push(mean(&f.rms));
-    v.push(f.piptrack_mean);
-    v
+/// Every frame's features, row after row: [`Extractor::analyse`].
+#[derive(Default)]
+struct FrameCollector {
+    mel_power: Vec<f32>,
+    mfcc: Vec<f64>,
+    chroma: Vec<f32>,
+    contrast: Vec<f64>,
+    centroid: Vec<f64>,
+    bandwidth: Vec<f64>,
+    rolloff: Vec<f64>,
+    zcr: Vec<f64>,
+    rms: Vec<f64>,
+}
+
+impl FrameSink for FrameCollector {
+    fn mel_power(&mut self, row: &[f32]) {
+        self.mel_power.extend_from_slice(row);
+    }
+    fn spectral_shape(&mut self, centroid: f64, bandwidth: f64, rolloff: f64) {
+        self.centroid.push(centroid);
+        self.bandwidth.push(bandwidth);
+        self.rolloff.push(rolloff);
+    }
+    fn chroma(&mut self, row: &[f32]) {
+        self.chroma.extend_from_slice(row);
+    }
+    fn mfcc_contrast(&mut self, mfcc: &[f64], contrast: &[f64]) {
+        self.mfcc.extend_from_slice(mfcc);
+        self.contrast.extend_from_slice(contrast);
+    }
+    fn zcr(&mut self, rate: f64) {
+        self.zcr.push(rate);
+    }
+    fn rms(&mut self, rms: f64) {
+        self.rms.push(rms);
+    }
+}
+
+/// A running mean, summed in frame order from −0.0 as `Iterator::sum` does (the order and
+/// the zero the feature cache's earlier means were computed with, so its bits are kept).
+#[derive(Debug, Clone, Copy)]
+struct RunningMean {
+    sum: f64,
+    n: usize,
+}
+
+impl Default for RunningMean {
+    fn default() -> Self {
+        Self { sum: -0.0, n: 0 }
+    }
+}
+
+impl RunningMean {
+    fn add(&mut self, value: f64) {
+        self.sum += value;
+        self.n += 1;
+    }
+
+    /// The mean; NaN when nothing was added (`np.mean` of nothing).
+    fn mean(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.sum / self.n as f64
+        }
+    }
+}
+
+/// The running means of every per-frame feature, and the mel rows of the log-mel image's
+/// frames: what [`Extractor::extract`] needs, in memory that does not grow with the recording.
+struct FrameMeans {
+    mfcc: Vec<RunningMean>,
+    chroma: Vec<RunningMean>,
+    contrast: Vec<RunningMean>,
+    centroid: RunningMean,
+    bandwidth: RunningMean,
+    rolloff: RunningMean,
+    zcr: RunningMean,
+    rms: RunningMean,
+    /// The first `logmel.n_frames` mel rows, concatenated.
+    first_mel_rows: Vec<f32>,
+    first_mel_len: usize,
+}
+
+impl FrameMeans {
+    fn new(p: &FeatureParams) -> Self {
+        // The MFCC and contrast columns were summed by ndarray (from +0.0), the rest by
+        // `Iterator::sum` (from −0.0).
+        let from_positive_zero = |n: usize| vec![RunningMean { sum: 0.0, n: 0 }; n];
+        Self {
+            mfcc: from_positive_zero(p.n_mfcc),
+            chroma: vec![RunningMean::default(); p.chroma.n_chroma],
+            contrast: from_positive_zero(p.contrast.n_bands + 1),
+            centroid: RunningMean::default(),
+            bandwidth: RunningMean::default(),
+            rolloff: RunningMean::default(),
+            zcr: RunningMean::default(),
+            rms: RunningMean::default(),
+            first_mel_rows: Vec::new(),
+            first_mel_len: p.logmel.n_frames * p.mel.n_mels,
+        }
+    }
+
+    /// The `seed45` vector (means over frames, in [`crate::features::SEED45_NAMES`] order).
+    fn seed45(&self, piptrack_mean: f64) -> Vec<f64> {
+        let means = |columns: &[RunningMean]| columns.iter().map(RunningMean::mean).collect::<Vec<_>>();
+        let mut v = Vec::with_capacity(45);
+        v.extend(means(&self.mfcc));
+        v.push(self.centroid.mean());
+        v.extend(means(&self.chroma));
+        v.extend(means(&self.contrast));
+        v.extend([self.zcr.mean(), self.bandwidth.mean(), self.rolloff.mean(), self.rms.mean(), piptrack_mean]);
+        v
+    }
+}
+
+impl FrameSink for FrameMeans {
+    fn mel_power(&mut self, row: &[f32]) {
+        if self.first_mel_rows.len() < self.first_mel_len {
+            self.first_mel_rows.extend_from_slice(row);
+        }
+    }
+    fn spectral_shape(&mut self, centroid: f64, bandwidth: f64, rolloff: f64) {
+        self.centroid.add(centroid);
+        self.bandwidth.add(bandwidth);
+        self.rolloff.add(rolloff);
+    }
+    fn chroma(&mut self, row: &[f32]) {
+        for (m, &v) in self.chroma.iter_mut().zip(row) {
+            m.add(f64::from(v));
+        }
+    }
+    fn mfcc_contrast(&mut self, mfcc: &[f64], contrast: &[f64]) {
+        for (m, &v) in self.mfcc.iter_mut().zip(mfcc).chain(self.contrast.iter_mut().zip(contrast)) {
+            m.add(v);
+        }
+    }
+    fn zcr(&mut self, rate: f64) {
+        self.zcr.add(rate);
+    }
+    fn rms(&mut self, rms: f64) {
+        self.rms.add(rms);
+    }
+}
+
+/// The largest of `peak` and `row`'s values (`np.max` of non-negative values, NaN skipped).
+fn fold_peak(peak: f32, row: &[f32]) -> f32 {
+    row.iter().fold(peak, |m, &v| if v > m { v } else { m })
 }
 
 /// The log-mel image of a mel power spectrogram `(n_frames, n_mels)`: dB relative to the
@@ -397,8 +614,8 @@ struct MelDbScales {
 }
 
 impl MelDbScales {
-    fn new(mel_power: ArrayView2<f32>, params: &FeatureParams) -> Self {
-        let peak = mel_power.iter().fold(0.0_f32, |m, &v| if v > m { v } else { m });
+    /// The scales of a recording whose largest mel power value is `peak` ([`fold_peak`]).
+    fn from_peak(peak: f32, params: &FeatureParams) -> Self {
         // amplitude_to_db: 20·log10 with amin 1e-5 on the amplitude (= amin² 1e-10 on its
         // square); power_to_db: 10·log10 with amin 1e-10. The reference goes through the same
         // formula as the values, so the peak is exactly 0 dB (librosa: 10·log10 of the float32
@@ -530,7 +747,7 @@ mod tests {
         for scale in [LogMelScale::SeedFaithful, LogMelScale::PowerToDb] {
             let p =
                 FeatureParams { logmel: LogMelParams { scale, ..LogMelParams::default() }, ..FeatureParams::default() };
-            let scales = MelDbScales::new(mel.view(), &p);
+            let scales = MelDbScales::from_peak(fold_peak(0.0, mel.as_slice().expect("owned")), &p);
             let mut db = Array2::<f32>::zeros(mel.dim());
             for (row, mut out) in mel.rows().into_iter().zip(db.rows_mut()) {
                 scales.db_row(row.to_slice().expect("standard layout"), out.as_slice_mut().expect("standard layout"));
@@ -553,7 +770,7 @@ mod tests {
         for scale in [LogMelScale::SeedFaithful, LogMelScale::PowerToDb] {
             let p =
                 FeatureParams { logmel: LogMelParams { scale, ..LogMelParams::default() }, ..FeatureParams::default() };
-            let scales = MelDbScales::new(mel.view(), &p);
+            let scales = MelDbScales::from_peak(fold_peak(0.0, mel.as_slice().expect("owned")), &p);
             let db_peak = mel.iter().map(|&s| scales.db(s)).fold(f32::NEG_INFINITY, f32::max);
             let image_peak = mel.iter().map(|&s| scales.image_value(s)).fold(f32::NEG_INFINITY, f32::max);
             assert_eq!(scales.db_floor, (f64::from(db_peak) - p.top_db) as f32);
@@ -563,9 +780,10 @@ mod tests {
     }
 
     #[test]
-    fn block_size_does_not_change_a_single_bit() {
+    fn block_size_and_spilling_do_not_change_a_single_bit() {
         // 19 s: 819 frames, so blocks of 1, 7 and 256 frames all cross many boundaries, and
-        // chroma's second pass recomputes all but the last block.
+        // chroma's second pass recomputes every block. Spills of one record, of a few and of
+        // all of them read the per-frame values back from disk, partly, or not at all.
         let x: Vec<f32> = tone(22_050 * 19)
             .iter()
             .enumerate()
@@ -576,13 +794,45 @@ mod tests {
         let want = whole.extract(&x, 22_050).expect("valid input");
         assert_eq!(want_frames.mfcc.nrows(), 819);
         assert!(want_frames.mfcc.nrows() < BLOCK_FRAMES, "the reference is one block");
-        for block_frames in [1, 7, 256] {
+        assert!(!whole.frames.is_on_disk(), "the reference holds its frames in memory");
+        for (block_frames, spill_bytes) in [(1, 1), (7, 1 << 20), (256, 50_000), (BLOCK_FRAMES, 1)] {
             let mut blocks = whole.clone();
             blocks.block_frames = block_frames;
+            blocks.frames = blocks.frames.with_memory_limit(spill_bytes);
+            blocks.tuning_peaks = TuningPeaks::with_memory_limit(spill_bytes);
             let frames = blocks.analyse(&x, 22_050).expect("valid input");
-            assert_eq!(frames, want_frames, "{block_frames} frames a block");
-            assert_eq!(blocks.extract(&x, 22_050).expect("valid input"), want, "{block_frames} frames a block");
+            let case = format!("{block_frames} frames a block, spills of {spill_bytes} bytes");
+            assert_eq!(blocks.frames.is_on_disk(), spill_bytes < 819 * 624, "{case}");
+            assert_eq!(frames, want_frames, "{case}");
+            assert_eq!(blocks.extract(&x, 22_050).expect("valid input"), want, "{case}");
         }
+    }
+
+    #[test]
+    fn extract_keeps_the_bits_of_the_means_over_whole_matrices() {
+        // Before the frames were streamed, the recipes were means over analyse's matrices:
+        // ndarray's column sums and `Iterator::sum`. extract must give those bits, so the
+        // feature cache and every published run stay valid.
+        let x: Vec<f32> =
+            tone(22_050 * 7).iter().enumerate().map(|(i, &v)| v * ((i % 5_000) as f32 / 5_000.0)).collect();
+        let mut e = Extractor::new(FeatureParams::default()).expect("defaults are valid");
+        let f = e.analyse(&x, 22_050).expect("valid input");
+        let columns =
+            |a: ArrayView2<f64>| a.columns().into_iter().map(|c| c.sum() / c.len() as f64).collect::<Vec<_>>();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let mut want = columns(f.mfcc.view());
+        want.push(mean(&f.centroid));
+        want.extend(
+            f.chroma.columns().into_iter().map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64),
+        );
+        want.extend(columns(f.contrast.view()));
+        want.extend([mean(&f.zcr), mean(&f.bandwidth), mean(&f.rolloff), mean(&f.rms), f.piptrack_mean]);
+        let got = e.extract(&x, 22_050).expect("valid input");
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got.seed45), bits(&want));
+        assert_eq!(got.descriptive.zcr_mean.to_bits(), mean(&f.zcr).to_bits());
+        let scales = MelDbScales::from_peak(fold_peak(0.0, f.mel_power.as_slice().expect("owned")), &e.params);
+        assert_eq!(got.logmel, scales.image(f.mel_power.view(), 128));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use ndarray::{Array2, ArrayView2};
 use super::kernels::max_f32;
 use super::mel::{fft_frequencies, linspace};
 use super::params::PiptrackParams;
+use super::spill::{get_f32, put_f32, Spill};
 
 /// One spectral peak found by `piptrack`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -165,121 +166,242 @@ fn mod_one_f32(x: f32) -> f32 {
 /// Empty input (after dropping frequencies ≤ 0) gives 0.0, as librosa.
 #[must_use]
 pub fn pitch_tuning(frequencies: &[f32], resolution: f64, bins_per_octave: usize) -> f64 {
-    let n_edges = (1.0 / resolution).ceil() as usize + 1;
-    let edges = linspace(-0.5, 0.5, n_edges);
-    let mut counts = vec![0_usize; n_edges - 1];
-    let mut any = false;
-    let bpo = bins_per_octave as f32;
-    for &f in frequencies.iter().filter(|&&f| f > 0.0) {
-        any = true;
+    let mut histogram = TuningHistogram::new(resolution, bins_per_octave);
+    for &f in frequencies {
+        histogram.add(f);
+    }
+    histogram.tuning()
+}
+
+/// [`pitch_tuning`]'s histogram, filled one frequency at a time.
+struct TuningHistogram {
+    edges: Vec<f64>,
+    counts: Vec<usize>,
+    bins_per_octave: f32,
+    any: bool,
+}
+
+impl TuningHistogram {
+    fn new(resolution: f64, bins_per_octave: usize) -> Self {
+        let n_edges = (1.0 / resolution).ceil() as usize + 1;
+        Self {
+            edges: linspace(-0.5, 0.5, n_edges),
+            counts: vec![0; n_edges - 1],
+            bins_per_octave: bins_per_octave as f32,
+            any: false,
+        }
+    }
+
+    /// Counts `f` (ignored unless positive).
+    fn add(&mut self, f: f32) {
+        if f <= 0.0 || f.is_nan() {
+            return;
+        }
+        self.any = true;
         // hz_to_octs: log2(f / (440 / 16)) in float32, then bins_per_octave · octs in float32.
         let ratio = f / 27.5_f32;
         let octs = f64::from(ratio).log2() as f32;
-        let mut residual = mod_one_f32(bpo * octs);
+        let mut residual = mod_one_f32(self.bins_per_octave * octs);
         if residual >= 0.5 {
             residual -= 1.0;
         }
         let r = f64::from(residual);
-        if r < edges[0] || r > edges[n_edges - 1] {
-            continue;
+        let edges = &self.edges;
+        if r < edges[0] || r > edges[edges.len() - 1] {
+            return;
         }
-        let j = edges.partition_point(|&e| e <= r).saturating_sub(1).min(n_edges - 2);
-        counts[j] += 1;
+        let j = edges.partition_point(|&e| e <= r).saturating_sub(1).min(edges.len() - 2);
+        self.counts[j] += 1;
     }
-    if !any {
-        return 0.0;
-    }
-    let best = counts.iter().enumerate().fold(0, |b, (i, &c)| if c > counts[b] { i } else { b });
-    edges[best]
-}
 
-/// `np.median` of float32 values as numpy computes it (middle value, or the float32 mean of the
-/// two middle values). Reorders `values` (a selection, not a full sort: the median of every
-/// peak of a file is taken per file). Empty input gives 0.0.
-fn median_f32(values: &mut [f32]) -> f32 {
-    let n = values.len();
-    if n == 0 {
-        return 0.0;
-    }
-    let (below, &mut upper, _) = values.select_nth_unstable_by(n / 2, f32::total_cmp);
-    if n % 2 == 1 {
-        upper
-    } else {
-        let lower = below.iter().copied().max_by(f32::total_cmp).expect("n is even and positive");
-        (lower + upper) / 2.0
+    /// The left edge of the fullest bin (the first of equals); 0.0 when nothing was counted.
+    fn tuning(&self) -> f64 {
+        if !self.any {
+            return 0.0;
+        }
+        let counts = &self.counts;
+        let best = counts.iter().enumerate().fold(0, |b, (i, &c)| if c > counts[b] { i } else { b });
+        self.edges[best]
     }
 }
 
-/// The peaks `estimate_tuning` decides on, gathered a frame at a time, so a long recording's
-/// tuning needs its peaks (8 bytes each: about 5 a frame in speech, ~120 in white noise)
-/// rather than its whole spectrogram.
+/// Bytes of one stored peak: its pitch and magnitude as f32.
+const PEAK_BYTES: usize = 8;
+
+/// Peaks kept in memory before they move to a temporary file (about 16 minutes of speech).
+const PEAKS_MEMORY_BYTES: usize = 4 << 20;
+
+/// The peaks `estimate_tuning` decides on, gathered a frame at a time. Its median needs every
+/// peak of the recording (8 bytes each: about 5 a frame in speech, ~120 in white noise), so
+/// they go to a [`Spill`]: memory stays bounded on recordings of any length.
 /// Reusable: [`clear`](Self::clear) keeps the buffers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TuningPeaks {
-    pitches: Vec<f32>,
-    mags: Vec<f32>,
-    selected: Vec<f32>,
+    peaks: Spill,
+    /// Counts by one digit of an order key, for each middle rank (see `median_magnitude`).
+    digit_counts: [Vec<u64>; 2],
+}
+
+impl Default for TuningPeaks {
+    fn default() -> Self {
+        Self { peaks: Spill::new(PEAK_BYTES, PEAKS_MEMORY_BYTES), digit_counts: Default::default() }
+    }
 }
 
 impl TuningPeaks {
+    /// Empty, holding at most `memory_limit` bytes of peaks in memory.
+    #[cfg(test)]
+    pub(crate) fn with_memory_limit(memory_limit: usize) -> Self {
+        Self { peaks: Spill::new(PEAK_BYTES, memory_limit), ..Self::default() }
+    }
+
     /// Forgets the peaks gathered so far.
     pub fn clear(&mut self) {
-        self.pitches.clear();
-        self.mags.clear();
+        self.peaks.clear();
+    }
+
+    /// Forgets the peaks and frees every buffer.
+    pub fn release(&mut self) {
+        *self = Self::default();
     }
 
     /// Gathers the peaks of one frame (of the spectrogram the tuning is estimated on).
-    pub fn add_frame(&mut self, piptrack: &Piptrack, frame: &[f32]) {
+    ///
+    /// Errors: the temporary file the peaks of a long recording go to could not be written.
+    pub fn add_frame(&mut self, piptrack: &Piptrack, frame: &[f32]) -> std::io::Result<()> {
+        let mut result = Ok(());
         piptrack.frame_peaks(frame, |p| {
-            if p.pitch_hz > 0.0 {
-                self.pitches.push(p.pitch_hz);
-                self.mags.push(p.magnitude);
+            if p.pitch_hz > 0.0 && result.is_ok() {
+                result = self.peaks.push_with(|r| _ = put_f32(r, &[p.pitch_hz, p.magnitude]));
             }
         });
+        result
     }
 
     /// Number of peaks gathered.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.pitches.len()
+        self.peaks.len()
     }
 
     /// Whether no peak was gathered.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.pitches.is_empty()
+        self.peaks.len() == 0
+    }
+
+    /// Calls `each(pitch, magnitude)` on every peak, in the order gathered.
+    fn for_each_peak(&mut self, mut each: impl FnMut(f32, f32)) -> std::io::Result<()> {
+        self.peaks.for_each_chunk(|chunk: &[u8]| -> std::io::Result<()> {
+            for record in chunk.chunks_exact(PEAK_BYTES) {
+                let mut peak = [0.0_f32; 2];
+                get_f32(record, &mut peak);
+                each(peak[0], peak[1]);
+            }
+            Ok(())
+        })
     }
 
     /// The tuning of the peaks gathered: keep those whose magnitude is at least their median,
     /// then [`pitch_tuning`].
-    pub fn tuning(&mut self, resolution: f64, bins_per_octave: usize) -> f64 {
-        self.selected.clear();
-        self.selected.extend_from_slice(&self.mags);
-        let threshold = median_f32(&mut self.selected);
-        self.selected.clear();
-        for (&p, &m) in self.pitches.iter().zip(&self.mags) {
-            if m >= threshold {
-                self.selected.push(p);
+    ///
+    /// Errors: the peaks of a long recording could not be read back from their temporary file.
+    pub fn tuning(&mut self, resolution: f64, bins_per_octave: usize) -> std::io::Result<f64> {
+        let threshold = self.median_magnitude()?;
+        let mut histogram = TuningHistogram::new(resolution, bins_per_octave);
+        self.for_each_peak(|pitch, magnitude| {
+            if magnitude >= threshold {
+                histogram.add(pitch);
+            }
+        })?;
+        Ok(histogram.tuning())
+    }
+
+    /// `np.median` of the magnitudes as numpy computes it: the middle value, or the float32
+    /// mean of the two middle values; 0.0 when there is no peak.
+    ///
+    /// Found without holding the magnitudes: each is mapped to a `u32` key that orders as
+    /// [`f32::total_cmp`] does, and the keys of the middle ranks are found a digit at a time
+    /// (11, 11 and 10 bits): each read of the peaks counts, among the keys that share the
+    /// digits found so far, how many have each value of the next digit. Exact, in three reads
+    /// of the peaks, with small tables.
+    fn median_magnitude(&mut self) -> std::io::Result<f32> {
+        const DIGIT_BITS: [u32; 3] = [11, 11, 10];
+        let n = self.peaks.len();
+        if n == 0 {
+            return Ok(0.0);
+        }
+        // Per middle rank: the key's digits found so far (`prefix`, `known` bits of it) and the
+        // rank among the keys that share them.
+        let mut ranks = [(0_u32, 0_u32, (n - 1) / 2), (0, 0, n / 2)];
+        let mut counts = std::mem::take(&mut self.digit_counts);
+        for bits in DIGIT_BITS {
+            for c in &mut counts {
+                c.clear();
+                c.resize(1 << bits, 0);
+            }
+            self.for_each_peak(|_, magnitude| {
+                let key = order_key(magnitude);
+                for (c, &(prefix, known, _)) in counts.iter_mut().zip(&ranks) {
+                    if known == 0 || key >> (32 - known) == prefix {
+                        c[((key << known) >> (32 - bits)) as usize] += 1;
+                    }
+                }
+            })?;
+            for (c, (prefix, known, rank)) in counts.iter().zip(&mut ranks) {
+                let (digit, rank_within) = nth_in_counts(c, *rank);
+                (*prefix, *known, *rank) = ((*prefix << bits) | digit, *known + bits, rank_within);
             }
         }
-        pitch_tuning(&self.selected, resolution, bins_per_octave)
+        self.digit_counts = counts;
+        let [lower, upper] = ranks.map(|(key, _, _)| from_order_key(key));
+        Ok(if n % 2 == 1 { upper } else { (lower + upper) / 2.0 })
     }
+}
+
+/// A key whose unsigned order is [`f32::total_cmp`]'s order of the values.
+fn order_key(x: f32) -> u32 {
+    let bits = x.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+/// The inverse of [`order_key`].
+fn from_order_key(key: u32) -> f32 {
+    f32::from_bits(if key >> 31 == 1 { key & 0x7FFF_FFFF } else { !key })
+}
+
+/// The index holding the `rank`-th (0-based) of the values counted, and the rank within it.
+fn nth_in_counts(counts: &[u64], rank: usize) -> (u32, usize) {
+    let mut before = 0_usize;
+    for (i, &c) in counts.iter().enumerate() {
+        let c = c as usize;
+        if rank < before + c {
+            return (i as u32, rank - before);
+        }
+        before += c;
+    }
+    unreachable!("rank {rank} is below the number of values counted, {before}")
 }
 
 /// `librosa.estimate_tuning(S=s, sr, bins_per_octave, resolution)` on a spectrogram
 /// `(n_frames, n_bins)`: `piptrack`, keep peaks whose magnitude is at least the median peak
 /// magnitude, then [`pitch_tuning`]. `chroma_stft` calls it on the *power* spectrogram.
-#[must_use]
+///
+/// Errors: as [`TuningPeaks::tuning`], for a spectrogram of more peaks than fit in memory.
 pub fn estimate_tuning(
     s: ArrayView2<f32>,
     piptrack: &Piptrack,
     resolution: f64,
     bins_per_octave: usize,
     peaks: &mut TuningPeaks,
-) -> f64 {
+) -> std::io::Result<f64> {
     peaks.clear();
     for row in s.rows() {
-        peaks.add_frame(piptrack, row.as_slice().expect("spectrogram rows are contiguous"));
+        peaks.add_frame(piptrack, row.as_slice().expect("spectrogram rows are contiguous"))?;
     }
     peaks.tuning(resolution, bins_per_octave)
 }
@@ -318,28 +440,57 @@ mod tests {
         assert_eq!(mod_one_f32(-1.0), 0.0);
     }
 
-    #[test]
-    fn median_like_numpy() {
-        assert_eq!(median_f32(&mut [3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median_f32(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert_eq!(median_f32(&mut []), 0.0);
+    /// The median magnitude of `values` as [`TuningPeaks`] finds it, with peaks held in a spill
+    /// of `memory_limit` bytes.
+    fn median_of(values: &[f32], memory_limit: usize) -> f32 {
+        let mut peaks = TuningPeaks::with_memory_limit(memory_limit);
+        for &v in values {
+            peaks.peaks.push_with(|r| _ = put_f32(r, &[100.0, v])).expect("push");
+        }
+        peaks.median_magnitude().expect("median")
     }
 
     #[test]
-    fn median_by_selection_equals_median_of_the_sorted_values() {
+    fn median_like_numpy() {
+        assert_eq!(median_of(&[3.0, 1.0, 2.0], 1 << 20), 2.0);
+        assert_eq!(median_of(&[4.0, 1.0, 2.0, 3.0], 1 << 20), 2.5);
+        assert_eq!(median_of(&[], 1 << 20), 0.0);
+        assert_eq!(median_of(&[-0.5, 1e-40, -3.0], 1 << 20), -0.5);
+    }
+
+    #[test]
+    fn median_by_counting_equals_median_of_the_sorted_values() {
         let mut state = 12_345u64;
         for n in 1..200 {
             let values: Vec<f32> = (0..n)
-                .map(|_| {
+                .map(|i| {
                     state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-                    // Few distinct values, so ties occur.
-                    ((state >> 33) % 17) as f32 * 0.37
+                    // Few distinct values, so ties occur; some negative, some far apart.
+                    let v = ((state >> 33) % 17) as f32 * 0.37 - 1.0;
+                    if i % 5 == 0 {
+                        v * 1e12
+                    } else {
+                        v
+                    }
                 })
                 .collect();
             let mut sorted = values.clone();
             sorted.sort_by(f32::total_cmp);
             let want = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
-            assert_eq!(median_f32(&mut values.clone()).to_bits(), want.to_bits(), "n = {n}");
+            for memory_limit in [PEAK_BYTES * 7, 1 << 20] {
+                assert_eq!(median_of(&values, memory_limit).to_bits(), want.to_bits(), "n = {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn order_keys_order_as_total_cmp() {
+        let values = [f32::NEG_INFINITY, -1.0, -1e-40, -0.0, 0.0, 1e-40, 1.0, f32::MAX, f32::INFINITY, f32::NAN];
+        for a in values {
+            assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());
+            for b in values {
+                assert_eq!(order_key(a).cmp(&order_key(b)), a.total_cmp(&b), "{a} vs {b}");
+            }
         }
     }
 

@@ -6,9 +6,15 @@
 use super::frame::{centered_frame_into, n_centered_frames, Padding};
 use super::kernels::sum_sq_f32;
 
-/// Per-frame RMS of `signal`, reusing `frame` (resized to `frame_length`) as scratch.
-pub fn rms_into(signal: &[f32], frame_length: usize, hop_length: usize, frame: &mut Vec<f32>, out: &mut Vec<f64>) {
-    out.clear();
+/// Per-frame RMS of `signal`, handed to `each` in order, reusing `frame` (resized to
+/// `frame_length`) as scratch.
+pub fn rms_each(
+    signal: &[f32],
+    frame_length: usize,
+    hop_length: usize,
+    frame: &mut Vec<f32>,
+    mut each: impl FnMut(f64),
+) {
     frame.resize(frame_length, 0.0);
     let n_frames = n_centered_frames(signal.len(), frame_length, hop_length);
     let half = frame_length / 2;
@@ -21,7 +27,7 @@ pub fn rms_into(signal: &[f32], frame_length: usize, hop_length: usize, frame: &
             centered_frame_into(signal, hop_length, t, Padding::Zero, frame);
             sum_sq_f32(frame)
         };
-        out.push((sum / frame_length as f64).sqrt());
+        each((sum / frame_length as f64).sqrt());
     }
 }
 
@@ -29,7 +35,7 @@ pub fn rms_into(signal: &[f32], frame_length: usize, hop_length: usize, frame: &
 #[must_use]
 pub fn rms(signal: &[f32], frame_length: usize, hop_length: usize) -> Vec<f64> {
     let mut out = Vec::new();
-    rms_into(signal, frame_length, hop_length, &mut Vec::new(), &mut out);
+    rms_each(signal, frame_length, hop_length, &mut Vec::new(), |v| out.push(v));
     out
 }
 

@@ -24,13 +24,12 @@ fn negative(x: f32) -> bool {
 #[must_use]
 pub fn zero_crossing_rate(signal: &[f32], frame_length: usize, hop_length: usize) -> Vec<f64> {
     let mut out = Vec::new();
-    zero_crossing_rate_into(signal, frame_length, hop_length, &mut out);
+    zero_crossing_rate_each(signal, frame_length, hop_length, |rate| out.push(rate));
     out
 }
 
-/// As [`zero_crossing_rate`], writing into `out`.
-pub fn zero_crossing_rate_into(signal: &[f32], frame_length: usize, hop_length: usize, out: &mut Vec<f64>) {
-    out.clear();
+/// As [`zero_crossing_rate`], handing each frame's rate to `each`, in order.
+pub fn zero_crossing_rate_each(signal: &[f32], frame_length: usize, hop_length: usize, mut each: impl FnMut(f64)) {
     let n = signal.len();
     if n == 0 {
         return;
@@ -49,7 +48,7 @@ pub fn zero_crossing_rate_into(signal: &[f32], frame_length: usize, hop_length: 
         let first = (t * hop_length) as isize - half;
         let end = first + frame_length as isize - 1;
         let c = at_last.up_to(end.clamp(0, last) as usize) - at_first.up_to(first.clamp(0, last) as usize);
-        out.push(f64::from(c) / denom);
+        each(f64::from(c) / denom);
     }
 }
 

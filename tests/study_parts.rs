@@ -198,3 +198,51 @@ fn steps_whose_parts_take_less_than_min_seconds_are_computed_in_the_run_task() {
     assert_eq!(batches.len(), 1, "one run task, no part task");
     assert!(matches!(batches[0][..], [Task::Run(_)]));
 }
+
+/// The local executor, failing every study-part task as a lost node would.
+struct PartsFail(LocalExecutor);
+
+impl Executor for PartsFail {
+    fn execute(&self, tasks: &[Task], on_progress: &(dyn Fn(TaskProgress) + Sync)) -> Vec<Result<TaskOutcome, String>> {
+        if matches!(tasks.first(), Some(Task::StudyParts { .. })) {
+            return tasks.iter().map(|_| Err("the node was lost".to_string())).collect();
+        }
+        self.0.execute(tasks, on_progress)
+    }
+}
+
+#[test]
+fn failed_part_tasks_are_on_record_and_parts_of_another_build_are_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prepared = prepared(dir.path());
+    let whole = run_whole(dir.path(), &prepared);
+    let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
+    let store = RunStore::new(dir.path().join("in_parts"));
+    let plan = PartsPlan { min_parts: 4, min_seconds: 0, max_tasks: 3 };
+
+    let err = run_in_parts(&PartsFail(LocalExecutor { jobs: 1 }), &task, plan, &|_: &str| {}).expect_err("lost");
+    assert!(err.contains("3 of 3 task(s) computing k_sweep.ks failed"), "{err}");
+    assert!(err.contains("task 0: the node was lost"), "{err}");
+    let incomplete = store.incomplete_runs();
+    assert_eq!(incomplete.len(), 1, "{incomplete:?}");
+    assert_eq!((incomplete[0].name.as_str(), incomplete[0].status.as_str()), ("parts", "failed"));
+    assert_eq!(incomplete[0].run_id, task.run_id);
+
+    // The first k, computed in the run's task, is stored. Make the folder another build's,
+    // with a part that decodes but holds the wrong k's values: were it read, the sweep would
+    // differ from the whole run's.
+    let ks = task.parts_dir().join("k_sweep.ks");
+    std::fs::copy(ks.join("0.bin"), ks.join("1.bin")).expect("a wrong part");
+    std::fs::write(task.parts_dir().join("build.txt"), "another build\n").expect("stamp");
+    let other = Task::StudyParts { run: task.clone(), step: "k_sweep.ks".into(), indices: vec![2] };
+    let refused = other.execute().expect_err("a task does not add to another build's parts");
+    assert!(refused.contains("another build of vlogmood"), "{refused}");
+
+    let notes = Mutex::new(Vec::new());
+    let executor = Recording { inner: LocalExecutor { jobs: 1 }, batches: Mutex::new(Vec::new()) };
+    let done = run_in_parts(&executor, &task, plan, &|line: &str| notes.lock().unwrap().push(line.to_string()))
+        .expect("the run in parts");
+    assert_eq!(files_of(&done.folder), files_of(&whole));
+    assert!(notes.lock().unwrap().iter().any(|n| n.contains("stored by another build of vlogmood were discarded")));
+    assert!(store.incomplete_runs().is_empty(), "the complete run clears its failure record");
+}

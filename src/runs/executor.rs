@@ -21,6 +21,7 @@ use crate::features::{cache_params_hash, extract_corpus, FeatureParams, Images};
 use crate::spec::{ExperimentSpec, MetaSpec};
 use crate::study::{parts_stored, PartsMode, PendingParts, StudyError, StudyParts};
 
+use super::status::RunStatus;
 use super::store::completeness;
 use super::{execute, run, ExecuteOptions, NoProgress, PreparedRun, RunStore, RunsError};
 
@@ -99,6 +100,19 @@ impl RunTask {
         Ok(prepared)
     }
 
+    /// Records that the run, started at `started`, failed with `error` (as a run that fails while executing does:
+    /// `runs --all` lists it, `gc` removes the record), and returns the error.
+    fn record_failure(&self, started: &str, error: String) -> String {
+        let name = serde_json::from_str::<serde_json::Value>(&self.spec)
+            .ok()
+            .and_then(|spec| spec.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        let status = RunStatus::failed(&self.run_id, &name, &self.spec, started.into(), error.clone());
+        // The error is what the user needs; a record that cannot be written is not.
+        let _ = RunStore::new(&self.store).record_status(&status);
+        error
+    }
+
     /// The run's study parts folder.
     #[must_use]
     pub fn parts_dir(&self) -> PathBuf {
@@ -129,7 +143,17 @@ impl RunTask {
     fn compute_parts(&self, step: &str, indices: &[usize]) -> Result<usize, String> {
         let prepared = self.prepare()?;
         let dir = self.parts_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        match PartsBuild::of(&dir)? {
+            PartsBuild::This => {}
+            PartsBuild::None => PartsBuild::stamp(&dir)?,
+            PartsBuild::Other => {
+                return Err(format!(
+                    "{} holds parts stored by another build of vlogmood than this task's: every node must run \
+                     the executable that submitted the run",
+                    dir.display()
+                ))
+            }
+        }
         let computing = self.with_parts(PartsMode::Compute { step: step.into(), indices: indices.to_vec() });
         // The studies stop once the parts are stored, before anything of the run is written;
         // the scratch folder stands for the run folder that is never written.
@@ -143,6 +167,52 @@ impl RunTask {
             Ok(_) => Err(format!("internal error (a bug): the run has no study step {step:?}")),
         }
     }
+}
+
+/// Which build of vlogmood stored a run's parts.
+///
+/// A part is only valid for the code that computed it: a rebuilt vlogmood (same
+/// `PIPELINE_VERSION`, but a fixed bug) must not complete a run from parts an older build
+/// stored before a failure. A parts folder records the SHA-256 of the executable that first
+/// wrote to it, in `build.txt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PartsBuild {
+    /// No parts folder yet.
+    None,
+    /// This executable.
+    This,
+    /// Another executable, or one from before builds were recorded.
+    Other,
+}
+
+impl PartsBuild {
+    fn of(dir: &std::path::Path) -> Result<Self, String> {
+        let this_build = build_sha256().map_err(|e| format!("reading this executable to identify its build: {e}"))?;
+        Ok(match std::fs::read_to_string(dir.join("build.txt")) {
+            Ok(stamp) if stamp.trim() == this_build => Self::This,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.exists() => Self::None,
+            Ok(_) | Err(_) => Self::Other,
+        })
+    }
+
+    /// Makes `dir` this build's parts folder.
+    fn stamp(dir: &std::path::Path) -> Result<(), String> {
+        let io = |e: std::io::Error| format!("{}: {e}", dir.display());
+        let this_build = build_sha256().map_err(|e| format!("reading this executable to identify its build: {e}"))?;
+        std::fs::create_dir_all(dir).map_err(io)?;
+        crate::atomic::write_file(&dir.join("build.txt"), format!("{this_build}\n").as_bytes()).map_err(io)
+    }
+}
+
+/// SHA-256 (hex) of the running executable, read once per process.
+fn build_sha256() -> std::io::Result<String> {
+    static BUILD: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    BUILD
+        .get_or_init(|| {
+            std::env::current_exe().and_then(|exe| crate::corpus::sha256_file_hex(&exe)).map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(std::io::Error::other)
 }
 
 /// One file of a [`Task::Features`].
@@ -332,6 +402,17 @@ pub fn run_in_parts(
     plan: PartsPlan,
     note: &(dyn Fn(&str) + Sync),
 ) -> Result<RunOutcome, String> {
+    let started = super::manifest::now_rfc3339();
+    let dir = run.parts_dir();
+    match PartsBuild::of(&dir)? {
+        PartsBuild::This => {}
+        PartsBuild::None => PartsBuild::stamp(&dir)?,
+        PartsBuild::Other => {
+            crate::atomic::remove_path(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            PartsBuild::stamp(&dir)?;
+            note("study parts stored by another build of vlogmood were discarded; they are computed again");
+        }
+    }
     let task =
         Task::Run(run.with_parts(PartsMode::Plan { min_parts: plan.min_parts.max(1), min_seconds: plan.min_seconds }));
     let mut waited: Option<PendingParts> = None;
@@ -343,10 +424,13 @@ pub fn run_in_parts(
             other => return Err(format!("internal error (a bug): the run task finished as {other:?}")),
         };
         if waited.as_ref() == Some(&pending) {
-            return Err(format!(
-                "the parts of {} were computed but the run still finds them missing in {}",
-                pending.step,
-                run.parts_dir().display()
+            return Err(run.record_failure(
+                &started,
+                format!(
+                    "the parts of {} were computed but the run still finds them missing in {}",
+                    pending.step,
+                    run.parts_dir().display()
+                ),
             ));
         }
         let per_task = pending.missing.len().div_ceil(plan.max_tasks.max(1));
@@ -367,13 +451,16 @@ pub fn run_in_parts(
         });
         let failed = failed_tasks(&outcomes, |done| matches!(done, TaskOutcome::Parts(_)));
         if !failed.is_empty() {
-            return Err(format!(
-                "{} of {} task(s) computing {} failed (run the command again to compute only the parts still \
+            return Err(run.record_failure(
+                &started,
+                format!(
+                    "{} of {} task(s) computing {} failed (run the command again to compute only the parts still \
                  missing):\n  {}",
-                failed.len(),
-                tasks.len(),
-                pending.step,
-                failed.join("\n  ")
+                    failed.len(),
+                    tasks.len(),
+                    pending.step,
+                    failed.join("\n  ")
+                ),
             ));
         }
         waited = Some(pending);

@@ -42,17 +42,31 @@ impl RunStatus {
     /// A run starting now in this process.
     #[must_use]
     pub fn starting(prepared: &PreparedRun) -> Self {
+        Self::now(&prepared.run_id.0, &prepared.spec.name, &prepared.canonical_spec, "running", None)
+    }
+
+    /// A run of this process, started at `started`, that failed now with `error` outside its
+    /// execution (a cluster task that computed part of it).
+    #[must_use]
+    pub fn failed(run_id: &str, name: &str, canonical_spec: &str, started: String, error: String) -> Self {
+        let mut status = Self::now(run_id, name, canonical_spec, "failed", Some(error));
+        status.started = started;
+        status.finished = Some(now_rfc3339());
+        status
+    }
+
+    fn now(run_id: &str, name: &str, canonical_spec: &str, status: &str, error: Option<String>) -> Self {
         let tag = crate::atomic::ProcessTag::current();
         Self {
-            run_id: prepared.run_id.0.clone(),
-            name: prepared.spec.name.clone(),
-            status: "running".into(),
-            error: None,
+            run_id: run_id.into(),
+            name: name.into(),
+            status: status.into(),
+            error,
             started: now_rfc3339(),
             finished: None,
             command: std::env::args().collect(),
             process: format!("{}@{}", tag.pid, tag.host),
-            spec: serde_json::from_str(&prepared.canonical_spec).unwrap_or(serde_json::Value::Null),
+            spec: serde_json::from_str(canonical_spec).unwrap_or(serde_json::Value::Null),
         }
     }
 

@@ -187,8 +187,8 @@ fn compute(
     let processed =
         preprocess_file(&file.path, preprocess_params, budget, FEATURES_BYTES_PER_SAMPLE).map_err(|e| e.to_string())?;
     let features = extractor.extract(&processed.samples, processed.sample_rate_hz);
-    // The last block of spectrograms (up to 17 MB) and the tuning peaks: free them now rather
-    // than hold them while this worker decodes its next file.
+    // The last block of spectrograms (up to 17 MB), the per-frame records and the tuning peaks:
+    // free them now rather than hold them while this worker decodes its next file.
     extractor.release_buffers();
     let features = features.map_err(|e| format!("{}: {e}", file.path.display()))?;
     Ok((features, AudioSummary::from(&processed)))

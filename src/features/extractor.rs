@@ -401,9 +401,10 @@ struct Recording {
     beats: BeatTrack,
 }
 
-/// Where [`Extractor::run`] hands each frame's features. Each method is called once a frame,
-/// in frame order (the methods in the order of the passes: mel and shape, chroma, MFCC and
-/// contrast, then the time-domain features).
+/// Where [`Extractor::run`] hands each frame's features. Each method is called once per STFT
+/// frame, in frame order (the methods in the order of the passes: mel and shape, chroma, MFCC
+/// and contrast), except `zcr` and `rms`, called last, once per frame of their own framing
+/// (`frame_length`).
 trait FrameSink {
     /// A frame's mel power row.
     fn mel_power(&mut self, row: &[f32]);
@@ -487,12 +488,71 @@ impl RunningMean {
     }
 }
 
+/// A column's running mean as ndarray's `sum() / len` took it over an `(n_frames, width)`
+/// matrix (the MFCC and contrast means, before frames were streamed): summed in order from
+/// +0.0 for a strided column (width ≥ 2), and for a contiguous one (width 1) as ndarray's
+/// `unrolled_fold` sums a slice: eight partial sums over whole chunks of eight values,
+/// combined pairwise, then the rest in order.
+#[derive(Debug, Clone)]
+enum ColumnMean {
+    InOrder(RunningMean),
+    EightLanes {
+        lanes: [f64; 8],
+        /// The values of the chunk being filled.
+        chunk: [f64; 8],
+        n: usize,
+    },
+}
+
+impl ColumnMean {
+    fn new(width: usize) -> Self {
+        if width == 1 {
+            Self::EightLanes { lanes: [0.0; 8], chunk: [0.0; 8], n: 0 }
+        } else {
+            Self::InOrder(RunningMean { sum: 0.0, n: 0 })
+        }
+    }
+
+    fn add(&mut self, value: f64) {
+        match self {
+            Self::InOrder(mean) => mean.add(value),
+            Self::EightLanes { lanes, chunk, n } => {
+                chunk[*n % 8] = value;
+                *n += 1;
+                if *n % 8 == 0 {
+                    for (lane, &v) in lanes.iter_mut().zip(chunk.iter()) {
+                        *lane += v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The mean; NaN when nothing was added.
+    fn mean(&self) -> f64 {
+        match self {
+            Self::InOrder(mean) => mean.mean(),
+            Self::EightLanes { n: 0, .. } => f64::NAN,
+            Self::EightLanes { lanes, chunk, n } => {
+                let mut sum = 0.0;
+                for j in 0..4 {
+                    sum += lanes[j] + lanes[j + 4];
+                }
+                for &v in &chunk[..*n % 8] {
+                    sum += v;
+                }
+                sum / *n as f64
+            }
+        }
+    }
+}
+
 /// The running means of every per-frame feature, and the mel rows of the log-mel image's
 /// frames: what [`Extractor::extract`] needs, in memory that does not grow with the recording.
 struct FrameMeans {
-    mfcc: Vec<RunningMean>,
+    mfcc: Vec<ColumnMean>,
     chroma: Vec<RunningMean>,
-    contrast: Vec<RunningMean>,
+    contrast: Vec<ColumnMean>,
     centroid: RunningMean,
     bandwidth: RunningMean,
     rolloff: RunningMean,
@@ -505,13 +565,12 @@ struct FrameMeans {
 
 impl FrameMeans {
     fn new(p: &FeatureParams) -> Self {
-        // The MFCC and contrast columns were summed by ndarray (from +0.0), the rest by
-        // `Iterator::sum` (from −0.0).
-        let from_positive_zero = |n: usize| vec![RunningMean { sum: 0.0, n: 0 }; n];
+        // The MFCC and contrast columns were summed by ndarray, the rest by `Iterator::sum`.
+        let columns = |width: usize| vec![ColumnMean::new(width); width];
         Self {
-            mfcc: from_positive_zero(p.n_mfcc),
+            mfcc: columns(p.n_mfcc),
             chroma: vec![RunningMean::default(); p.chroma.n_chroma],
-            contrast: from_positive_zero(p.contrast.n_bands + 1),
+            contrast: columns(p.contrast.n_bands + 1),
             centroid: RunningMean::default(),
             bandwidth: RunningMean::default(),
             rolloff: RunningMean::default(),
@@ -524,12 +583,11 @@ impl FrameMeans {
 
     /// The `seed45` vector (means over frames, in [`crate::features::SEED45_NAMES`] order).
     fn seed45(&self, piptrack_mean: f64) -> Vec<f64> {
-        let means = |columns: &[RunningMean]| columns.iter().map(RunningMean::mean).collect::<Vec<_>>();
         let mut v = Vec::with_capacity(45);
-        v.extend(means(&self.mfcc));
+        v.extend(self.mfcc.iter().map(ColumnMean::mean));
         v.push(self.centroid.mean());
-        v.extend(means(&self.chroma));
-        v.extend(means(&self.contrast));
+        v.extend(self.chroma.iter().map(RunningMean::mean));
+        v.extend(self.contrast.iter().map(ColumnMean::mean));
         v.extend([self.zcr.mean(), self.bandwidth.mean(), self.rolloff.mean(), self.rms.mean(), piptrack_mean]);
         v
     }
@@ -813,10 +871,17 @@ mod tests {
         // Before the frames were streamed, the recipes were means over analyse's matrices:
         // ndarray's column sums and `Iterator::sum`. extract must give those bits, so the
         // feature cache and every published run stay valid.
+        // One MFCC makes a contiguous column, which ndarray summed in eight lanes.
         let x: Vec<f32> =
             tone(22_050 * 7).iter().enumerate().map(|(i, &v)| v * ((i % 5_000) as f32 / 5_000.0)).collect();
-        let mut e = Extractor::new(FeatureParams::default()).expect("defaults are valid");
-        let f = e.analyse(&x, 22_050).expect("valid input");
+        for n_mfcc in [20, 1] {
+            means_match_whole_matrices(&x, FeatureParams { n_mfcc, ..FeatureParams::default() });
+        }
+    }
+
+    fn means_match_whole_matrices(x: &[f32], params: FeatureParams) {
+        let mut e = Extractor::new(params).expect("valid params");
+        let f = e.analyse(x, 22_050).expect("valid input");
         let columns =
             |a: ArrayView2<f64>| a.columns().into_iter().map(|c| c.sum() / c.len() as f64).collect::<Vec<_>>();
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
@@ -827,7 +892,7 @@ mod tests {
         );
         want.extend(columns(f.contrast.view()));
         want.extend([mean(&f.zcr), mean(&f.bandwidth), mean(&f.rolloff), mean(&f.rms), f.piptrack_mean]);
-        let got = e.extract(&x, 22_050).expect("valid input");
+        let got = e.extract(x, 22_050).expect("valid input");
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&got.seed45), bits(&want));
         assert_eq!(got.descriptive.zcr_mean.to_bits(), mean(&f.zcr).to_bits());

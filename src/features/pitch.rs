@@ -228,7 +228,7 @@ impl TuningHistogram {
 /// Bytes of one stored peak: its pitch and magnitude as f32.
 const PEAK_BYTES: usize = 8;
 
-/// Peaks kept in memory before they move to a temporary file (about 16 minutes of speech).
+/// Peaks kept in memory before they move to a temporary file (about 40 minutes of speech, at 5 peaks a frame).
 const PEAKS_MEMORY_BYTES: usize = 4 << 20;
 
 /// The peaks `estimate_tuning` decides on, gathered a frame at a time. Its median needs every

@@ -188,11 +188,17 @@ enum PartsBuild {
 impl PartsBuild {
     fn of(dir: &std::path::Path) -> Result<Self, String> {
         let this_build = build_sha256().map_err(|e| format!("reading this executable to identify its build: {e}"))?;
-        Ok(match std::fs::read_to_string(dir.join("build.txt")) {
-            Ok(stamp) if stamp.trim() == this_build => Self::This,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.exists() => Self::None,
-            Ok(_) | Err(_) => Self::Other,
-        })
+        let stamp_path = dir.join("build.txt");
+        match std::fs::read_to_string(&stamp_path) {
+            Ok(stamp) if stamp.trim() == this_build => Ok(Self::This),
+            Ok(_) => Ok(Self::Other),
+            // A folder without a stamp was stored before builds were recorded.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(if dir.exists() { Self::Other } else { Self::None })
+            }
+            // Parts are only discarded when they are known to be another build's.
+            Err(e) => Err(format!("{}: {e}", stamp_path.display())),
+        }
     }
 
     /// Makes `dir` this build's parts folder.
@@ -560,6 +566,24 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_are_another_builds_only_when_their_stamp_says_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let parts = dir.path().join("run-id");
+        assert_eq!(PartsBuild::of(&parts), Ok(PartsBuild::None));
+        PartsBuild::stamp(&parts).expect("stamp");
+        assert_eq!(PartsBuild::of(&parts), Ok(PartsBuild::This));
+        std::fs::write(parts.join("build.txt"), "another build\n").expect("write");
+        assert_eq!(PartsBuild::of(&parts), Ok(PartsBuild::Other));
+        std::fs::remove_file(parts.join("build.txt")).expect("remove");
+        assert_eq!(PartsBuild::of(&parts), Ok(PartsBuild::Other), "stored before builds were recorded");
+        // A stamp that cannot be read says nothing about whose the parts are: an error, not a
+        // discard.
+        std::fs::create_dir(parts.join("build.txt")).expect("unreadable stamp");
+        let err = PartsBuild::of(&parts).expect_err("unreadable");
+        assert!(err.contains("build.txt"), "{err}");
+    }
 
     /// A corpus of `names`, each file holding its own name (never decoded here).
     fn corpus(dir: &std::path::Path, names: &[&str]) -> Dataset {

@@ -361,24 +361,20 @@ impl Extractor {
         let mut contrast_row = vec![0.0_f64; n_contrast];
         let mut onset_envelope = vec![0.0_f32; n_frames];
         let (mut now, mut before) = (vec![0.0_f32; p.mel.n_mels], vec![0.0_f32; p.mel.n_mels]);
-        let record_bytes = 4 * mel_row.len() + 2 * 8 * n_contrast;
         let (dct, contrast_db, top_db) = (&self.dct, &mut self.contrast_db, p.top_db);
         let mut t = 0;
         self.frames
-            .for_each_chunk(|chunk| -> std::io::Result<()> {
-                for record in chunk.chunks_exact(record_bytes) {
-                    get_f64(get_f64(get_f32(record, &mut mel_row), &mut valley), &mut peak);
-                    scales.db_row(&mel_row, &mut now);
-                    mfcc_frame(dct.view(), &now, &mut mfcc_row);
-                    if t > 0 {
-                        set_onset_frame(&mut onset_envelope, t, &now, &before, n_fft, hop);
-                    }
-                    std::mem::swap(&mut now, &mut before);
-                    contrast_db.frame(&valley, &peak, Some(top_db), &mut contrast_row);
-                    sink.mfcc_contrast(&mfcc_row, &contrast_row);
-                    t += 1;
+            .for_each_record(|record| {
+                get_f64(get_f64(get_f32(record, &mut mel_row), &mut valley), &mut peak);
+                scales.db_row(&mel_row, &mut now);
+                mfcc_frame(dct.view(), &now, &mut mfcc_row);
+                if t > 0 {
+                    set_onset_frame(&mut onset_envelope, t, &now, &before, n_fft, hop);
                 }
-                Ok(())
+                std::mem::swap(&mut now, &mut before);
+                contrast_db.frame(&valley, &peak, Some(top_db), &mut contrast_row);
+                sink.mfcc_contrast(&mfcc_row, &contrast_row);
+                t += 1;
             })
             .map_err(spill_error)?;
         let beats = beat_track(&onset_envelope, sr, hop, p.beat.tightness, p.beat.trim, &mut self.tempo);

@@ -292,13 +292,10 @@ impl TuningPeaks {
 
     /// Calls `each(pitch, magnitude)` on every peak, in the order gathered.
     fn for_each_peak(&mut self, mut each: impl FnMut(f32, f32)) -> std::io::Result<()> {
-        self.peaks.for_each_chunk(|chunk: &[u8]| -> std::io::Result<()> {
-            for record in chunk.chunks_exact(PEAK_BYTES) {
-                let mut peak = [0.0_f32; 2];
-                get_f32(record, &mut peak);
-                each(peak[0], peak[1]);
-            }
-            Ok(())
+        self.peaks.for_each_record(|record| {
+            let mut peak = [0.0_f32; 2];
+            get_f32(record, &mut peak);
+            each(peak[0], peak[1]);
         })
     }
 

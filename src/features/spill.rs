@@ -96,12 +96,10 @@ impl Spill {
         Ok(())
     }
 
-    /// Calls `each` on every record, in the order they were appended, a chunk of whole records
-    /// at a time. May be called any number of times.
-    pub(crate) fn for_each_chunk<E: From<std::io::Error>>(
-        &mut self,
-        mut each: impl FnMut(&[u8]) -> Result<(), E>,
-    ) -> Result<(), E> {
+    /// Calls `each` on every record, in the order they were appended. May be called any
+    /// number of times.
+    pub(crate) fn for_each_record(&mut self, mut each: impl FnMut(&[u8])) -> std::io::Result<()> {
+        let record_bytes = self.record_bytes;
         if let Some(file) = &mut self.file {
             file.seek(SeekFrom::Start(0))?;
             self.read_buffer.resize(
@@ -112,16 +110,13 @@ impl Spill {
             while left > 0 {
                 let n = self.read_buffer.len().min(usize::try_from(left).unwrap_or(usize::MAX));
                 file.read_exact(&mut self.read_buffer[..n])?;
-                each(&self.read_buffer[..n])?;
+                self.read_buffer[..n].chunks_exact(record_bytes).for_each(&mut each);
                 left -= n as u64;
             }
             file.seek(SeekFrom::End(0))?;
         }
-        if self.memory.is_empty() {
-            Ok(())
-        } else {
-            each(&self.memory)
-        }
+        self.memory.chunks_exact(record_bytes).for_each(each);
+        Ok(())
     }
 }
 
@@ -168,14 +163,10 @@ mod tests {
     fn replay(spill: &mut Spill) -> Vec<(f32, f64)> {
         let mut out = Vec::new();
         spill
-            .for_each_chunk(|chunk: &[u8]| -> std::io::Result<()> {
-                for record in chunk.chunks_exact(12) {
-                    let (mut a, mut b) = ([0.0_f32], [0.0_f64]);
-                    let rest = get_f32(record, &mut a);
-                    get_f64(rest, &mut b);
-                    out.push((a[0], b[0]));
-                }
-                Ok(())
+            .for_each_record(|record| {
+                let (mut a, mut b) = ([0.0_f32], [0.0_f64]);
+                get_f64(get_f32(record, &mut a), &mut b);
+                out.push((a[0], b[0]));
             })
             .expect("replay");
         out
@@ -211,13 +202,10 @@ mod tests {
             spill.push_with(|r| _ = put_f32(r, &values)).expect("push");
         }
         spill
-            .for_each_chunk(|chunk: &[u8]| -> std::io::Result<()> {
-                for record in chunk.chunks_exact(16) {
-                    let mut got = [0.0_f32; 4];
-                    get_f32(record, &mut got);
-                    assert!(got.iter().zip(&values).all(|(a, b)| a.to_bits() == b.to_bits()));
-                }
-                Ok(())
+            .for_each_record(|record| {
+                let mut got = [0.0_f32; 4];
+                get_f32(record, &mut got);
+                assert!(got.iter().zip(&values).all(|(a, b)| a.to_bits() == b.to_bits()));
             })
             .expect("replay");
     }

@@ -187,7 +187,7 @@ enum PartsBuild {
 
 impl PartsBuild {
     fn of(dir: &std::path::Path) -> Result<Self, String> {
-        let this_build = build_sha256().map_err(|e| format!("reading this executable to identify its build: {e}"))?;
+        let this_build = build_sha256()?;
         let stamp_path = dir.join("build.txt");
         match std::fs::read_to_string(&stamp_path) {
             Ok(stamp) if stamp.trim() == this_build => Ok(Self::This),
@@ -204,21 +204,22 @@ impl PartsBuild {
     /// Makes `dir` this build's parts folder.
     fn stamp(dir: &std::path::Path) -> Result<(), String> {
         let io = |e: std::io::Error| format!("{}: {e}", dir.display());
-        let this_build = build_sha256().map_err(|e| format!("reading this executable to identify its build: {e}"))?;
+        let this_build = build_sha256()?;
         std::fs::create_dir_all(dir).map_err(io)?;
         crate::atomic::write_file(&dir.join("build.txt"), format!("{this_build}\n").as_bytes()).map_err(io)
     }
 }
 
 /// SHA-256 (hex) of the running executable, read once per process.
-fn build_sha256() -> std::io::Result<String> {
+fn build_sha256() -> Result<String, String> {
     static BUILD: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
     BUILD
         .get_or_init(|| {
-            std::env::current_exe().and_then(|exe| crate::corpus::sha256_file_hex(&exe)).map_err(|e| e.to_string())
+            std::env::current_exe()
+                .and_then(|exe| crate::corpus::sha256_file_hex(&exe))
+                .map_err(|e| format!("reading this executable to identify its build: {e}"))
         })
         .clone()
-        .map_err(std::io::Error::other)
 }
 
 /// One file of a [`Task::Features`].

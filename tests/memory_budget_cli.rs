@@ -40,8 +40,9 @@ fn failures(path: &Path) -> Vec<(String, String)> {
     reader.records().map(|r| r.expect("row")).map(|r| (r[0].to_string(), r[1].to_string())).collect()
 }
 
-/// A budget between what a 3-second file and a 150-second file need (the estimate is
-/// 64 MiB per file plus 5 bytes per 22 050 Hz sample for `features`: 67.4 MB and 83.6 MB).
+/// A budget between what a 3-second file and a 150-second file need (the estimate is 64 MiB
+/// per file, plus the signal in memory at 4 bytes a 22 050 Hz sample up to 16 MiB, plus 0.141
+/// bytes a sample for `features`: 67.4 MB and 80.8 MB).
 const BUDGET: &str = "75000000";
 
 #[test]
@@ -74,7 +75,8 @@ fn a_file_over_the_budget_fails_alone_in_ingest() {
     std::fs::create_dir_all(&corpus).expect("mkdir");
     std::fs::copy(fixtures().join("audio/good/speech_22050_s16.wav"), corpus.join("short.wav")).expect("copy");
     write_tone(&corpus.join("long.wav"), 150);
-    // ingest needs 4 bytes per sample beyond the fixed part: 150 s need about 80 MB.
+    // ingest holds the signal in memory up to 16 MiB, and 0.016 bytes a sample more (trim's
+    // RMS envelope): 150 s need about 80.4 MB.
     let out = run(tmp.path(), "75000000", &["--threads", "1", "ingest", "corpus", "--out", "out"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let rows = failures(&tmp.path().join("out/failures.csv"));

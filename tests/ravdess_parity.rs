@@ -59,7 +59,8 @@ fn preprocessed_signals_equal_librosa_bit_for_bit() {
         let path = corpus().join(rel);
         let got = preprocess(&path, std::fs::read(&path).expect("clip"), &PreprocessParams::default())
             .unwrap_or_else(|e| panic!("{rel}: {e}"));
-        let bytes: Vec<u8> = got.samples.iter().flat_map(|&x| to_pcm16(x).to_le_bytes()).collect();
+        let bytes: Vec<u8> =
+            got.samples.to_vec().expect("signal").iter().flat_map(|&x| to_pcm16(x).to_le_bytes()).collect();
         let sha = vlogmood::corpus::to_hex(&Sha256::digest(&bytes));
         if (got.trim.start, got.trim.end) != (want.trim_start, want.trim_end) || sha != want.pcm16_sha256 {
             differing.push(format!(

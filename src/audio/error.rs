@@ -153,6 +153,18 @@ pub enum AudioError {
         /// The panic's message.
         message: String,
     },
+    /// The temporary file a long signal is kept in could not be written or read.
+    #[error(
+        "{path}: cannot keep the signal in a temporary file in {dir} (set TMPDIR to a folder with room): {reason}"
+    )]
+    Spill {
+        /// The input file.
+        path: PathBuf,
+        /// The temporary folder (`TMPDIR`).
+        dir: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// Writing the processed WAV failed.
     #[error("{path}: cannot write processed audio: {reason}")]
     Write {

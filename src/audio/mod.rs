@@ -13,6 +13,7 @@ pub mod memory;
 pub mod mp4;
 pub mod pcm16;
 pub mod resample;
+pub mod signal;
 pub mod trim;
 
 use std::io::{Cursor, Seek, SeekFrom};
@@ -24,8 +25,10 @@ use decode::TrackHeader;
 pub use decode::{decode_bytes, DecodedAudio};
 pub use error::{AudioError, PreprocessParamsError};
 pub use memory::{MemoryBudget, BUDGET_ENV};
-pub use pcm16::{from_pcm16, quantize_pcm16, to_pcm16, write_pcm16_wav};
-pub use trim::{trim_bounds, trim_silence, TrimBounds};
+pub use pcm16::{from_pcm16, pcm16_round_trip, quantize_pcm16, to_pcm16, write_pcm16_wav};
+use signal::SignalBuilder;
+pub use signal::{Signal, SignalReader, SIGNAL_MEMORY_BYTES};
+pub use trim::{trim_bounds, TrimBounds};
 
 /// File extensions (lower case) that are treated as media inputs; anything else is ignored.
 pub const MEDIA_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4a", "wav", "flac", "mp3", "ogg"];
@@ -64,10 +67,11 @@ impl PreprocessParams {
 }
 
 /// A file after preprocessing: the signal every feature is computed from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct ProcessedAudio {
-    /// Mono samples at `sample_rate_hz`, trimmed and (by default) PCM16-quantised.
-    pub samples: Vec<f32>,
+    /// Mono samples at `sample_rate_hz`, trimmed and (by default) PCM16-quantised; in a
+    /// temporary file when long (see [`signal`]).
+    pub samples: Signal,
     /// Sample rate of `samples` in Hz.
     pub sample_rate_hz: u32,
     /// The source track's sample rate in Hz.
@@ -88,21 +92,29 @@ impl ProcessedAudio {
     }
 }
 
-/// Bytes the audio stage itself holds per output sample at its peak: the resampled signal as
-/// f32, which is then trimmed and quantised in place (no second copy).
-pub const AUDIO_BYTES_PER_SAMPLE: u64 = 4;
+/// Thousandths of a byte the audio stage holds per output sample at its peak, beyond the
+/// signal's in-memory part (at most [`SIGNAL_MEMORY_BYTES`]; see [`estimated_peak_bytes`]):
+/// trim's RMS envelope, 8 bytes per 512-sample hop (15.6 thousandths).
+pub const AUDIO_MILLIBYTES_PER_SAMPLE: u64 = 16;
 
 /// Memory a file needs whatever its length: decoder and resampler state, packet buffers,
-/// an MP4 `moov` box, the features stage's block of spectrogram frames (17 MB at the
-/// defaults) and the in-memory part of its spills (15 MB), and allocator slack.
+/// an MP4 `moov` box, a window of a signal kept on disk (4 MB), the features stage's block of
+/// spectrogram frames (17 MB at the defaults) and the in-memory part of its spills (15 MB),
+/// and allocator slack.
 pub const FIXED_BYTES_PER_FILE: u64 = 64 << 20;
 
 /// The estimated peak memory of preprocessing `n_out` output samples, for a caller that then
-/// needs `downstream_bytes_per_sample` more per sample (the features stage), in bytes.
+/// needs `downstream_millibytes_per_sample` thousandths of a byte more per sample (the
+/// features stage; 4000 for a caller that reads the whole signal into memory), in bytes:
+/// [`FIXED_BYTES_PER_FILE`], the signal as long as it is kept in memory (4 bytes a sample
+/// up to [`SIGNAL_MEMORY_BYTES`]) and what grows with the length.
 #[must_use]
-pub fn estimated_peak_bytes(n_out: u64, downstream_bytes_per_sample: u64) -> u64 {
+pub fn estimated_peak_bytes(n_out: u64, downstream_millibytes_per_sample: u64) -> u64 {
+    let in_memory = n_out.saturating_mul(4).min(SIGNAL_MEMORY_BYTES as u64);
     n_out
-        .saturating_mul(AUDIO_BYTES_PER_SAMPLE.saturating_add(downstream_bytes_per_sample))
+        .saturating_mul(AUDIO_MILLIBYTES_PER_SAMPLE.saturating_add(downstream_millibytes_per_sample))
+        .div_ceil(1000)
+        .saturating_add(in_memory)
         .saturating_add(FIXED_BYTES_PER_FILE)
 }
 
@@ -125,9 +137,10 @@ pub fn preprocess(path: &Path, bytes: Vec<u8>, params: &PreprocessParams) -> Res
 ///
 /// Same steps and same samples, bit for bit, as [`preprocess`], but the file is read through
 /// a buffered stream and each decoded packet is mixed down and resampled at once, so neither
-/// the file nor its full-rate signal is ever held whole: the peak is the resampled signal
-/// (see [`estimated_peak_bytes`]). `downstream_bytes_per_sample` is what the caller will need
-/// per output sample afterwards (the features stage); it enters the budget check, which
+/// the file nor its full-rate signal is ever held whole, and a long resampled signal goes to
+/// a temporary file (see [`signal`] and [`estimated_peak_bytes`]).
+/// `downstream_millibytes_per_sample` is what the caller will need per output sample
+/// afterwards (the features stage), in thousandths of a byte; it enters the budget check, which
 /// refuses a file whose declared length would not fit ([`AudioError::OverBudget`]) before
 /// decoding it, and stops one whose signal outgrows the budget while decoding
 /// ([`AudioError::OverBudgetWhileDecoding`]).
@@ -135,7 +148,7 @@ pub fn preprocess_file(
     path: &Path,
     params: &PreprocessParams,
     budget: &MemoryBudget,
-    downstream_bytes_per_sample: u64,
+    downstream_millibytes_per_sample: u64,
 ) -> Result<ProcessedAudio, AudioError> {
     let io_error = |source| AudioError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io_error)?;
@@ -144,7 +157,7 @@ pub fn preprocess_file(
     }
     let edit = mp4::audio_edit_from_reader(&mut file).map_err(io_error)?;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-    preprocess_source(path, Box::new(file), edit, params, budget, downstream_bytes_per_sample)
+    preprocess_source(path, Box::new(file), edit, params, budget, downstream_millibytes_per_sample)
 }
 
 /// The shared body of [`preprocess`] and [`preprocess_file`].
@@ -154,12 +167,31 @@ fn preprocess_source(
     edit: Option<mp4::AudioEdit>,
     params: &PreprocessParams,
     budget: &MemoryBudget,
-    downstream_bytes_per_sample: u64,
+    downstream_millibytes_per_sample: u64,
+) -> Result<ProcessedAudio, AudioError> {
+    preprocess_with_memory(path, source, edit, params, budget, downstream_millibytes_per_sample, SIGNAL_MEMORY_BYTES)
+}
+
+/// [`preprocess_source`] holding at most `signal_memory_bytes` of the signal in memory
+/// (smaller in tests, to send a short file's signal to disk).
+fn preprocess_with_memory(
+    path: &Path,
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    edit: Option<mp4::AudioEdit>,
+    params: &PreprocessParams,
+    budget: &MemoryBudget,
+    downstream_millibytes_per_sample: u64,
+    signal_memory_bytes: usize,
 ) -> Result<ProcessedAudio, AudioError> {
     let to_hz = params.sample_rate_hz;
     let oom = |bytes: u64| AudioError::OutOfMemory { path: path.to_path_buf(), what: "the resampled signal", bytes };
-    let need = |n_out: u64| estimated_peak_bytes(n_out, downstream_bytes_per_sample);
-    let mut out: Vec<f32> = Vec::new();
+    let spill_error = |e: std::io::Error| AudioError::Spill {
+        path: path.to_path_buf(),
+        dir: std::env::temp_dir(),
+        reason: e.to_string(),
+    };
+    let need = |n_out: u64| estimated_peak_bytes(n_out, downstream_millibytes_per_sample);
+    let mut out = SignalBuilder::new(signal_memory_bytes);
     let mut resampler: Option<(u32, resample::StreamResampler)> = None;
     let resample_error =
         |from_hz: u32, reason: String| AudioError::Resample { path: path.to_path_buf(), from_hz, to_hz, reason };
@@ -183,29 +215,23 @@ fn preprocess_source(
         declared_out.set(usize::try_from(n_out).map_err(|_| oom(n_out.saturating_mul(4)))?);
         Ok(())
     };
-    let append = |out: &mut Vec<f32>, chunk: &[f32]| -> Result<(), AudioError> {
-        if out.capacity() - out.len() < chunk.len() {
-            // Grow by an eighth at least: few reallocations, little overshoot past the need.
-            let extra = chunk.len().max(out.len() / 8);
-            let wanted = (out.len() + extra) as u64;
-            if need(wanted) > budget.per_file_bytes {
-                return Err(AudioError::OverBudgetWhileDecoding {
-                    path: path.to_path_buf(),
-                    duration_s: out.len() as f64 / f64::from(to_hz),
-                    need_bytes: need(wanted),
-                    budget_bytes: budget.per_file_bytes,
-                    origin: budget.origin.clone(),
-                });
-            }
-            out.try_reserve_exact(extra).map_err(|_| oom(wanted * 4))?;
+    let append = |out: &mut SignalBuilder, chunk: &[f32]| -> Result<(), AudioError> {
+        let wanted = (out.len() + chunk.len()) as u64;
+        if need(wanted) > budget.per_file_bytes {
+            return Err(AudioError::OverBudgetWhileDecoding {
+                path: path.to_path_buf(),
+                duration_s: out.len() as f64 / f64::from(to_hz),
+                need_bytes: need(wanted),
+                budget_bytes: budget.per_file_bytes,
+                origin: budget.origin.clone(),
+            });
         }
-        out.extend_from_slice(chunk);
-        Ok(())
+        out.push(chunk).map_err(spill_error)
     };
     let mut on_samples = |from_hz: u32, chunk: &[f32]| {
-        if out.capacity() == 0 && declared_out.get() > 0 {
+        if out.len() == 0 && declared_out.get() > 0 {
             let n = declared_out.get();
-            out.try_reserve_exact(n).map_err(|_| oom(n as u64 * 4))?;
+            out.try_reserve(n).map_err(|_| oom(n as u64 * 4))?;
         }
         let r = match &mut resampler {
             Some((_, r)) => r,
@@ -226,29 +252,25 @@ fn preprocess_source(
     drop(resampler);
     // librosa's fix_length: cut or zero-pad libsoxr's output to ceil(len · to / from).
     let n_out = resample::resampled_len(summary.n_frames, summary.sample_rate_hz, to_hz);
-    let n_out_usize = usize::try_from(n_out).map_err(|_| oom(n_out.saturating_mul(4)))?;
-    if n_out_usize > out.len() {
-        out.try_reserve_exact(n_out_usize - out.len()).map_err(|_| oom(n_out * 4))?;
-    }
-    out.resize(n_out_usize, 0.0);
+    let n_out = usize::try_from(n_out).map_err(|_| oom(n_out.saturating_mul(4)))?;
+    out.resize(n_out).map_err(spill_error)?;
+    let mut signal = out.finish().map_err(spill_error)?;
 
-    if out.iter().all(|&x| x == 0.0) {
+    if signal.reader().all_zero().map_err(spill_error)? {
         return Err(AudioError::AllSilent { path: path.to_path_buf() });
     }
-    let raw_duration_s = out.len() as f64 / f64::from(to_hz);
-    let trim =
-        if params.trim { trim_bounds(&out, params.trim_top_db) } else { TrimBounds { start: 0, end: out.len() } };
-    // Trimmed and quantised in place: a long file's signal exists once.
-    out.truncate(trim.end);
-    out.drain(..trim.start);
+    let raw_duration_s = signal.len() as f64 / f64::from(to_hz);
+    let trim = if params.trim {
+        trim_bounds(&mut signal.reader(), params.trim_top_db).map_err(spill_error)?
+    } else {
+        TrimBounds { start: 0, end: signal.len() }
+    };
+    signal.keep(trim.start..trim.end);
     if params.pcm16 {
-        for x in &mut out {
-            *x = from_pcm16(to_pcm16(*x));
-        }
+        signal.quantize_pcm16();
     }
-    out.shrink_to_fit();
     Ok(ProcessedAudio {
-        samples: out,
+        samples: signal,
         sample_rate_hz: to_hz,
         source_sample_rate_hz: summary.sample_rate_hz,
         source_channels: summary.n_channels,
@@ -267,7 +289,7 @@ pub fn ingest_file(input: &Path, output: &Path, params: &PreprocessParams) -> Re
     let budget = MemoryBudget::from_system(rayon::current_num_threads());
     let processed = preprocess_file(input, params, &budget, 0)?;
     let write = |file: &mut std::fs::File| {
-        write_pcm16_wav(std::io::BufWriter::new(file), &processed.samples, processed.sample_rate_hz)
+        write_pcm16_wav(std::io::BufWriter::new(file), &mut processed.samples.reader(), processed.sample_rate_hz)
             .map_err(std::io::Error::other)
     };
     crate::atomic::write_file_with(output, write)
@@ -342,7 +364,7 @@ mod tests {
         let err = preprocess_file(&path, &PreprocessParams::default(), &budget(need - 1), 24).expect_err("over");
         assert!(matches!(err, AudioError::OverBudget { need_bytes, .. } if need_bytes == need), "{err}");
         assert!(
-            err.to_string().contains("1 min 0 s of audio needs about 104 MB; the budget per file is 104 MB (test)"),
+            err.to_string().contains("1 min 0 s of audio needs about 72 MB; the budget per file is 72 MB (test)"),
             "{err}"
         );
         let ok = preprocess_file(&path, &PreprocessParams::default(), &budget(need), 24).expect("fits");
@@ -378,7 +400,35 @@ mod tests {
             let from_bytes = preprocess(&path, bytes, &PreprocessParams::default()).expect("bytes");
             let from_file =
                 preprocess_file(&path, &PreprocessParams::default(), &MemoryBudget::unlimited(), 0).expect("file");
-            assert_eq!(from_bytes, from_file, "{name}");
+            assert_same(&from_bytes, &from_file, name);
+        }
+    }
+
+    fn assert_same(a: &ProcessedAudio, b: &ProcessedAudio, name: &str) {
+        assert_eq!(a.samples.to_vec().expect("read"), b.samples.to_vec().expect("read"), "{name}");
+        assert_eq!(
+            (a.sample_rate_hz, a.source_sample_rate_hz, a.source_channels, a.raw_duration_s, a.trim),
+            (b.sample_rate_hz, b.source_sample_rate_hz, b.source_channels, b.raw_duration_s, b.trim),
+            "{name}"
+        );
+    }
+
+    #[test]
+    fn a_signal_sent_to_a_temporary_file_is_the_signal_kept_in_memory() {
+        let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/good");
+        for name in ["speech_48000_s16.wav", "speech_44100_flac.flac"] {
+            let path = good.join(name);
+            for (trim, pcm16) in [(true, true), (false, true), (true, false)] {
+                let params = PreprocessParams { trim, pcm16, ..Default::default() };
+                let run = |memory: usize| {
+                    let file = std::fs::File::open(&path).expect("fixture");
+                    preprocess_with_memory(&path, Box::new(file), None, &params, &MemoryBudget::unlimited(), 0, memory)
+                        .expect("preprocess")
+                };
+                let (in_memory, on_disk) = (run(SIGNAL_MEMORY_BYTES), run(4_000));
+                assert!(in_memory.samples.is_in_memory() && !on_disk.samples.is_in_memory(), "{name}");
+                assert_same(&in_memory, &on_disk, name);
+            }
         }
     }
 

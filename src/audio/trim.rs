@@ -1,5 +1,9 @@
 //! Silence trimming, as `librosa.effects.trim` (0.11).
 
+use std::io;
+
+use super::signal::SignalReader;
+
 /// Frame length of the RMS envelope trim uses (librosa's default).
 pub const TRIM_FRAME_LENGTH: usize = 2048;
 /// Hop of the RMS envelope trim uses (librosa's default).
@@ -16,7 +20,11 @@ pub struct TrimBounds {
     pub end: usize,
 }
 
-/// Finds the non-silent span of `samples` as `librosa.effects.trim(y, top_db=top_db)` does.
+/// Frames of the RMS envelope computed from one window of the signal: 2048 frames read 1 Mi
+/// samples (4 MB) at a time.
+const BLOCK_FRAMES: usize = 2048;
+
+/// Finds the non-silent span of `signal` as `librosa.effects.trim(y, top_db=top_db)` does.
 ///
 /// Frame RMS over centred, zero-padded frames of 2048 samples every 512; a frame is non-silent
 /// when `20·log10(max(amin, rms) / max(amin, max_rms)) > −top_db` (amin = 1e-5). The span runs
@@ -25,51 +33,58 @@ pub struct TrimBounds {
 /// floor, so every frame is 0 dB); `preprocess` rejects such input before trimming. Differs: the
 /// RMS is accumulated in f64 where librosa uses f32; this can only matter for a frame within
 /// ~1e-6 dB of the threshold.
-#[must_use]
-pub fn trim_bounds(samples: &[f32], top_db: f64) -> TrimBounds {
-    let rms = frame_rms(samples, TRIM_FRAME_LENGTH, TRIM_HOP_LENGTH);
+///
+/// Errors: a signal in a temporary file that cannot be read.
+pub fn trim_bounds(signal: &mut SignalReader<'_>, top_db: f64) -> io::Result<TrimBounds> {
+    let n = signal.len();
+    let rms = frame_rms(signal, TRIM_FRAME_LENGTH, TRIM_HOP_LENGTH)?;
     let max_rms = rms.iter().copied().fold(0.0f64, f64::max);
     let ref_db = 20.0 * max_rms.max(AMIN).log10();
     let non_silent = |r: &f64| 20.0 * r.max(AMIN).log10() - ref_db > -top_db;
-    match (rms.iter().position(non_silent), rms.iter().rposition(non_silent)) {
-        (Some(first), Some(last)) => TrimBounds {
-            start: (first * TRIM_HOP_LENGTH).min(samples.len()),
-            end: ((last + 1) * TRIM_HOP_LENGTH).min(samples.len()),
-        },
+    Ok(match (rms.iter().position(non_silent), rms.iter().rposition(non_silent)) {
+        (Some(first), Some(last)) => {
+            TrimBounds { start: (first * TRIM_HOP_LENGTH).min(n), end: ((last + 1) * TRIM_HOP_LENGTH).min(n) }
+        }
         _ => TrimBounds { start: 0, end: 0 },
-    }
+    })
 }
 
-/// Trims leading and trailing silence (see [`trim_bounds`]).
-#[must_use]
-pub fn trim_silence(samples: &[f32], top_db: f64) -> &[f32] {
-    let bounds = trim_bounds(samples, top_db);
-    &samples[bounds.start..bounds.end]
-}
-
-/// RMS of centred frames with zero padding (`librosa.feature.rms(y=y, center=True)`).
+/// RMS of centred frames with zero padding (`librosa.feature.rms(y=y, center=True)`), read a
+/// block of frames at a time.
 ///
 /// Frame `t` covers samples `t·hop − frame_length/2 .. t·hop + frame_length/2`; there are
 /// `1 + len / hop` frames.
-#[must_use]
-pub fn frame_rms(samples: &[f32], frame_length: usize, hop_length: usize) -> Vec<f64> {
+pub fn frame_rms(signal: &mut SignalReader<'_>, frame_length: usize, hop_length: usize) -> io::Result<Vec<f64>> {
+    let n = signal.len();
     let half = frame_length / 2;
-    let n_frames = 1 + samples.len() / hop_length;
-    (0..n_frames)
-        .map(|t| {
-            let centre = t * hop_length;
-            let lo = centre.saturating_sub(half).min(samples.len());
-            let hi = (centre + frame_length - half).min(samples.len());
-            let sum: f64 = samples[lo..hi].iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    let n_frames = 1 + n / hop_length;
+    let span = |t: usize| (t * hop_length).saturating_sub(half).min(n)..(t * hop_length + frame_length - half).min(n);
+    let mut rms = Vec::with_capacity(n_frames);
+    for block_start in (0..n_frames).step_by(BLOCK_FRAMES) {
+        let block_end = (block_start + BLOCK_FRAMES).min(n_frames);
+        let lo = span(block_start).start;
+        let window = signal.window(lo..span(block_end - 1).end)?;
+        rms.extend((block_start..block_end).map(|t| {
+            let frame = span(t);
+            let sum: f64 = window[frame.start - lo..frame.end - lo].iter().map(|&x| f64::from(x) * f64::from(x)).sum();
             (sum / frame_length as f64).sqrt()
-        })
-        .collect()
+        }));
+    }
+    Ok(rms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn bounds(y: &[f32], top_db: f64) -> TrimBounds {
+        trim_bounds(&mut y.into(), top_db).expect("in memory")
+    }
+
+    fn envelope(y: &[f32], frame_length: usize, hop_length: usize) -> Vec<f64> {
+        frame_rms(&mut y.into(), frame_length, hop_length).expect("in memory")
+    }
 
     fn tone(n: usize, amplitude: f32) -> Vec<f32> {
         (0..n).map(|i| amplitude * (i as f32 * 0.05).sin()).collect()
@@ -80,7 +95,7 @@ mod tests {
         let mut y = vec![0.0f32; 10_000];
         y.extend(tone(20_000, 0.5));
         y.extend(vec![0.0f32; 10_000]);
-        let b = trim_bounds(&y, 20.0);
+        let b = bounds(&y, 20.0);
         assert_eq!(b.start % TRIM_HOP_LENGTH, 0);
         // The first frame whose window reaches the tone by enough energy starts before it.
         assert!(b.start <= 10_000 && b.start > 10_000 - TRIM_FRAME_LENGTH, "{b:?}");
@@ -91,29 +106,46 @@ mod tests {
     fn quiet_tail_below_threshold_is_cut() {
         let mut y = tone(20_000, 0.5);
         y.extend(tone(20_000, 0.001)); // 54 dB down
-        let b = trim_bounds(&y, 20.0);
+        let b = bounds(&y, 20.0);
         assert!(b.end < 20_000 + TRIM_FRAME_LENGTH);
     }
 
     #[test]
     fn all_zero_input_is_kept_whole_as_librosa_does() {
-        assert_eq!(trim_bounds(&[0.0; 5000], 20.0), TrimBounds { start: 0, end: 5000 });
-        assert_eq!(trim_bounds(&[], 20.0), TrimBounds { start: 0, end: 0 });
+        assert_eq!(bounds(&[0.0; 5000], 20.0), TrimBounds { start: 0, end: 5000 });
+        assert_eq!(bounds(&[], 20.0), TrimBounds { start: 0, end: 0 });
+    }
+
+    #[test]
+    fn the_envelope_read_in_blocks_from_a_file_is_that_of_the_whole() {
+        let y: Vec<f32> =
+            (0..2 * BLOCK_FRAMES * 512 + 700).map(|i| ((i * 7_919) % 1_009) as f32 / 1_009.0 - 0.5).collect();
+        let mut builder = super::super::signal::SignalBuilder::new(4 << 10);
+        builder.push(&y).expect("push");
+        let signal = builder.finish().expect("finish");
+        assert!(!signal.is_in_memory());
+        let got = frame_rms(&mut signal.reader(), 2048, 512).expect("read");
+        let want: Vec<f64> = (0..1 + y.len() / 512)
+            .map(|t| {
+                let (lo, hi) = ((t * 512).saturating_sub(1024).min(y.len()), (t * 512 + 1024).min(y.len()));
+                (y[lo..hi].iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>() / 2048.0).sqrt()
+            })
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]
     fn frame_count_matches_librosa() {
-        assert_eq!(frame_rms(&[0.0; 1023], 2048, 512).len(), 2);
-        assert_eq!(frame_rms(&[0.0; 1024], 2048, 512).len(), 3);
+        assert_eq!(envelope(&[0.0; 1023], 2048, 512).len(), 2);
+        assert_eq!(envelope(&[0.0; 1024], 2048, 512).len(), 3);
     }
 
     proptest! {
         #[test]
         fn trimming_never_lengthens(y in proptest::collection::vec(-1.0f32..1.0, 0..6000), top_db in 1.0f64..80.0) {
-            let b = trim_bounds(&y, top_db);
+            let b = bounds(&y, top_db);
             prop_assert!(b.start <= b.end);
             prop_assert!(b.end <= y.len());
-            prop_assert!(trim_silence(&y, top_db).len() <= y.len());
         }
     }
 }

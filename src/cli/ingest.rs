@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use rayon::prelude::*;
 
 use vlogmood::atomic::{is_within, remove_stale_in, resolve_path};
-use vlogmood::audio::{ingest_file, ProcessedAudio};
+use vlogmood::audio::ingest_file;
 use vlogmood::corpus::{display_path, no_media_message, scan, write_failures_csv, Failure, Skipped};
 
 use super::{progress, IngestArgs, Outcome};
@@ -91,10 +91,14 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<Outcome> {
     }
 
     let bar = progress::files_bar(jobs.len(), "ingest");
-    let results: Vec<Result<ProcessedAudio, String>> = jobs
+    // Each file's durations only: a processed signal (and its temporary file, when long) is
+    // dropped as soon as its WAV is written.
+    let results: Vec<Result<(f64, f64), String>> = jobs
         .par_iter()
         .map(|job| {
-            let result = ingest_file(&job.input, &job.output, &params).map_err(|e| e.to_string());
+            let result = ingest_file(&job.input, &job.output, &params)
+                .map(|processed| (processed.raw_duration_s, processed.duration_s()))
+                .map_err(|e| e.to_string());
             bar.inc(1);
             result
         })
@@ -104,10 +108,10 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<Outcome> {
     let (mut seconds_in, mut seconds_out, mut n_ok) = (0.0, 0.0, 0usize);
     for (job, result) in jobs.iter().zip(results) {
         match result {
-            Ok(processed) => {
+            Ok((raw_s, kept_s)) => {
                 n_ok += 1;
-                seconds_in += processed.raw_duration_s;
-                seconds_out += processed.duration_s();
+                seconds_in += raw_s;
+                seconds_out += kept_s;
             }
             Err(reason) => failures.push(Failure { file: display_path(&job.input), reason }),
         }

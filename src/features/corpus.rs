@@ -17,16 +17,14 @@ use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
 /// with the crate version, so a change to either never reads stale entries.
 const CACHE_FORMAT: &str = "vlogmood-features-v2";
 
-/// Peak bytes the features stage holds per sample of the preprocessed signal (beyond the
-/// signal itself), for the per-file memory budget. The spectrograms are held a block at a
-/// time and the per-frame values that wait for the whole recording go to spills that move to
-/// disk past a fixed size (both inside [`crate::audio::FIXED_BYTES_PER_FILE`]); what still
-/// grows with the length is beat tracking's work arrays over the onset envelope, about 50
-/// bytes per 512-sample hop (0.1 a sample). Measured: the peak RSS of `vlogmood --threads 1
-/// features` on 48 kHz stereo recordings (`scripts/make_long_wav.py`) was 100 MB for 10 min,
-/// 361 MB for 60 min and 670 MB for 120 min: the 4-byte signal plus 35 to 45 MB whatever the
-/// length (before the spills: 104, 470 and 909 MB). 1 rounds the 0.1 up.
-pub const FEATURES_BYTES_PER_SAMPLE: u64 = 1;
+/// Thousandths of a byte the features stage holds per sample of the preprocessed signal at
+/// its peak, for the per-file memory budget. The signal is read a window at a time, the
+/// spectrograms are held a block at a time and the per-frame values that wait for the whole
+/// recording go to spills that move to disk past a fixed size (all inside
+/// [`crate::audio::FIXED_BYTES_PER_FILE`]); what still grows with the length is the onset
+/// envelope and beat tracking's work arrays over it, about 54 bytes per 512-sample hop
+/// (105 thousandths of a byte a sample), rounded up to 64 bytes a hop.
+pub const FEATURES_MILLIBYTES_PER_SAMPLE: u64 = 125;
 
 /// What preprocessing did to a file (kept beside its features).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -184,8 +182,8 @@ fn compute(
     budget: &MemoryBudget,
     extractor: &mut Extractor,
 ) -> Result<(FileFeatures, AudioSummary), String> {
-    let processed =
-        preprocess_file(&file.path, preprocess_params, budget, FEATURES_BYTES_PER_SAMPLE).map_err(|e| e.to_string())?;
+    let processed = preprocess_file(&file.path, preprocess_params, budget, FEATURES_MILLIBYTES_PER_SAMPLE)
+        .map_err(|e| e.to_string())?;
     let features = extractor.extract(&processed.samples, processed.sample_rate_hz);
     // The last block of spectrograms (up to 17 MB), the per-frame records and the tuning peaks:
     // free them now rather than hold them while this worker decodes its next file.

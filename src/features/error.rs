@@ -46,10 +46,10 @@ pub enum FeaturesError {
         /// Its value.
         value: f32,
     },
-    /// The per-frame values of a long recording could not be kept in, or read back from,
+    /// A long recording's signal or per-frame values could not be kept in, or read back from,
     /// their temporary file.
     #[error(
-        "could not keep per-frame values in a temporary file in {dir} (set TMPDIR to a folder with room): {reason}"
+        "could not keep the signal or per-frame values in a temporary file in {dir} (set TMPDIR to a folder with room): {reason}"
     )]
     Spill {
         /// The folder temporary files go to.

@@ -30,31 +30,36 @@
 //!   spill); a recording longer than one block takes a second STFT pass for chroma.
 //!
 //! A spill holds a speech clip in memory and moves a long recording's values to a temporary
-//! file. Every per-frame value is computed by the same operations in the same order whatever
-//! the block size and wherever the spill keeps it, so the features are identical bit for bit.
+//! file. The signal is read the same way, a block's window at a time (a long recording's
+//! signal is in a temporary file too: [`crate::audio::signal`]). Every per-frame value is
+//! computed by the same operations in the same order whatever the block size and wherever the
+//! signal and the spills are kept, so the features are identical bit for bit.
 
 use std::collections::BTreeMap;
 
 use ndarray::{Array2, ArrayView2};
+
+use crate::audio::SignalReader;
 
 use super::beat::{beat_track, BeatTrack};
 use super::chroma::{chroma_filterbank, chroma_frame};
 use super::contrast::{ContrastBands, ContrastDb};
 use super::db::{amplitude_to_db_f32, power_to_db_f32, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
 use super::error::FeaturesError;
+use super::frame::{n_centered_frames, SignalWindow};
 use super::mel::{fft_frequencies, MelFilterbank};
 use super::mfcc::{dct_ortho_matrix, mfcc_frame};
 use super::onset::set_onset_frame;
 use super::params::{FeatureParams, LogMelScale};
 use super::pitch::{Piptrack, TuningPeaks};
 use super::recipe::Descriptive;
-use super::rms::rms_each;
+use super::rms::rms_frames;
 use super::spectral::{centroid_bandwidth, rolloff_frames};
 use super::spill::{get_f32, get_f64, put_f32, put_f64, Spill};
-use super::stats::mean_std_skew;
+use super::stats::signal_mean_std_skew;
 use super::stft::{Spectrogram, SpectrumPlan};
 use super::tempo::TempoPlan;
-use super::zcr::zero_crossing_rate_each;
+use super::zcr::ZeroCrossingRate;
 
 /// Frames of spectrogram computed at a time: the block buffers hold this many frames whatever
 /// the recording's length (2 × 1025 bins × 4 bytes × 2048 frames = 17 MB at the defaults).
@@ -190,41 +195,55 @@ impl Extractor {
         self.frames.release();
     }
 
-    fn check_input(&self, samples: &[f32], sample_rate_hz: u32) -> Result<(), FeaturesError> {
+    fn check_input(&self, signal: &mut SignalReader<'_>, sample_rate_hz: u32) -> Result<(), FeaturesError> {
         if sample_rate_hz != self.params.sample_rate_hz {
             return Err(FeaturesError::SampleRateMismatch {
                 expected_hz: self.params.sample_rate_hz,
                 got_hz: sample_rate_hz,
             });
         }
-        if samples.is_empty() {
+        if signal.is_empty() {
             return Err(FeaturesError::EmptyInput);
         }
-        if samples.len() < self.params.stft.n_fft {
-            return Err(FeaturesError::TooShort { n_samples: samples.len(), min_samples: self.params.stft.n_fft });
+        if signal.len() < self.params.stft.n_fft {
+            return Err(FeaturesError::TooShort { n_samples: signal.len(), min_samples: self.params.stft.n_fft });
         }
-        if let Some((index, &value)) = samples.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(FeaturesError::NonFinite { index, value });
+        let mut non_finite = None;
+        signal
+            .for_each_chunk(|start, chunk| {
+                if non_finite.is_none() {
+                    non_finite = chunk.iter().position(|v| !v.is_finite()).map(|i| (start + i, chunk[i]));
+                }
+            })
+            .map_err(temp_file_error)?;
+        match non_finite {
+            Some((index, value)) => Err(FeaturesError::NonFinite { index, value }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Every per-frame feature of `samples` (mono, `sample_rate_hz`, already preprocessed),
-    /// computed a block of frames at a time (see the module doc). Holds every frame: for
-    /// figures and tests; [`extract`](Self::extract) is what a corpus goes through.
+    /// Every per-frame feature of `signal` (mono, `sample_rate_hz`, already preprocessed; a
+    /// slice or an [`audio::Signal`](crate::audio::Signal)), computed a block of frames at a
+    /// time (see the module doc). Holds every frame: for figures and tests;
+    /// [`extract`](Self::extract) is what a corpus goes through.
     ///
     /// Errors: wrong sample rate, empty input, fewer than `n_fft` samples, NaN/Inf samples,
-    /// a temporary file that cannot be written.
-    pub fn analyse(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FrameFeatures, FeaturesError> {
+    /// a temporary file that cannot be written or read.
+    pub fn analyse<'a>(
+        &mut self,
+        signal: impl Into<SignalReader<'a>>,
+        sample_rate_hz: u32,
+    ) -> Result<FrameFeatures, FeaturesError> {
+        let mut signal = signal.into();
         let mut frames = FrameCollector::default();
-        let recording = self.run(samples, sample_rate_hz, &mut frames)?;
+        let recording = self.run(&mut signal, sample_rate_hz, &mut frames)?;
         let p = &self.params;
         let n_frames = recording.onset_envelope.len();
         let matrix = |values: Vec<f64>, n_cols: usize| {
             Array2::from_shape_vec((n_frames, n_cols), values).expect("one row a frame")
         };
         Ok(FrameFeatures {
-            n_samples: samples.len(),
+            n_samples: signal.len(),
             mel_power: Array2::from_shape_vec((n_frames, p.mel.n_mels), frames.mel_power).expect("one row a frame"),
             mfcc: matrix(frames.mfcc, p.n_mfcc),
             chroma: Array2::from_shape_vec((n_frames, p.chroma.n_chroma), frames.chroma).expect("one row a frame"),
@@ -241,17 +260,23 @@ impl Extractor {
         })
     }
 
-    /// The three recipes of `samples`: the frames' means, the descriptive statistics and the
+    /// The three recipes of `signal`: the frames' means, the descriptive statistics and the
     /// log-mel image, with no per-frame matrix held (see the module doc).
     ///
     /// Errors: as [`analyse`](Self::analyse).
-    pub fn extract(&mut self, samples: &[f32], sample_rate_hz: u32) -> Result<FileFeatures, FeaturesError> {
+    pub fn extract<'a>(
+        &mut self,
+        signal: impl Into<SignalReader<'a>>,
+        sample_rate_hz: u32,
+    ) -> Result<FileFeatures, FeaturesError> {
+        let mut signal = signal.into();
         let mut means = FrameMeans::new(&self.params);
-        let recording = self.run(samples, sample_rate_hz, &mut means)?;
-        let (amplitude_mean, amplitude_std, amplitude_skew) = mean_std_skew(samples);
+        let recording = self.run(&mut signal, sample_rate_hz, &mut means)?;
+        let (amplitude_mean, amplitude_std, amplitude_skew) =
+            signal_mean_std_skew(&mut signal).map_err(temp_file_error)?;
         let beats = &recording.beats.beats;
         let descriptive = Descriptive {
-            duration_s: samples.len() as f64 / f64::from(sample_rate_hz),
+            duration_s: signal.len() as f64 / f64::from(sample_rate_hz),
             amplitude_mean,
             amplitude_std,
             amplitude_skew,
@@ -279,21 +304,20 @@ impl Extractor {
     /// per-frame feature goes to `sink`; what only the whole recording gives is returned.
     fn run(
         &mut self,
-        samples: &[f32],
+        signal: &mut SignalReader<'_>,
         sample_rate_hz: u32,
         sink: &mut impl FrameSink,
     ) -> Result<Recording, FeaturesError> {
-        self.check_input(samples, sample_rate_hz)?;
-        let spill_error = |e: std::io::Error| FeaturesError::Spill { dir: std::env::temp_dir(), reason: e.to_string() };
+        self.check_input(signal, sample_rate_hz)?;
         let p = &self.params;
         let sr = f64::from(p.sample_rate_hz);
         let (n_fft, hop) = (p.stft.n_fft, p.stft.hop_length);
-        let n_frames = self.plan.n_frames(samples.len());
+        let n = signal.len();
+        let n_frames = self.plan.n_frames(n);
         let n_bins = self.plan.n_bins();
-        let blocks: Vec<std::ops::Range<usize>> = (0..n_frames)
-            .step_by(self.block_frames)
-            .map(|start| start..(start + self.block_frames).min(n_frames))
-            .collect();
+        let blocks = blocks_of(n_frames, self.block_frames);
+        // The samples a block's frames read, in the STFT's framing and the time-domain one.
+        let reach = n_fft.max(p.frame_length);
 
         // Pass 1: every block's spectrograms, reduced to what waits for the whole recording
         // (into the spills) and what does not (to the sink).
@@ -307,7 +331,7 @@ impl Extractor {
         self.contrast_db.clear();
         self.scratch_f32.resize(n_bins, 0.0);
         for block in &blocks {
-            self.plan.compute_frames_into(samples, block.clone(), &mut self.block);
+            self.plan.compute_frames_into(block_window(signal, block, reach, hop)?, block.clone(), &mut self.block);
             self.scratch_shape.clear();
             for (magnitude, power) in self.block.magnitude.rows().into_iter().zip(self.block.power.rows()) {
                 let magnitude = magnitude.to_slice().expect("spectrogram rows are contiguous");
@@ -319,10 +343,10 @@ impl Extractor {
                 self.contrast.valley_peak_frame(magnitude, &mut valley, &mut peak);
                 self.contrast_db.observe(&valley, &peak);
                 self.piptrack.add_pitches(magnitude, &mut pitch_sum);
-                self.tuning_peaks.add_frame(&self.piptrack, power).map_err(spill_error)?;
+                self.tuning_peaks.add_frame(&self.piptrack, power).map_err(temp_file_error)?;
                 self.frames
                     .push_with(|record| _ = put_f64(put_f64(put_f32(record, &mel_row), &valley), &peak))
-                    .map_err(spill_error)?;
+                    .map_err(temp_file_error)?;
             }
             rolloff_frames(
                 self.block.magnitude.view(),
@@ -339,14 +363,15 @@ impl Extractor {
 
         // Pass 2: chroma, with the tuning of the whole recording's peaks. A one-block
         // recording's spectrogram is still at hand; a longer one's is computed again.
-        let tuning = self.tuning_peaks.tuning(p.chroma.tuning_resolution, p.chroma.n_chroma).map_err(spill_error)?;
+        let tuning =
+            self.tuning_peaks.tuning(p.chroma.tuning_resolution, p.chroma.n_chroma).map_err(temp_file_error)?;
         let n_chroma = p.chroma.n_chroma;
         let bank =
             self.chroma_banks.entry(tuning.to_bits()).or_insert_with(|| chroma_filterbank(sr, n_fft, n_chroma, tuning));
         let mut chroma_row = vec![0.0_f32; n_chroma];
         for block in &blocks {
             if blocks.len() > 1 {
-                self.plan.compute_frames_into(samples, block.clone(), &mut self.block);
+                self.plan.compute_frames_into(block_window(signal, block, reach, hop)?, block.clone(), &mut self.block);
             }
             for power in self.block.power.rows() {
                 chroma_frame(bank.view(), power.to_slice().expect("spectrogram rows are contiguous"), &mut chroma_row);
@@ -376,15 +401,43 @@ impl Extractor {
                 sink.mfcc_contrast(&mfcc_row, &contrast_row);
                 t += 1;
             })
-            .map_err(spill_error)?;
+            .map_err(temp_file_error)?;
         let beats = beat_track(&onset_envelope, sr, hop, p.beat.tightness, p.beat.trim, &mut self.tempo);
 
-        // Time-domain features.
-        zero_crossing_rate_each(samples, p.frame_length, hop, |rate| sink.zcr(rate));
-        rms_each(samples, p.frame_length, hop, &mut self.scratch_f32, |rms| sink.rms(rms));
+        // Time-domain features, on frames of `frame_length`.
+        let mut zcr = ZeroCrossingRate::new(p.frame_length, hop);
+        for block in &blocks_of(n_centered_frames(n, p.frame_length, hop), self.block_frames) {
+            let samples = block_window(signal, block, reach, hop)?;
+            zcr.frames(samples, block.clone(), |rate| sink.zcr(rate));
+            rms_frames(samples, p.frame_length, hop, block.clone(), &mut self.scratch_f32, |rms| sink.rms(rms));
+        }
 
         Ok(Recording { mel_peak, tuning, piptrack_mean, onset_envelope, beats })
     }
+}
+
+/// Frames `0..n_frames` in blocks of `block_frames`.
+fn blocks_of(n_frames: usize, block_frames: usize) -> Vec<std::ops::Range<usize>> {
+    (0..n_frames).step_by(block_frames).map(|start| start..(start + block_frames).min(n_frames)).collect()
+}
+
+/// The window of `signal` that frames `frames` (of at most `reach` samples, every `hop`) read.
+fn block_window<'s>(
+    signal: &'s mut SignalReader<'_>,
+    frames: &std::ops::Range<usize>,
+    reach: usize,
+    hop: usize,
+) -> Result<SignalWindow<'s>, FeaturesError> {
+    let signal_len = signal.len();
+    let span = SignalWindow::span_of_frames(frames, reach, hop, signal_len);
+    let start = span.start;
+    let samples = signal.window(span).map_err(temp_file_error)?;
+    Ok(SignalWindow { samples, start, signal_len })
+}
+
+/// A temporary file (a spill, or the signal's) that could not be written or read.
+fn temp_file_error(e: std::io::Error) -> FeaturesError {
+    FeaturesError::Spill { dir: std::env::temp_dir(), reason: e.to_string() }
 }
 
 /// What [`Extractor::run`] learns only from the whole recording.
@@ -849,6 +902,11 @@ mod tests {
         assert_eq!(want_frames.mfcc.nrows(), 819);
         assert!(want_frames.mfcc.nrows() < BLOCK_FRAMES, "the reference is one block");
         assert!(!whole.frames.is_on_disk(), "the reference holds its frames in memory");
+        // The signal itself, read a window at a time from a temporary file.
+        let mut builder = crate::audio::signal::SignalBuilder::new(1 << 16);
+        builder.push(&x).expect("push");
+        let on_disk = builder.finish().expect("finish");
+        assert!(!on_disk.is_in_memory());
         for (block_frames, spill_bytes) in [(1, 1), (7, 1 << 20), (256, 50_000), (BLOCK_FRAMES, 1)] {
             let mut blocks = whole.clone();
             blocks.block_frames = block_frames;
@@ -859,7 +917,15 @@ mod tests {
             assert_eq!(blocks.frames.is_on_disk(), spill_bytes < 819 * 624, "{case}");
             assert_eq!(frames, want_frames, "{case}");
             assert_eq!(blocks.extract(&x, 22_050).expect("valid input"), want, "{case}");
+            assert_eq!(blocks.analyse(&on_disk, 22_050).expect("valid input"), want_frames, "{case}, signal on disk");
+            assert_eq!(blocks.extract(&on_disk, 22_050).expect("valid input"), want, "{case}, signal on disk");
         }
+        // A signal on disk is trimmed and quantised as it is read.
+        let mut trimmed = on_disk;
+        trimmed.keep(1_000..x.len() - 3_000);
+        trimmed.quantize_pcm16();
+        let quantised = crate::audio::quantize_pcm16(&x[1_000..x.len() - 3_000]);
+        assert_eq!(whole.extract(&trimmed, 22_050), whole.extract(&quantised, 22_050));
     }
 
     #[test]

@@ -29,26 +29,92 @@ pub fn n_centered_frames(n_samples: usize, frame_length: usize, hop_length: usiz
     }
 }
 
-/// Copies centred frame `t` of `signal` into `out` (whose length is the frame length).
+/// A stretch of a signal that is read a window at a time: `samples` are the signal's samples
+/// `start .. start + samples.len()`, out of `signal_len`.
+#[derive(Debug, Clone, Copy)]
+pub struct SignalWindow<'a> {
+    /// The samples in the window.
+    pub samples: &'a [f32],
+    /// Index in the signal of `samples[0]`.
+    pub start: usize,
+    /// Length of the whole signal.
+    pub signal_len: usize,
+}
+
+impl<'a> SignalWindow<'a> {
+    /// A window that is the whole signal.
+    #[must_use]
+    pub fn whole(samples: &'a [f32]) -> Self {
+        Self { samples, start: 0, signal_len: samples.len() }
+    }
+
+    /// Samples `range` of the signal, which must lie inside the window.
+    ///
+    /// # Panics
+    /// If `range` is not inside the window.
+    #[must_use]
+    pub fn get(&self, range: std::ops::Range<usize>) -> &'a [f32] {
+        &self.samples[range.start - self.start..range.end - self.start]
+    }
+
+    /// The window of `samples` (the whole signal) that frames `frames` read: for tests of
+    /// readers that take windows.
+    #[cfg(test)]
+    pub(crate) fn for_frames(
+        samples: &'a [f32],
+        frames: &std::ops::Range<usize>,
+        frame_length: usize,
+        hop_length: usize,
+    ) -> Self {
+        let span = Self::span_of_frames(frames, frame_length, hop_length, samples.len());
+        Self { samples: &samples[span.clone()], start: span.start, signal_len: samples.len() }
+    }
+
+    /// The samples of the signal any centred frame of `frames` (of `frame_length`, every
+    /// `hop_length`) reads, and those of the frame before: what a reader of those frames needs
+    /// in its window.
+    #[must_use]
+    pub fn span_of_frames(
+        frames: &std::ops::Range<usize>,
+        frame_length: usize,
+        hop_length: usize,
+        signal_len: usize,
+    ) -> std::ops::Range<usize> {
+        if frames.is_empty() {
+            return 0..0;
+        }
+        let lo = (frames.start * hop_length).saturating_sub(hop_length + frame_length).min(signal_len);
+        let hi = ((frames.end - 1) * hop_length + frame_length).min(signal_len);
+        lo..hi
+    }
+}
+
+/// Copies centred frame `t` of `signal` into `out` (whose length is the frame length). The
+/// window must hold the frame's samples that lie inside the signal.
 ///
-/// An empty `signal` gives a frame of zeros whatever the padding.
-pub fn centered_frame_into(signal: &[f32], hop_length: usize, t: usize, padding: Padding, out: &mut [f32]) {
+/// An empty signal gives a frame of zeros whatever the padding.
+pub fn centered_frame_into(signal: SignalWindow<'_>, hop_length: usize, t: usize, padding: Padding, out: &mut [f32]) {
     let frame_length = out.len();
-    let n = signal.len();
+    let n = signal.signal_len;
     // Position of out[0] in the signal (may be negative).
     let start = (t * hop_length) as isize - (frame_length / 2) as isize;
     let end = start + frame_length as isize;
     let lo = start.clamp(0, n as isize) as usize;
     let hi = end.clamp(0, n as isize) as usize;
+    // Number of output samples before the signal starts, and in it.
+    let n_left = ((lo as isize - start).max(0) as usize).min(frame_length);
+    let n_mid = hi.saturating_sub(lo);
     let (left_value, right_value) = match (padding, n) {
         (_, 0) | (Padding::Zero, _) => (0.0, 0.0),
-        (Padding::Edge, _) => (signal[0], signal[n - 1]),
+        // The padding repeats the signal's first and last samples, which are in the window
+        // when the frame reaches past that end (and not read otherwise).
+        (Padding::Edge, _) => (
+            if n_left > 0 { signal.get(0..1)[0] } else { 0.0 },
+            if n_left + n_mid < frame_length { signal.get(n - 1..n)[0] } else { 0.0 },
+        ),
     };
-    // Number of output samples before the signal starts.
-    let n_left = ((lo as isize - start).max(0) as usize).min(frame_length);
     out[..n_left].fill(left_value);
-    let n_mid = hi.saturating_sub(lo);
-    out[n_left..n_left + n_mid].copy_from_slice(&signal[lo..hi]);
+    out[n_left..n_left + n_mid].copy_from_slice(signal.get(lo..hi));
     out[n_left + n_mid..].fill(right_value);
 }
 
@@ -60,7 +126,7 @@ pub fn centered_frames(signal: &[f32], frame_length: usize, hop_length: usize, p
     let mut frames = Array2::zeros((n_frames, frame_length));
     for (t, mut row) in frames.rows_mut().into_iter().enumerate() {
         let out = row.as_slice_mut().expect("rows of a standard-layout array are contiguous");
-        centered_frame_into(signal, hop_length, t, padding, out);
+        centered_frame_into(SignalWindow::whole(signal), hop_length, t, padding, out);
     }
     frames
 }

@@ -98,14 +98,43 @@ pub(crate) fn max_f32(x: &[f32]) -> f32 {
 /// `Σ f64(x[i])` accumulated in f64.
 #[must_use]
 pub(crate) fn sum_f32(x: &[f32]) -> f64 {
-    let mut acc = [0.0; LANES];
-    let mut c = x.chunks_exact(LANES);
-    for v in &mut c {
-        for j in 0..LANES {
-            acc[j] += f64::from(v[j]);
-        }
+    let mut sum = SumF32::default();
+    sum.add(x);
+    sum.total()
+}
+
+/// [`sum_f32`] of a signal read in pieces: the same lanes, so the same bits, as over the whole
+/// when every piece but the last holds a multiple of 8 values.
+#[derive(Debug, Clone)]
+pub(crate) struct SumF32 {
+    acc: [f64; LANES],
+    /// The sum of the last piece's values past its last whole group of 8.
+    tail: f64,
+}
+
+impl Default for SumF32 {
+    fn default() -> Self {
+        // An empty iterator's sum, as `sum_f32` of an empty slice adds.
+        Self { acc: [0.0; LANES], tail: std::iter::empty::<f64>().sum() }
     }
-    combine(acc) + c.remainder().iter().map(|&v| f64::from(v)).sum::<f64>()
+}
+
+impl SumF32 {
+    /// Adds the next piece.
+    pub(crate) fn add(&mut self, x: &[f32]) {
+        let mut c = x.chunks_exact(LANES);
+        for v in &mut c {
+            for (acc, &x) in self.acc.iter_mut().zip(v) {
+                *acc += f64::from(x);
+            }
+        }
+        self.tail = c.remainder().iter().map(|&v| f64::from(v)).sum::<f64>();
+    }
+
+    /// The sum.
+    pub(crate) fn total(&self) -> f64 {
+        combine(self.acc) + self.tail
+    }
 }
 
 /// `Σ f64(x[i] · x[i])`, the squares taken in f32 (as `abs2(x, dtype=float32)`), summed in f64.
@@ -136,6 +165,9 @@ mod tests {
         assert!((f64::from(dot_f32_acc32(&a, &b)) - naive).abs() < 1e-5);
         assert_eq!(max_f32(&a), a.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)));
         assert!((sum_f32(&a) - a64.iter().sum::<f64>()).abs() < 1e-12);
+        let mut pieces = SumF32::default();
+        [&a[..8], &a[8..24], &a[24..]].into_iter().for_each(|piece| pieces.add(piece));
+        assert_eq!(pieces.total().to_bits(), sum_f32(&a).to_bits());
         let sq: f64 = a.iter().map(|&v| f64::from(v * v)).sum();
         assert!((sum_sq_f32(&a) - sq).abs() < 1e-12);
         assert_eq!(dot_f32(&[], &[]), 0.0);

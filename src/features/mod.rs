@@ -55,7 +55,7 @@ pub use corpus::{extract_corpus, params_hash as cache_params_hash, AudioSummary,
 pub use db::{amplitude_to_db_f32, power_to_db_f32, power_to_db_f64, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
 pub use error::FeaturesError;
 pub use extractor::{logmel_image, Extractor, FileFeatures, FrameFeatures};
-pub use frame::{centered_frame_into, centered_frames, n_centered_frames, Padding};
+pub use frame::{centered_frame_into, centered_frames, n_centered_frames, Padding, SignalWindow};
 pub use mel::{fft_frequencies, hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz, MelFilterbank};
 pub use mfcc::{dct_ortho_matrix, mfcc, mfcc_frame};
 pub use onset::{onset_strength, onset_strength_into};
@@ -65,9 +65,9 @@ pub use params::{
 };
 pub use pitch::{estimate_tuning, parabolic_shift, pitch_tuning, Peak, Piptrack, TuningPeaks};
 pub use recipe::{recipe, recipe_info, recipes, Descriptive, Recipe, RecipeInfo, DESCRIPTIVE_NAMES, SEED45_NAMES};
-pub use rms::{rms, rms_each};
+pub use rms::{rms, rms_frames};
 pub use spectral::{centroid_bandwidth, normalize_l1_f32, rolloff, rolloff_frames};
 pub use stats::{mean, mean_std_skew};
 pub use stft::{hann_periodic, numpy_cabs_f32, Spectrogram, SpectrumPlan};
 pub use tempo::{next_fast_len, tempo_frequencies, TempoPlan};
-pub use zcr::{zero_crossing_rate, zero_crossing_rate_each};
+pub use zcr::{zero_crossing_rate, ZeroCrossingRate};

@@ -18,7 +18,7 @@ use ndarray::Array2;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use super::frame::{centered_frame_into, n_centered_frames, Padding};
+use super::frame::{centered_frame_into, n_centered_frames, Padding, SignalWindow};
 
 /// Hann periodic window of length `n`, computed as scipy's `general_cosine` does:
 /// `0.5 + 0.5·cos(−π + k·2π/n)`.
@@ -187,21 +187,27 @@ impl SpectrumPlan {
     /// Computes the magnitude and power spectrograms of `samples` into `out`, resizing it if
     /// needed (no allocation when the shape is unchanged).
     pub fn compute_into(&mut self, samples: &[f32], out: &mut Spectrogram) {
-        self.compute_frames_into(samples, 0..self.n_frames(samples.len()), out);
+        self.compute_frames_into(SignalWindow::whole(samples), 0..self.n_frames(samples.len()), out);
     }
 
-    /// Computes frames `frames` of the spectrograms of `samples` into `out` (row `i` of `out`
-    /// is frame `frames.start + i`), resizing it if needed. Each frame depends only on the
-    /// samples under its window, so a long signal can be analysed a block of frames at a time
-    /// with the same values as [`compute_into`](Self::compute_into) gives for the whole.
-    pub fn compute_frames_into(&mut self, samples: &[f32], frames: std::ops::Range<usize>, out: &mut Spectrogram) {
+    /// Computes frames `frames` of the spectrograms of a signal into `out` (row `i` of `out`
+    /// is frame `frames.start + i`), resizing it if needed; `signal` holds the samples those
+    /// frames read. Each frame depends only on the samples under its window, so a long signal
+    /// can be analysed a block of frames at a time with the same values as
+    /// [`compute_into`](Self::compute_into) gives for the whole.
+    pub fn compute_frames_into(
+        &mut self,
+        signal: SignalWindow<'_>,
+        frames: std::ops::Range<usize>,
+        out: &mut Spectrogram,
+    ) {
         let n_bins = self.n_bins();
         if out.magnitude.dim() != (frames.len(), n_bins) {
             out.magnitude = Array2::zeros((frames.len(), n_bins));
             out.power = Array2::zeros((frames.len(), n_bins));
         }
         for (row, t) in frames.enumerate() {
-            centered_frame_into(samples, self.hop_length, t, Padding::Zero, &mut self.frame);
+            centered_frame_into(signal, self.hop_length, t, Padding::Zero, &mut self.frame);
             for ((x, &w), &s) in self.input.iter_mut().zip(&self.window).zip(&self.frame) {
                 *x = w * f64::from(s);
             }
@@ -309,7 +315,7 @@ mod tests {
         let whole = plan.compute(&y);
         let mut block = Spectrogram::default();
         for range in [0..1, 0..40, 37..95, 130..whole.n_frames()] {
-            plan.compute_frames_into(&y, range.clone(), &mut block);
+            plan.compute_frames_into(SignalWindow::for_frames(&y, &range, 256, 64), range.clone(), &mut block);
             assert_eq!(block.magnitude, whole.magnitude.slice(ndarray::s![range.clone(), ..]));
             assert_eq!(block.power, whole.power.slice(ndarray::s![range, ..]));
         }

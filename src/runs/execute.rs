@@ -512,14 +512,17 @@ impl RecordingSource for CorpusRecordings<'_> {
     fn recording(&self, row: usize) -> Result<Recording, String> {
         let file = self.files.get(row).ok_or_else(|| format!("row {row} is not a corpus row"))?;
         let budget = MemoryBudget::from_system(rayon::current_num_threads());
-        let decode = |trim: bool| {
+        // The untrimmed signal is read into memory whole (4 bytes a sample, 4000 thousandths).
+        let decode = |trim: bool, downstream_millibytes_per_sample: u64| {
             let params = PreprocessParams { trim, ..self.params.clone() };
-            preprocess_file(&file.path, &params, &budget, 0).map_err(|e| e.to_string())
+            preprocess_file(&file.path, &params, &budget, downstream_millibytes_per_sample).map_err(|e| e.to_string())
         };
-        let whole = decode(false)?;
+        let whole = decode(false, 4000)?;
         let kept =
-            if self.params.trim { decode(true)?.trim } else { TrimBounds { start: 0, end: whole.samples.len() } };
-        Ok(Recording { samples: whole.samples, sample_rate_hz: whole.sample_rate_hz, kept })
+            if self.params.trim { decode(true, 0)?.trim } else { TrimBounds { start: 0, end: whole.samples.len() } };
+        let samples =
+            whole.samples.to_vec().map_err(|e| format!("{}: reading its signal back: {e}", file.path.display()))?;
+        Ok(Recording { samples, sample_rate_hz: whole.sample_rate_hz, kept })
     }
 }
 

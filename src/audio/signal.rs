@@ -13,6 +13,9 @@
 //! quantisation as it reads, which gives the values an in-memory signal holds after trimming
 //! and quantising in place.
 //!
+//! The features stage keeps its per-frame values that wait for the whole recording the same
+//! way (its spills); the signal differs in being read back in any order and cut to length.
+//!
 //! The file is created in [`std::env::temp_dir`] (`TMPDIR`): point that at a disk, not a
 //! RAM-backed `tmpfs`, to analyse very long recordings.
 

@@ -127,6 +127,9 @@ impl RunTask {
 
     /// Runs it: its outcome, or the study parts it waits for.
     fn execute(&self) -> Result<TaskOutcome, String> {
+        if matches!(self.options.study_parts, StudyParts::Stored { .. }) {
+            self.claim_parts()?;
+        }
         let prepared = self.prepare()?;
         match run(&prepared, &RunStore::new(&self.store), &self.options, false, &NoProgress, || {}) {
             Ok(result) => Ok(TaskOutcome::Run(RunOutcome {
@@ -139,21 +142,27 @@ impl RunTask {
         }
     }
 
+    /// Makes sure the run's parts folder is this build's (creating it if need be) before a
+    /// task reads or adds parts: the driver discards another build's parts before it submits,
+    /// so finding them here means the executable changed while the run was on the cluster.
+    fn claim_parts(&self) -> Result<(), String> {
+        let dir = self.parts_dir();
+        match PartsBuild::of(&dir)? {
+            PartsBuild::This => Ok(()),
+            PartsBuild::None => PartsBuild::stamp(&dir),
+            PartsBuild::Other => Err(format!(
+                "{} holds parts stored by another build of vlogmood than this task's: every node must run \
+                 the executable that submitted the run",
+                dir.display()
+            )),
+        }
+    }
+
     /// Computes `indices` of `step` into the run's parts folder and returns how many it computed.
     fn compute_parts(&self, step: &str, indices: &[usize]) -> Result<usize, String> {
         let prepared = self.prepare()?;
         let dir = self.parts_dir();
-        match PartsBuild::of(&dir)? {
-            PartsBuild::This => {}
-            PartsBuild::None => PartsBuild::stamp(&dir)?,
-            PartsBuild::Other => {
-                return Err(format!(
-                    "{} holds parts stored by another build of vlogmood than this task's: every node must run \
-                     the executable that submitted the run",
-                    dir.display()
-                ))
-            }
-        }
+        self.claim_parts()?;
         let computing = self.with_parts(PartsMode::Compute { step: step.into(), indices: indices.to_vec() });
         // The studies stop once the parts are stored, before anything of the run is written;
         // the scratch folder stands for the run folder that is never written.
@@ -201,22 +210,41 @@ impl PartsBuild {
         }
     }
 
-    /// Makes `dir` this build's parts folder.
+    /// Makes `dir` this build's parts folder. The folder appears with its stamp in it (it is
+    /// made beside and renamed into place), so no process ever sees it without one and takes
+    /// it for parts stored before builds were recorded. When another process made it first,
+    /// it is kept if it is this build's.
     fn stamp(dir: &std::path::Path) -> Result<(), String> {
         let io = |e: std::io::Error| format!("{}: {e}", dir.display());
         let this_build = build_sha256()?;
-        std::fs::create_dir_all(dir).map_err(io)?;
-        crate::atomic::write_file(&dir.join("build.txt"), format!("{this_build}\n").as_bytes()).map_err(io)
+        let stamped = crate::atomic::temp_folder_beside(dir).map_err(io)?;
+        let made = std::fs::write(stamped.join("build.txt"), format!("{this_build}\n"))
+            .and_then(|()| std::fs::rename(&stamped, dir));
+        if made.is_ok() {
+            return Ok(());
+        }
+        crate::atomic::remove_path(&stamped).map_err(io)?;
+        match Self::of(dir)? {
+            Self::This => Ok(()),
+            _ => Err(io(made.expect_err("the stamp was not made"))),
+        }
     }
 }
 
-/// SHA-256 (hex) of the running executable, read once per process.
+/// SHA-256 (hex) of the running executable, read once per process. On Linux it is read
+/// through `/proc/self/exe`, which is the code this process runs even when the file at its
+/// path has since been replaced by a rebuild.
 fn build_sha256() -> Result<String, String> {
     static BUILD: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
     BUILD
         .get_or_init(|| {
-            std::env::current_exe()
-                .and_then(|exe| crate::corpus::sha256_file_hex(&exe))
+            let running = std::path::Path::new("/proc/self/exe");
+            let exe = if cfg!(target_os = "linux") && running.exists() {
+                Ok(running.to_path_buf())
+            } else {
+                std::env::current_exe()
+            };
+            exe.and_then(|exe| crate::corpus::sha256_file_hex(&exe))
                 .map_err(|e| format!("reading this executable to identify its build: {e}"))
         })
         .clone()
@@ -584,6 +612,32 @@ mod tests {
         std::fs::create_dir(parts.join("build.txt")).expect("unreadable stamp");
         let err = PartsBuild::of(&parts).expect_err("unreadable");
         assert!(err.contains("build.txt"), "{err}");
+    }
+
+    #[test]
+    fn a_parts_folder_appears_with_its_stamp_and_is_shared_with_the_same_build_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let parts = dir.path().join("run-id");
+        PartsBuild::stamp(&parts).expect("stamp");
+        let names = |dir: &std::path::Path| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .expect("read_dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(&parts), ["build.txt"]);
+        // Another process of the same build stamped it first: this one uses it.
+        std::fs::write(parts.join("part"), "kept").expect("write");
+        PartsBuild::stamp(&parts).expect("same build");
+        assert_eq!(std::fs::read_to_string(parts.join("part")).expect("kept"), "kept");
+        // Another build's folder is neither stamped over nor used.
+        std::fs::write(parts.join("build.txt"), "another build\n").expect("write");
+        PartsBuild::stamp(&parts).expect_err("another build's");
+        assert_eq!(std::fs::read_to_string(parts.join("build.txt")).expect("stamp"), "another build\n");
+        // No temporary folder is left beside it either way.
+        assert_eq!(names(dir.path()), ["run-id"]);
     }
 
     /// A corpus of `names`, each file holding its own name (never decoded here).

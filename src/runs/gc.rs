@@ -62,6 +62,9 @@ impl RunStore {
         // Parts of a run not complete yet are kept: running it again on the cluster reads them.
         for path in entries(&self.parts_root()) {
             let run_id = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if run_id.starts_with('.') {
+                continue; // A parts folder being made (or a dead process's, below).
+            }
             let complete = self.find(&run_id).is_ok_and(|folder| {
                 folder.starts_with(self.root()) && super::store::completeness(&folder, Some(&run_id)).is_ok()
             });
@@ -75,7 +78,8 @@ impl RunStore {
             }
         }
         // A sweep's summary folder is built beside its final place (`sweeps/.<name>-<pid@host~>`).
-        for leftover in stale_in(self.root()).into_iter().chain(stale_in(&self.root().join("sweeps"))) {
+        let folders_with_temporaries = [self.root().to_path_buf(), self.root().join("sweeps"), self.parts_root()];
+        for leftover in folders_with_temporaries.iter().flat_map(|folder| stale_in(folder)) {
             let reason = format!("temporary file of dead process {}", leftover.writer.pid);
             found.push(Garbage::new(leftover.path, reason));
         }

@@ -86,6 +86,9 @@ impl Spill {
                 Some(file) => file,
                 None => self.file.insert(tempfile::tempfile()?),
             };
+            // Appended at the end of what is on disk, wherever a replay (finished or failed)
+            // left the cursor.
+            file.seek(SeekFrom::Start(self.on_disk))?;
             file.write_all(&self.memory)?;
             self.on_disk += self.memory.len() as u64;
             self.memory.clear();
@@ -113,7 +116,6 @@ impl Spill {
                 self.read_buffer[..n].chunks_exact(record_bytes).for_each(&mut each);
                 left -= n as u64;
             }
-            file.seek(SeekFrom::End(0))?;
         }
         self.memory.chunks_exact(record_bytes).for_each(each);
         Ok(())

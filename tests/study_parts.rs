@@ -199,16 +199,34 @@ fn steps_whose_parts_take_less_than_min_seconds_are_computed_in_the_run_task() {
     assert!(matches!(batches[0][..], [Task::Run(_)]));
 }
 
-/// The local executor, failing every study-part task as a lost node would.
-struct PartsFail(LocalExecutor);
+/// The local executor, failing the batches whose first task `loses` picks as a lost node would.
+struct LostNode {
+    inner: LocalExecutor,
+    loses: fn(&Task) -> bool,
+}
 
-impl Executor for PartsFail {
+impl Executor for LostNode {
     fn execute(&self, tasks: &[Task], on_progress: &(dyn Fn(TaskProgress) + Sync)) -> Vec<Result<TaskOutcome, String>> {
-        if matches!(tasks.first(), Some(Task::StudyParts { .. })) {
+        if tasks.first().is_some_and(self.loses) {
             return tasks.iter().map(|_| Err("the node was lost".to_string())).collect();
         }
-        self.0.execute(tasks, on_progress)
+        self.inner.execute(tasks, on_progress)
     }
+}
+
+#[test]
+fn a_run_task_lost_on_its_node_is_on_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prepared = prepared(dir.path());
+    let task = RunTask::of(&prepared, dir.path().join("in_parts"), ExecuteOptions::default());
+    let store = RunStore::new(dir.path().join("in_parts"));
+    let plan = PartsPlan { min_parts: 4, min_seconds: 0, max_tasks: 3 };
+    let executor = LostNode { inner: LocalExecutor { jobs: 1 }, loses: |task| matches!(task, Task::Run(_)) };
+    let err = run_in_parts(&executor, &task, plan, &|_: &str| {}).expect_err("lost");
+    assert!(err.contains("the node was lost"), "{err}");
+    let incomplete = store.incomplete_runs();
+    assert_eq!(incomplete.len(), 1, "{incomplete:?}");
+    assert_eq!((incomplete[0].run_id.as_str(), incomplete[0].status.as_str()), (task.run_id.as_str(), "failed"));
 }
 
 #[test]
@@ -220,7 +238,9 @@ fn failed_part_tasks_are_on_record_and_parts_of_another_build_are_not_read() {
     let store = RunStore::new(dir.path().join("in_parts"));
     let plan = PartsPlan { min_parts: 4, min_seconds: 0, max_tasks: 3 };
 
-    let err = run_in_parts(&PartsFail(LocalExecutor { jobs: 1 }), &task, plan, &|_: &str| {}).expect_err("lost");
+    let parts_lost =
+        LostNode { inner: LocalExecutor { jobs: 1 }, loses: |task| matches!(task, Task::StudyParts { .. }) };
+    let err = run_in_parts(&parts_lost, &task, plan, &|_: &str| {}).expect_err("lost");
     assert!(err.contains("3 of 3 task(s) computing k_sweep.ks failed"), "{err}");
     assert!(err.contains("task 0: the node was lost"), "{err}");
     let incomplete = store.incomplete_runs();

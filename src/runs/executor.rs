@@ -102,14 +102,21 @@ impl RunTask {
 
     /// Records that the run, started at `started`, failed with `error` (as a run that fails while executing does:
     /// `runs --all` lists it, `gc` removes the record), and returns the error.
+    ///
+    /// Another process may have completed the run meanwhile (its completion clears a record
+    /// made before it): a record made after it is cleared here.
     fn record_failure(&self, started: &str, error: String) -> String {
         let name = serde_json::from_str::<serde_json::Value>(&self.spec)
             .ok()
             .and_then(|spec| spec.get("name").and_then(|n| n.as_str()).map(str::to_owned))
             .unwrap_or_default();
         let status = RunStatus::failed(&self.run_id, &name, &self.spec, started.into(), error.clone());
+        let store = RunStore::new(&self.store);
         // The error is what the user needs; a record that cannot be written is not.
-        let _ = RunStore::new(&self.store).record_status(&status);
+        let _ = store.record_status(&status);
+        if store.is_complete(&self.run_id) {
+            store.clear_status(&name, &self.run_id);
+        }
         error
     }
 
@@ -453,7 +460,8 @@ pub fn run_in_parts(
     let mut waited: Option<PendingParts> = None;
     loop {
         let outcome = executor.execute(std::slice::from_ref(&task), &|_| {}).pop().expect("one task, one outcome");
-        let pending = match outcome? {
+        // A run task that failed on its node (lost, or its inputs changed) is on record too.
+        let pending = match outcome.map_err(|e| run.record_failure(&started, e))? {
             TaskOutcome::Run(done) => return Ok(done),
             TaskOutcome::Pending(pending) => pending,
             other => return Err(format!("internal error (a bug): the run task finished as {other:?}")),

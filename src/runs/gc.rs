@@ -65,10 +65,7 @@ impl RunStore {
             if run_id.starts_with('.') {
                 continue; // A parts folder being made (or a dead process's, below).
             }
-            let complete = self.find(&run_id).is_ok_and(|folder| {
-                folder.starts_with(self.root()) && super::store::completeness(&folder, Some(&run_id)).is_ok()
-            });
-            if complete && !self.is_locked(&run_id) {
+            if self.is_complete(&run_id) && !self.is_locked(&run_id) {
                 found.push(Garbage::new(path, "study parts of a run that is complete"));
             }
         }

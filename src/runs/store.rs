@@ -285,6 +285,13 @@ impl RunStore {
         append_line(&path, &line).map_err(|e| RunsError::io(&path, e))
     }
 
+    /// Whether run `run_id` is complete in this store (not only among the published runs).
+    #[must_use]
+    pub fn is_complete(&self, run_id: &str) -> bool {
+        self.find(run_id)
+            .is_ok_and(|folder| folder.starts_with(self.root()) && completeness(&folder, Some(run_id)).is_ok())
+    }
+
     /// The folder of the run named by a folder name or a unique prefix of its run ID, in this
     /// store or else in the published one.
     pub fn find(&self, query: &str) -> Result<PathBuf, RunsError> {

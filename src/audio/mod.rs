@@ -130,7 +130,7 @@ pub fn preprocess(path: &Path, bytes: Vec<u8>, params: &PreprocessParams) -> Res
     }
     let edit = mp4::audio_edit(&bytes);
     let budget = MemoryBudget::from_system(rayon::current_num_threads());
-    preprocess_source(path, Box::new(Cursor::new(bytes)), edit, params, &budget, 0)
+    preprocess_source(path, Box::new(Cursor::new(bytes)), edit, params, &budget, 0, SIGNAL_MEMORY_BYTES)
 }
 
 /// Decodes and preprocesses one media file, streaming it from disk, within a memory budget.
@@ -157,24 +157,14 @@ pub fn preprocess_file(
     }
     let edit = mp4::audio_edit_from_reader(&mut file).map_err(io_error)?;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-    preprocess_source(path, Box::new(file), edit, params, budget, downstream_millibytes_per_sample)
+    let memory = SIGNAL_MEMORY_BYTES;
+    preprocess_source(path, Box::new(file), edit, params, budget, downstream_millibytes_per_sample, memory)
 }
 
-/// The shared body of [`preprocess`] and [`preprocess_file`].
+/// The shared body of [`preprocess`] and [`preprocess_file`], holding at most
+/// `signal_memory_bytes` of the signal in memory ([`SIGNAL_MEMORY_BYTES`]; smaller in tests,
+/// to send a short file's signal to disk).
 fn preprocess_source(
-    path: &Path,
-    source: Box<dyn symphonia::core::io::MediaSource>,
-    edit: Option<mp4::AudioEdit>,
-    params: &PreprocessParams,
-    budget: &MemoryBudget,
-    downstream_millibytes_per_sample: u64,
-) -> Result<ProcessedAudio, AudioError> {
-    preprocess_with_memory(path, source, edit, params, budget, downstream_millibytes_per_sample, SIGNAL_MEMORY_BYTES)
-}
-
-/// [`preprocess_source`] holding at most `signal_memory_bytes` of the signal in memory
-/// (smaller in tests, to send a short file's signal to disk).
-fn preprocess_with_memory(
     path: &Path,
     source: Box<dyn symphonia::core::io::MediaSource>,
     edit: Option<mp4::AudioEdit>,
@@ -256,7 +246,7 @@ fn preprocess_with_memory(
     out.resize(n_out).map_err(spill_error)?;
     let mut signal = out.finish().map_err(spill_error)?;
 
-    if signal.reader().all_zero().map_err(spill_error)? {
+    if signal.reader().find(|x| x != 0.0).map_err(spill_error)?.is_none() {
         return Err(AudioError::AllSilent { path: path.to_path_buf() });
     }
     let raw_duration_s = signal.len() as f64 / f64::from(to_hz);
@@ -422,7 +412,7 @@ mod tests {
                 let params = PreprocessParams { trim, pcm16, ..Default::default() };
                 let run = |memory: usize| {
                     let file = std::fs::File::open(&path).expect("fixture");
-                    preprocess_with_memory(&path, Box::new(file), None, &params, &MemoryBudget::unlimited(), 0, memory)
+                    preprocess_source(&path, Box::new(file), None, &params, &MemoryBudget::unlimited(), 0, memory)
                         .expect("preprocess")
                 };
                 let (in_memory, on_disk) = (run(SIGNAL_MEMORY_BYTES), run(4_000));

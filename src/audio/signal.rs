@@ -282,15 +282,17 @@ impl SignalReader<'_> {
         }
     }
 
-    /// Whether every sample is zero; reads only up to the first chunk that is not.
-    pub fn all_zero(&mut self) -> io::Result<bool> {
+    /// The first sample for which `pred` holds, with its index; reads only up to the chunk
+    /// that holds it.
+    pub fn find(&mut self, pred: impl Fn(f32) -> bool) -> io::Result<Option<(usize, f32)>> {
         for start in (0..self.len).step_by(CHUNK_SAMPLES) {
             let end = (start + CHUNK_SAMPLES).min(self.len);
-            if self.window(start..end)?.iter().any(|&x| x != 0.0) {
-                return Ok(false);
+            let window = self.window(start..end)?;
+            if let Some(i) = window.iter().position(|&x| pred(x)) {
+                return Ok(Some((start + i, window[i])));
             }
         }
-        Ok(true)
+        Ok(None)
     }
 
     /// Calls `each(start, samples)` on consecutive windows covering the signal, in order, each
@@ -392,5 +394,9 @@ mod tests {
             .expect("read");
         assert_eq!(starts, [0, CHUNK_SAMPLES, 2 * CHUNK_SAMPLES]);
         assert_eq!(back, x);
+        let at = CHUNK_SAMPLES + 3;
+        let found = signal.reader().find(|v| v == x[at]).expect("read");
+        assert_eq!(found, x.iter().position(|&v| v == x[at]).map(|i| (i, x[at])));
+        assert_eq!(signal.reader().find(|v| v > 1.0).expect("read"), None);
     }
 }

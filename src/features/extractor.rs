@@ -208,15 +208,7 @@ impl Extractor {
         if signal.len() < self.params.stft.n_fft {
             return Err(FeaturesError::TooShort { n_samples: signal.len(), min_samples: self.params.stft.n_fft });
         }
-        let mut non_finite = None;
-        signal
-            .for_each_chunk(|start, chunk| {
-                if non_finite.is_none() {
-                    non_finite = chunk.iter().position(|v| !v.is_finite()).map(|i| (start + i, chunk[i]));
-                }
-            })
-            .map_err(temp_file_error)?;
-        match non_finite {
+        match signal.find(|x| !x.is_finite()).map_err(temp_file_error)? {
             Some((index, value)) => Err(FeaturesError::NonFinite { index, value }),
             None => Ok(()),
         }

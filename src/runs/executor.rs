@@ -238,19 +238,15 @@ impl PartsBuild {
     }
 }
 
-/// SHA-256 (hex) of the running executable, read once per process. On Linux it is read
-/// through `/proc/self/exe`, which is the code this process runs even when the file at its
-/// path has since been replaced by a rebuild.
+/// SHA-256 (hex) of the running executable, read once per process. Where there is a
+/// `/proc/self/exe` (Linux) it is read through it: that is the code this process runs even
+/// when the file at its path has since been replaced by a rebuild.
 fn build_sha256() -> Result<String, String> {
     static BUILD: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
     BUILD
         .get_or_init(|| {
             let running = std::path::Path::new("/proc/self/exe");
-            let exe = if cfg!(target_os = "linux") && running.exists() {
-                Ok(running.to_path_buf())
-            } else {
-                std::env::current_exe()
-            };
+            let exe = if running.exists() { Ok(running.to_path_buf()) } else { std::env::current_exe() };
             exe.and_then(|exe| crate::corpus::sha256_file_hex(&exe))
                 .map_err(|e| format!("reading this executable to identify its build: {e}"))
         })

@@ -35,14 +35,12 @@
 //! computed by the same operations in the same order whatever the block size and wherever the
 //! signal and the spills are kept, so the features are identical bit for bit.
 
-use std::collections::BTreeMap;
-
 use ndarray::{Array2, ArrayView2};
 
 use crate::audio::SignalReader;
 
 use super::beat::{beat_track, BeatTrack};
-use super::chroma::{chroma_filterbank, chroma_frame};
+use super::chroma::{chroma_frame, ChromaBanks};
 use super::contrast::{ContrastBands, ContrastDb};
 use super::db::{amplitude_to_db_f32, power_to_db_f32, DbRef, AMPLITUDE_AMIN, POWER_AMIN};
 use super::error::FeaturesError;
@@ -136,8 +134,8 @@ pub struct Extractor {
     /// known.
     frames: Spill,
     contrast_db: ContrastDb,
-    /// Chroma banks by tuning (bits of the f64).
-    chroma_banks: BTreeMap<u64, Array2<f32>>,
+    /// Chroma banks by tuning, shared with every clone.
+    chroma_banks: ChromaBanks,
     scratch_rolloff: Vec<f32>,
     tempo: TempoPlan,
     scratch_f32: Vec<f32>,
@@ -170,7 +168,7 @@ impl Extractor {
             tuning_peaks: TuningPeaks::default(),
             frames: Spill::new(frame_bytes, FRAMES_MEMORY_BYTES),
             contrast_db: ContrastDb::default(),
-            chroma_banks: BTreeMap::new(),
+            chroma_banks: ChromaBanks::new(sr, n_fft, params.chroma.n_chroma),
             tempo: TempoPlan::new(params.tempo_win_length(), params.stft.hop_length, sr, &params.tempo),
             freqs,
             scratch_f32: Vec::new(),
@@ -357,10 +355,8 @@ impl Extractor {
         // recording's spectrogram is still at hand; a longer one's is computed again.
         let tuning =
             self.tuning_peaks.tuning(p.chroma.tuning_resolution, p.chroma.n_chroma).map_err(temp_file_error)?;
-        let n_chroma = p.chroma.n_chroma;
-        let bank =
-            self.chroma_banks.entry(tuning.to_bits()).or_insert_with(|| chroma_filterbank(sr, n_fft, n_chroma, tuning));
-        let mut chroma_row = vec![0.0_f32; n_chroma];
+        let bank = self.chroma_banks.bank(tuning);
+        let mut chroma_row = vec![0.0_f32; p.chroma.n_chroma];
         for block in &blocks {
             if blocks.len() > 1 {
                 self.plan.compute_frames_into(block_window(signal, block, reach, hop)?, block.clone(), &mut self.block);

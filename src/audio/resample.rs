@@ -198,27 +198,31 @@ impl Soxr {
         let mut pending = input.map_or((std::ptr::null(), 0), |x| (x.as_ptr(), x.len()));
         loop {
             let start = out.len();
-            out.resize(start + OUT_CHUNK, 0.0);
+            // Uninitialised room, not zeros: most calls return far fewer than OUT_CHUNK frames
+            // (a packet's worth), and zeroing the whole chunk each time cost 1 % of a corpus.
+            out.reserve(OUT_CHUNK);
             let mut n_done = 0usize;
             let error = {
                 // SAFETY: `self.0` is a live handle (deleted only in drop). libsoxr reads exactly
                 // `pending.1` f32 frames from `pending.0` (a live slice, or null to flush) and
-                // writes at most OUT_CHUNK frames to the `out` tail just resized to that length,
-                // storing the count in `n_done`; it keeps neither pointer after returning.
+                // writes at most OUT_CHUNK frames to `out`'s spare capacity, just reserved to at
+                // least that length, storing the count in `n_done`; it keeps neither pointer
+                // after returning. The first `n_done` of those frames are then initialised, so
+                // the length may cover them.
                 unsafe {
                     let e = soxr_sys::soxr_process(
                         self.0,
                         pending.0.cast(),
                         pending.1,
                         std::ptr::null_mut(),
-                        out[start..].as_mut_ptr().cast(),
+                        out.spare_capacity_mut().as_mut_ptr().cast(),
                         OUT_CHUNK,
                         &mut n_done,
                     );
+                    out.set_len(start + n_done.min(OUT_CHUNK));
                     error_text(e)
                 }
             };
-            out.truncate(start + n_done.min(OUT_CHUNK));
             if let Some(message) = error {
                 return Err(message);
             }

@@ -25,7 +25,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use vlogmood::audio::{decode_bytes, preprocess_file, AudioError, MemoryBudget, PreprocessParams};
+use vlogmood::audio::{decode_bytes, preprocess_file, AudioError, Downstream, MemoryBudget, PreprocessParams};
 
 /// Longest one case may take.
 const CASE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -205,8 +205,9 @@ fn run_case(name: &str, bytes: Vec<u8>, work: &Path) -> Result<Outcome, String> 
     let thread_path = path.clone();
     std::thread::spawn(move || {
         let result = std::panic::catch_unwind(|| {
-            let budget = MemoryBudget { per_file_bytes: BUDGET_BYTES, origin: "fuzz".into() };
-            let a = preprocess_file(&thread_path, &PreprocessParams::default(), &budget, 24).map(|_| ());
+            let budget = MemoryBudget::fixed(BUDGET_BYTES, "fuzz");
+            let a = preprocess_file(&thread_path, &PreprocessParams::default(), &budget, Downstream::in_memory(24))
+                .map(|_| ());
             let b = decode_bytes(&thread_path, bytes).map(|_| ());
             [a, b]
         });
@@ -331,11 +332,12 @@ fn a_header_claiming_huge_length_is_refused_by_the_budget() {
     bytes[22..26].copy_from_slice(&[0xff; 4]);
     let path = work.path().join("huge.flac");
     std::fs::write(&path, &bytes).expect("write");
-    let budget = MemoryBudget { per_file_bytes: BUDGET_BYTES, origin: "test".into() };
+    let budget = MemoryBudget::fixed(BUDGET_BYTES, "test");
     let started = Instant::now();
     let start_live = LIVE.load(Ordering::Relaxed);
     PEAK.store(start_live, Ordering::Relaxed);
-    let err = preprocess_file(&path, &PreprocessParams::default(), &budget, 24).expect_err("over budget");
+    let err = preprocess_file(&path, &PreprocessParams::default(), &budget, Downstream::in_memory(24))
+        .expect_err("over budget");
     assert!(matches!(err, AudioError::OverBudget { .. }), "{err}");
     assert!(err.to_string().contains("of audio needs about"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(2));

@@ -30,6 +30,8 @@ fn run(dir: &Path, budget: &str, args: &[&str]) -> std::process::Output {
         .current_dir(dir)
         .env("VLOGMOOD_MEMORY_BUDGET_BYTES", budget)
         .env("VLOGMOOD_CACHE", dir.join("cache"))
+        // Temporary files on a disk, whatever this machine's /tmp is (see the tmpfs test).
+        .env("TMPDIR", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .output()
         .expect("run vlogmood")
@@ -84,4 +86,46 @@ fn a_file_over_the_budget_fails_alone_in_ingest() {
     assert!(rows[0].0.ends_with("long.wav") && rows[0].1.contains("of audio needs about"), "{rows:?}");
     assert!(tmp.path().join("out/short.wav").is_file());
     assert!(!tmp.path().join("out/long.wav").exists());
+}
+
+/// With `TMPDIR` on a tmpfs, the temporary files a long recording's signal and spills go to
+/// are memory, and the budget counts them: a 5-minute file that fits 100 MB with `TMPDIR` on a
+/// disk (about 85 MB: 64 MiB, the 16 MiB of signal kept in memory, 0.141 bytes a sample) is
+/// refused with `TMPDIR` on a tmpfs (about 108 MB: the whole signal, 4 bytes a sample, and the
+/// spills, 2 bytes a sample), and the error says why.
+#[test]
+fn temporary_files_on_a_tmpfs_count_against_the_budget() {
+    let shm = Path::new("/dev/shm");
+    if vlogmood::audio::memory::memory_file_system(shm) != Some("tmpfs") {
+        eprintln!("skipped: /dev/shm is not a tmpfs on this machine");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let corpus = tmp.path().join("corpus");
+    std::fs::create_dir_all(&corpus).expect("mkdir");
+    write_tone(&corpus.join("long.wav"), 300);
+    let features = |tmpdir: &Path, out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vlogmood"))
+            .current_dir(tmp.path())
+            .env("VLOGMOOD_MEMORY_BUDGET_BYTES", "100000000")
+            .env("TMPDIR", tmpdir)
+            .args(["--threads", "1", "features", "corpus", "--out", out, "--no-cache"])
+            .output()
+            .expect("run vlogmood")
+    };
+
+    let in_memory = tempfile::tempdir_in(shm).expect("a folder in /dev/shm");
+    let out = features(in_memory.path(), "out");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = failures(&tmp.path().join("out/failures.csv"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].1.contains("5 min 0 s of audio needs about 108 MB; the budget per file is 100 MB"), "{rows:?}");
+    let why = format!("temporary files count too: TMPDIR {} is a tmpfs", in_memory.path().display());
+    assert!(rows[0].1.contains(&why), "{rows:?}");
+
+    let on_disk = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    if vlogmood::audio::memory::memory_file_system(on_disk).is_none() {
+        let out = features(on_disk, "out2");
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
 }

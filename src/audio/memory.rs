@@ -11,8 +11,14 @@
 //! may each hold one file: the smaller of `MemAvailable` (`/proc/meminfo`) and the room left
 //! under the address-space limit (`/proc/self/limits` "Max address space" minus the current
 //! `VmSize`), divided by the number of workers. [`BUDGET_ENV`] overrides it.
+//!
+//! A long recording's signal and spills go to temporary files in `TMPDIR`; where that is a
+//! RAM-backed file system (tmpfs, as on many clusters and in containers, where Slurm may also
+//! count it against the job's memory), those files cost memory, and the budget's
+//! [`temp_files_in_memory`](MemoryBudget::temp_files_in_memory) makes the estimate count them.
 
 use std::fmt;
+use std::path::Path;
 
 /// Environment variable that sets the per-file budget in bytes, overriding the default
 /// (e.g. `VLOGMOOD_MEMORY_BUDGET_BYTES=2000000000`). For machines whose `/proc` misleads
@@ -26,26 +32,49 @@ pub struct MemoryBudget {
     pub per_file_bytes: u64,
     /// How the number was found, for error messages ("MemAvailable 21.9 GB / 2 threads").
     pub origin: String,
+    /// Whether temporary files live in memory (`TMPDIR` on a tmpfs), so that the signal and
+    /// spills a long recording moves to them count against the budget.
+    pub temp_files_in_memory: bool,
 }
 
 impl MemoryBudget {
     /// No budget: only allocation failures stop a file.
     #[must_use]
     pub fn unlimited() -> Self {
-        Self { per_file_bytes: u64::MAX, origin: "unlimited".into() }
+        Self::fixed(u64::MAX, "unlimited")
+    }
+
+    /// `per_file_bytes` a file, for the reason `origin`, with temporary files on disk.
+    #[must_use]
+    pub fn fixed(per_file_bytes: u64, origin: &str) -> Self {
+        Self { per_file_bytes, origin: origin.into(), temp_files_in_memory: false }
     }
 
     /// The default budget for `n_workers` files in flight at once (see the module doc),
-    /// or [`BUDGET_ENV`] when set to a whole number of bytes.
+    /// or [`BUDGET_ENV`] when set to a whole number of bytes; either way temporary files
+    /// count when `TMPDIR` is in memory.
     #[must_use]
     pub fn from_system(n_workers: usize) -> Self {
-        if let Some(bytes) = std::env::var(BUDGET_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) {
-            return Self { per_file_bytes: bytes, origin: format!("set by {BUDGET_ENV}") };
+        let budget = if let Some(bytes) = std::env::var(BUDGET_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) {
+            Self::fixed(bytes, &format!("set by {BUDGET_ENV}"))
+        } else {
+            let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+            let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            Self::from_proc(&meminfo, &limits, &status, n_workers)
+        };
+        let temp_dir = std::env::temp_dir();
+        match memory_file_system(&temp_dir) {
+            Some(fs) => budget.with_temp_files_in_memory(&format!("TMPDIR {} is a {fs}", temp_dir.display())),
+            None => budget,
         }
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        Self::from_proc(&meminfo, &limits, &status, n_workers)
+    }
+
+    /// This budget with temporary files counted as memory, for `reason` (added to the origin).
+    #[must_use]
+    pub fn with_temp_files_in_memory(self, reason: &str) -> Self {
+        let origin = format!("{}; temporary files count too: {reason}", self.origin);
+        Self { origin, temp_files_in_memory: true, ..self }
     }
 
     /// [`from_system`](Self::from_system) on the given contents of `/proc/meminfo`,
@@ -69,7 +98,30 @@ impl MemoryBudget {
             (None, None) => return Self::unlimited(),
         };
         let origin = if n_workers == 1 { what } else { format!("{what}, shared by {n_workers} threads") };
-        Self { per_file_bytes: total / n_workers, origin }
+        Self::fixed(total / n_workers, &origin)
+    }
+}
+
+/// The name of the RAM-backed file system `dir` is on ("tmpfs", "ramfs"), or None for any
+/// other (or when it cannot be told).
+#[must_use]
+pub fn memory_file_system(dir: &Path) -> Option<&'static str> {
+    #[cfg(target_os = "linux")]
+    {
+        /// `f_type` of tmpfs and ramfs (`linux/magic.h`).
+        const TMPFS_MAGIC: u64 = 0x0102_1994;
+        const RAMFS_MAGIC: u64 = 0x8584_58f6;
+        let f_type = u64::try_from(rustix::fs::statfs(dir).ok()?.f_type).ok()?;
+        match f_type {
+            TMPFS_MAGIC => Some("tmpfs"),
+            RAMFS_MAGIC => Some("ramfs"),
+            _ => None,
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        None
     }
 }
 
@@ -156,6 +208,24 @@ mod tests {
     #[test]
     fn nothing_readable_means_unlimited() {
         assert_eq!(MemoryBudget::from_proc("", "", "", 4), MemoryBudget::unlimited());
+    }
+
+    #[test]
+    fn a_tmpfs_is_told_from_a_disk() {
+        // /dev/shm is a tmpfs on Linux systems that have it; /proc never is.
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() {
+            assert_eq!(memory_file_system(shm), Some("tmpfs"));
+        }
+        assert_eq!(memory_file_system(Path::new("/proc")), None);
+        assert_eq!(memory_file_system(Path::new("/no/such/folder")), None);
+    }
+
+    #[test]
+    fn temp_files_in_memory_are_named_in_the_origin() {
+        let b = MemoryBudget::fixed(1000, "set by X").with_temp_files_in_memory("TMPDIR /t is a tmpfs");
+        assert!(b.temp_files_in_memory);
+        assert_eq!(b.origin, "set by X; temporary files count too: TMPDIR /t is a tmpfs");
     }
 
     #[test]

@@ -103,19 +103,45 @@ pub const AUDIO_MILLIBYTES_PER_SAMPLE: u64 = 16;
 /// and allocator slack.
 pub const FIXED_BYTES_PER_FILE: u64 = 64 << 20;
 
-/// The estimated peak memory of preprocessing `n_out` output samples, for a caller that then
-/// needs `downstream_millibytes_per_sample` thousandths of a byte more per sample (the
-/// features stage; 4000 for a caller that reads the whole signal into memory), in bytes:
-/// [`FIXED_BYTES_PER_FILE`], the signal as long as it is kept in memory (4 bytes a sample
-/// up to [`SIGNAL_MEMORY_BYTES`]) and what grows with the length.
+/// What a caller of [`preprocess_file`] holds per output sample once preprocessing is done,
+/// in thousandths of a byte, for the memory budget ([`estimated_peak_bytes`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Downstream {
+    /// In memory (the features stage's onset envelope and beat tracking; 4000 for a caller
+    /// that reads the whole signal into memory).
+    pub memory_millibytes_per_sample: u64,
+    /// In temporary files (the features stage's spills), which cost memory too when
+    /// `TMPDIR` is in memory ([`MemoryBudget::temp_files_in_memory`]).
+    pub temp_file_millibytes_per_sample: u64,
+}
+
+impl Downstream {
+    /// A caller that keeps nothing per sample (`ingest` writes the signal out as it goes).
+    pub const NOTHING: Self = Self { memory_millibytes_per_sample: 0, temp_file_millibytes_per_sample: 0 };
+
+    /// `millibytes` a sample in memory, none in temporary files.
+    #[must_use]
+    pub const fn in_memory(millibytes: u64) -> Self {
+        Self { memory_millibytes_per_sample: millibytes, temp_file_millibytes_per_sample: 0 }
+    }
+}
+
+/// The estimated peak memory of preprocessing `n_out` output samples for a caller that then
+/// holds `downstream`, in bytes: [`FIXED_BYTES_PER_FILE`], the signal as long as it is kept
+/// in memory (4 bytes a sample up to [`SIGNAL_MEMORY_BYTES`]) and what grows with the length.
+/// With `temp_files_in_memory` (a tmpfs `TMPDIR`), the part of the signal kept in a temporary
+/// file and the caller's temporary files count as well.
 #[must_use]
-pub fn estimated_peak_bytes(n_out: u64, downstream_millibytes_per_sample: u64) -> u64 {
-    let in_memory = n_out.saturating_mul(4).min(SIGNAL_MEMORY_BYTES as u64);
-    n_out
-        .saturating_mul(AUDIO_MILLIBYTES_PER_SAMPLE.saturating_add(downstream_millibytes_per_sample))
-        .div_ceil(1000)
-        .saturating_add(in_memory)
-        .saturating_add(FIXED_BYTES_PER_FILE)
+pub fn estimated_peak_bytes(n_out: u64, downstream: Downstream, temp_files_in_memory: bool) -> u64 {
+    let signal = n_out.saturating_mul(4);
+    let (signal, temp_files) = if temp_files_in_memory {
+        (signal, downstream.temp_file_millibytes_per_sample)
+    } else {
+        (signal.min(SIGNAL_MEMORY_BYTES as u64), 0)
+    };
+    let per_sample =
+        AUDIO_MILLIBYTES_PER_SAMPLE.saturating_add(downstream.memory_millibytes_per_sample).saturating_add(temp_files);
+    n_out.saturating_mul(per_sample).div_ceil(1000).saturating_add(signal).saturating_add(FIXED_BYTES_PER_FILE)
 }
 
 /// Decodes and preprocesses one media file held in memory (`path` names it in errors).
@@ -130,7 +156,15 @@ pub fn preprocess(path: &Path, bytes: Vec<u8>, params: &PreprocessParams) -> Res
     }
     let edit = mp4::audio_edit(&bytes);
     let budget = MemoryBudget::from_system(rayon::current_num_threads());
-    preprocess_source(path, Box::new(Cursor::new(bytes)), edit, params, &budget, 0, SIGNAL_MEMORY_BYTES)
+    preprocess_source(
+        path,
+        Box::new(Cursor::new(bytes)),
+        edit,
+        params,
+        &budget,
+        Downstream::NOTHING,
+        SIGNAL_MEMORY_BYTES,
+    )
 }
 
 /// Decodes and preprocesses one media file, streaming it from disk, within a memory budget.
@@ -139,16 +173,15 @@ pub fn preprocess(path: &Path, bytes: Vec<u8>, params: &PreprocessParams) -> Res
 /// a buffered stream and each decoded packet is mixed down and resampled at once, so neither
 /// the file nor its full-rate signal is ever held whole, and a long resampled signal goes to
 /// a temporary file (see [`signal`] and [`estimated_peak_bytes`]).
-/// `downstream_millibytes_per_sample` is what the caller will need per output sample
-/// afterwards (the features stage), in thousandths of a byte; it enters the budget check, which
-/// refuses a file whose declared length would not fit ([`AudioError::OverBudget`]) before
-/// decoding it, and stops one whose signal outgrows the budget while decoding
-/// ([`AudioError::OverBudgetWhileDecoding`]).
+/// `downstream` is what the caller will hold per output sample afterwards (the features
+/// stage); it enters the budget check, which refuses a file whose declared length would not
+/// fit ([`AudioError::OverBudget`]) before decoding it, and stops one whose signal outgrows
+/// the budget while decoding ([`AudioError::OverBudgetWhileDecoding`]).
 pub fn preprocess_file(
     path: &Path,
     params: &PreprocessParams,
     budget: &MemoryBudget,
-    downstream_millibytes_per_sample: u64,
+    downstream: Downstream,
 ) -> Result<ProcessedAudio, AudioError> {
     let io_error = |source| AudioError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io_error)?;
@@ -158,7 +191,7 @@ pub fn preprocess_file(
     let edit = mp4::audio_edit_from_reader(&mut file).map_err(io_error)?;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
     let memory = SIGNAL_MEMORY_BYTES;
-    preprocess_source(path, Box::new(file), edit, params, budget, downstream_millibytes_per_sample, memory)
+    preprocess_source(path, Box::new(file), edit, params, budget, downstream, memory)
 }
 
 /// The shared body of [`preprocess`] and [`preprocess_file`], holding at most
@@ -170,7 +203,7 @@ fn preprocess_source(
     edit: Option<mp4::AudioEdit>,
     params: &PreprocessParams,
     budget: &MemoryBudget,
-    downstream_millibytes_per_sample: u64,
+    downstream: Downstream,
     signal_memory_bytes: usize,
 ) -> Result<ProcessedAudio, AudioError> {
     let to_hz = params.sample_rate_hz;
@@ -180,7 +213,7 @@ fn preprocess_source(
         dir: std::env::temp_dir(),
         reason: e.to_string(),
     };
-    let need = |n_out: u64| estimated_peak_bytes(n_out, downstream_millibytes_per_sample);
+    let need = |n_out: u64| estimated_peak_bytes(n_out, downstream, budget.temp_files_in_memory);
     let mut out = SignalBuilder::new(signal_memory_bytes);
     let mut resampler: Option<(u32, resample::StreamResampler)> = None;
     let resample_error =
@@ -277,7 +310,7 @@ fn preprocess_source(
 /// ([`MemoryBudget::from_system`] over rayon's thread count).
 pub fn ingest_file(input: &Path, output: &Path, params: &PreprocessParams) -> Result<ProcessedAudio, AudioError> {
     let budget = MemoryBudget::from_system(rayon::current_num_threads());
-    let processed = preprocess_file(input, params, &budget, 0)?;
+    let processed = preprocess_file(input, params, &budget, Downstream::NOTHING)?;
     let write = |file: &mut std::fs::File| {
         write_pcm16_wav(std::io::BufWriter::new(file), &mut processed.samples.reader(), processed.sample_rate_hz)
             .map_err(std::io::Error::other)
@@ -343,22 +376,51 @@ mod tests {
     }
 
     fn budget(bytes: u64) -> MemoryBudget {
-        MemoryBudget { per_file_bytes: bytes, origin: "test".into() }
+        MemoryBudget::fixed(bytes, "test")
     }
+
+    /// A caller holding 0.024 bytes a sample in memory and 1 in temporary files.
+    const DOWNSTREAM: Downstream =
+        Downstream { memory_millibytes_per_sample: 24, temp_file_millibytes_per_sample: 1000 };
 
     #[test]
     fn a_file_whose_declared_length_is_over_budget_is_refused_up_front() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = tone_wav(dir.path(), 60, false);
-        let need = estimated_peak_bytes(60 * 22_050, 24);
-        let err = preprocess_file(&path, &PreprocessParams::default(), &budget(need - 1), 24).expect_err("over");
+        let need = estimated_peak_bytes(60 * 22_050, DOWNSTREAM, false);
+        let err =
+            preprocess_file(&path, &PreprocessParams::default(), &budget(need - 1), DOWNSTREAM).expect_err("over");
         assert!(matches!(err, AudioError::OverBudget { need_bytes, .. } if need_bytes == need), "{err}");
         assert!(
             err.to_string().contains("1 min 0 s of audio needs about 72 MB; the budget per file is 72 MB (test)"),
             "{err}"
         );
-        let ok = preprocess_file(&path, &PreprocessParams::default(), &budget(need), 24).expect("fits");
+        let ok = preprocess_file(&path, &PreprocessParams::default(), &budget(need), DOWNSTREAM).expect("fits");
         assert_eq!(ok.raw_duration_s, 60.0);
+    }
+
+    #[test]
+    fn a_signal_in_a_temporary_file_counts_when_temporary_files_are_in_memory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // 200 s at 22 050 Hz: 17.6 MB of signal, past the 16 MiB kept in memory.
+        let path = tone_wav(dir.path(), 200, false);
+        let n = 200 * 22_050;
+        let on_disk = estimated_peak_bytes(n, DOWNSTREAM, false);
+        let in_memory = estimated_peak_bytes(n, DOWNSTREAM, true);
+        // The signal's file part and the caller's temporary files (1 byte a sample) count.
+        assert_eq!(in_memory - on_disk, (4 * n - SIGNAL_MEMORY_BYTES as u64) + n);
+        // Below the signal's memory part nothing moves to a file, so nothing changes.
+        assert_eq!(
+            estimated_peak_bytes(1000, Downstream::NOTHING, true),
+            estimated_peak_bytes(1000, Downstream::NOTHING, false)
+        );
+
+        let params = PreprocessParams::default();
+        preprocess_file(&path, &params, &budget(on_disk), DOWNSTREAM).expect("fits with TMPDIR on a disk");
+        let tmpfs = budget(on_disk).with_temp_files_in_memory("TMPDIR /x is a tmpfs");
+        let err = preprocess_file(&path, &params, &tmpfs, DOWNSTREAM).expect_err("over with TMPDIR in memory");
+        assert!(matches!(err, AudioError::OverBudget { need_bytes, .. } if need_bytes == in_memory), "{err}");
+        assert!(err.to_string().contains("(test; temporary files count too: TMPDIR /x is a tmpfs)"), "{err}");
     }
 
     #[test]
@@ -366,9 +428,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = tone_wav(dir.path(), 60, true);
         // Room for about 30 s: the header says nothing, so decoding starts and is then stopped.
-        let err =
-            preprocess_file(&path, &PreprocessParams::default(), &budget(estimated_peak_bytes(30 * 22_050, 24)), 24)
-                .expect_err("over");
+        let err = preprocess_file(
+            &path,
+            &PreprocessParams::default(),
+            &budget(estimated_peak_bytes(30 * 22_050, DOWNSTREAM, false)),
+            DOWNSTREAM,
+        )
+        .expect_err("over");
         assert!(
             matches!(err, AudioError::OverBudgetWhileDecoding { duration_s, .. } if duration_s > 20.0 && duration_s <= 30.0),
             "{err}"
@@ -376,7 +442,7 @@ mod tests {
         assert!(err.to_string().contains("stopped decoding after"), "{err}");
         // With room, decoding runs to the end of the file (where symphonia's reader of a WAV of
         // unknown length hits end-of-file, which this decoder has always reported as cut short).
-        let err = preprocess_file(&path, &PreprocessParams::default(), &MemoryBudget::unlimited(), 24)
+        let err = preprocess_file(&path, &PreprocessParams::default(), &MemoryBudget::unlimited(), DOWNSTREAM)
             .expect_err("no declared end");
         assert!(matches!(err, AudioError::Corrupt { .. }), "{err}");
     }
@@ -389,7 +455,8 @@ mod tests {
             let bytes = std::fs::read(&path).expect("fixture");
             let from_bytes = preprocess(&path, bytes, &PreprocessParams::default()).expect("bytes");
             let from_file =
-                preprocess_file(&path, &PreprocessParams::default(), &MemoryBudget::unlimited(), 0).expect("file");
+                preprocess_file(&path, &PreprocessParams::default(), &MemoryBudget::unlimited(), Downstream::NOTHING)
+                    .expect("file");
             assert_same(&from_bytes, &from_file, name);
         }
     }
@@ -412,8 +479,16 @@ mod tests {
                 let params = PreprocessParams { trim, pcm16, ..Default::default() };
                 let run = |memory: usize| {
                     let file = std::fs::File::open(&path).expect("fixture");
-                    preprocess_source(&path, Box::new(file), None, &params, &MemoryBudget::unlimited(), 0, memory)
-                        .expect("preprocess")
+                    preprocess_source(
+                        &path,
+                        Box::new(file),
+                        None,
+                        &params,
+                        &MemoryBudget::unlimited(),
+                        Downstream::NOTHING,
+                        memory,
+                    )
+                    .expect("preprocess")
                 };
                 let (in_memory, on_disk) = (run(SIGNAL_MEMORY_BYTES), run(4_000));
                 assert!(in_memory.samples.is_in_memory() && !on_disk.samples.is_in_memory(), "{name}");

@@ -17,7 +17,8 @@
 //! way (its spills); the signal differs in being read back in any order and cut to length.
 //!
 //! The file is created in [`std::env::temp_dir`] (`TMPDIR`): point that at a disk, not a
-//! RAM-backed `tmpfs`, to analyse very long recordings.
+//! RAM-backed `tmpfs`, to analyse very long recordings (on a tmpfs the memory budget counts
+//! the file: [`crate::audio::MemoryBudget::temp_files_in_memory`]).
 
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};

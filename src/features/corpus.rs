@@ -8,7 +8,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::audio::{preprocess_file, MemoryBudget, PreprocessParams, ProcessedAudio};
+use crate::audio::{preprocess_file, Downstream, MemoryBudget, PreprocessParams, ProcessedAudio};
 use crate::corpus::{to_hex, CacheKey, CorpusFile, Failure, FeatureCache};
 
 use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
@@ -17,14 +17,22 @@ use super::{Descriptive, Extractor, FeatureParams, FeaturesError, FileFeatures};
 /// with the crate version, so a change to either never reads stale entries.
 const CACHE_FORMAT: &str = "vlogmood-features-v2";
 
-/// Thousandths of a byte the features stage holds per sample of the preprocessed signal at
-/// its peak, for the per-file memory budget. The signal is read a window at a time, the
-/// spectrograms are held a block at a time and the per-frame values that wait for the whole
-/// recording go to spills that move to disk past a fixed size (all inside
-/// [`crate::audio::FIXED_BYTES_PER_FILE`]); what still grows with the length is the onset
-/// envelope and beat tracking's work arrays over it, about 54 bytes per 512-sample hop
-/// (105 thousandths of a byte a sample), rounded up to 64 bytes a hop.
-pub const FEATURES_MILLIBYTES_PER_SAMPLE: u64 = 125;
+/// What the features stage holds per sample of the preprocessed signal at its peak, for the
+/// per-file memory budget, in thousandths of a byte.
+///
+/// In memory: the signal is read a window at a time, the spectrograms are held a block at a
+/// time and the per-frame values that wait for the whole recording go to spills that move to
+/// disk past a fixed size (all inside [`crate::audio::FIXED_BYTES_PER_FILE`]); what still grows
+/// with the length is the onset envelope and beat tracking's work arrays over it, about 54
+/// bytes per 512-sample hop (105 thousandths of a byte a sample), rounded up to 64 bytes a hop.
+///
+/// In temporary files: the spills, 624 bytes a hop for the mel rows and contrast's valleys
+/// and peaks at the default parameters, and 8 bytes a pitch peak for chroma's tuning (a few a
+/// hop in speech, many more in noise). Measured beside the signal's 4 bytes a sample on a
+/// tmpfs `TMPDIR`, 10 minutes at 22,050 Hz: 0.8 bytes a sample of spills for a speech-like
+/// recording, 1.7 for white noise; 2 are counted.
+pub const FEATURES_DOWNSTREAM: Downstream =
+    Downstream { memory_millibytes_per_sample: 125, temp_file_millibytes_per_sample: 2000 };
 
 /// What preprocessing did to a file (kept beside its features).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -182,8 +190,8 @@ fn compute(
     budget: &MemoryBudget,
     extractor: &mut Extractor,
 ) -> Result<(FileFeatures, AudioSummary), String> {
-    let processed = preprocess_file(&file.path, preprocess_params, budget, FEATURES_MILLIBYTES_PER_SAMPLE)
-        .map_err(|e| e.to_string())?;
+    let processed =
+        preprocess_file(&file.path, preprocess_params, budget, FEATURES_DOWNSTREAM).map_err(|e| e.to_string())?;
     let features = extractor.extract(&processed.samples, processed.sample_rate_hz);
     // The last block of spectrograms (up to 17 MB), the per-frame records and the tuning peaks:
     // free them now rather than hold them while this worker decodes its next file.

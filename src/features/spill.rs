@@ -10,7 +10,8 @@
 //! dies), and memory stays at the limit whatever the recording's length.
 //!
 //! The file is created in [`std::env::temp_dir`] (`TMPDIR`): point that at a disk, not a
-//! RAM-backed `tmpfs`, to analyse very long recordings.
+//! RAM-backed `tmpfs`, to analyse very long recordings (on a tmpfs the memory budget counts
+//! the file: [`crate::audio::MemoryBudget::temp_files_in_memory`]).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use ndarray::Array2;
 
-use crate::audio::{preprocess_file, MemoryBudget, PreprocessParams, TrimBounds};
+use crate::audio::{preprocess_file, Downstream, MemoryBudget, PreprocessParams, TrimBounds};
 use crate::corpus::{
     csv_field, display_path, write_failures_csv, CorpusFile, Dataset, Failure, FeatureCache, HashIndex,
 };
@@ -513,13 +513,16 @@ impl RecordingSource for CorpusRecordings<'_> {
         let file = self.files.get(row).ok_or_else(|| format!("row {row} is not a corpus row"))?;
         let budget = MemoryBudget::from_system(rayon::current_num_threads());
         // The untrimmed signal is read into memory whole (4 bytes a sample, 4000 thousandths).
-        let decode = |trim: bool, downstream_millibytes_per_sample: u64| {
+        let decode = |trim: bool, downstream: Downstream| {
             let params = PreprocessParams { trim, ..self.params.clone() };
-            preprocess_file(&file.path, &params, &budget, downstream_millibytes_per_sample).map_err(|e| e.to_string())
+            preprocess_file(&file.path, &params, &budget, downstream).map_err(|e| e.to_string())
         };
-        let whole = decode(false, 4000)?;
-        let kept =
-            if self.params.trim { decode(true, 0)?.trim } else { TrimBounds { start: 0, end: whole.samples.len() } };
+        let whole = decode(false, Downstream::in_memory(4000))?;
+        let kept = if self.params.trim {
+            decode(true, Downstream::NOTHING)?.trim
+        } else {
+            TrimBounds { start: 0, end: whole.samples.len() }
+        };
         let samples =
             whole.samples.to_vec().map_err(|e| format!("{}: reading its signal back: {e}", file.path.display()))?;
         Ok(Recording { samples, sample_rate_hz: whole.sample_rate_hz, kept })

@@ -233,7 +233,7 @@ const PEAKS_MEMORY_BYTES: usize = 4 << 20;
 
 /// The peaks `estimate_tuning` decides on, gathered a frame at a time. Its median needs every
 /// peak of the recording (8 bytes each: about 5 a frame in speech, ~120 in white noise), so
-/// they go to a [`Spill`]: memory stays bounded on recordings of any length.
+/// they go to a spill (`features::spill`): memory stays bounded on recordings of any length.
 /// Reusable: [`clear`](Self::clear) keeps the buffers.
 #[derive(Debug, Clone)]
 pub struct TuningPeaks {

@@ -108,10 +108,12 @@ impl MemoryBudget {
 pub fn memory_file_system(dir: &Path) -> Option<&'static str> {
     #[cfg(target_os = "linux")]
     {
-        /// `f_type` of tmpfs and ramfs (`linux/magic.h`).
-        const TMPFS_MAGIC: u64 = 0x0102_1994;
-        const RAMFS_MAGIC: u64 = 0x8584_58f6;
-        let f_type = u64::try_from(rustix::fs::statfs(dir).ok()?.f_type).ok()?;
+        /// `f_type` of tmpfs and ramfs (`linux/magic.h`): 32-bit values in a `long`, which
+        /// is 32 bits wide on 32-bit targets (ramfs's is then negative), so compared as u32.
+        const TMPFS_MAGIC: u32 = 0x0102_1994;
+        const RAMFS_MAGIC: u32 = 0x8584_58f6;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let f_type = rustix::fs::statfs(dir).ok()?.f_type as u32;
         match f_type {
             TMPFS_MAGIC => Some("tmpfs"),
             RAMFS_MAGIC => Some("ramfs"),
@@ -210,13 +212,13 @@ mod tests {
         assert_eq!(MemoryBudget::from_proc("", "", "", 4), MemoryBudget::unlimited());
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
-    fn a_tmpfs_is_told_from_a_disk() {
-        // /dev/shm is a tmpfs on Linux systems that have it; /proc never is.
-        let shm = Path::new("/dev/shm");
-        if shm.is_dir() {
-            assert_eq!(memory_file_system(shm), Some("tmpfs"));
-        }
+    fn a_tmpfs_is_told_from_other_file_systems() {
+        // The kernel's own list of mounts says whether /dev/shm is a tmpfs here.
+        let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+        let shm_is_tmpfs = mounts.lines().any(|l| l.split_whitespace().skip(1).take(2).eq(["/dev/shm", "tmpfs"]));
+        assert_eq!(memory_file_system(Path::new("/dev/shm")), shm_is_tmpfs.then_some("tmpfs"));
         assert_eq!(memory_file_system(Path::new("/proc")), None);
         assert_eq!(memory_file_system(Path::new("/no/such/folder")), None);
     }

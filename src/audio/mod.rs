@@ -127,21 +127,28 @@ impl Downstream {
 }
 
 /// The estimated peak memory of preprocessing `n_out` output samples for a caller that then
-/// holds `downstream`, in bytes: [`FIXED_BYTES_PER_FILE`], the signal as long as it is kept
-/// in memory (4 bytes a sample up to [`SIGNAL_MEMORY_BYTES`]) and what grows with the length.
-/// With `temp_files_in_memory` (a tmpfs `TMPDIR`), the part of the signal kept in a temporary
-/// file and the caller's temporary files count as well.
+/// holds `downstream`, in bytes: [`FIXED_BYTES_PER_FILE`], the signal's in-memory part (4
+/// bytes a sample up to [`SIGNAL_MEMORY_BYTES`], a buffer kept until the signal is finished)
+/// and what grows with the length. With `temp_files_in_memory` (a tmpfs `TMPDIR`), the
+/// temporary file a longer signal moves to (all of it, 4 bytes a sample) and the caller's
+/// temporary files count as well.
 #[must_use]
 pub fn estimated_peak_bytes(n_out: u64, downstream: Downstream, temp_files_in_memory: bool) -> u64 {
     let signal = n_out.saturating_mul(4);
-    let (signal, temp_files) = if temp_files_in_memory {
-        (signal, downstream.temp_file_millibytes_per_sample)
-    } else {
-        (signal.min(SIGNAL_MEMORY_BYTES as u64), 0)
+    let buffer = signal.min(SIGNAL_MEMORY_BYTES as u64);
+    let (signal_file, temp_files) = match temp_files_in_memory {
+        true if signal > SIGNAL_MEMORY_BYTES as u64 => (signal, downstream.temp_file_millibytes_per_sample),
+        true => (0, downstream.temp_file_millibytes_per_sample),
+        false => (0, 0),
     };
     let per_sample =
         AUDIO_MILLIBYTES_PER_SAMPLE.saturating_add(downstream.memory_millibytes_per_sample).saturating_add(temp_files);
-    n_out.saturating_mul(per_sample).div_ceil(1000).saturating_add(signal).saturating_add(FIXED_BYTES_PER_FILE)
+    n_out
+        .saturating_mul(per_sample)
+        .div_ceil(1000)
+        .saturating_add(buffer)
+        .saturating_add(signal_file)
+        .saturating_add(FIXED_BYTES_PER_FILE)
 }
 
 /// Decodes and preprocesses one media file held in memory (`path` names it in errors).
@@ -407,9 +414,10 @@ mod tests {
         let n = 200 * 22_050;
         let on_disk = estimated_peak_bytes(n, DOWNSTREAM, false);
         let in_memory = estimated_peak_bytes(n, DOWNSTREAM, true);
-        // The signal's file part and the caller's temporary files (1 byte a sample) count.
-        assert_eq!(in_memory - on_disk, (4 * n - SIGNAL_MEMORY_BYTES as u64) + n);
-        // Below the signal's memory part nothing moves to a file, so nothing changes.
+        // The signal's file (all of it, beside the buffer) and the caller's temporary files
+        // (1 byte a sample) count.
+        assert_eq!(in_memory - on_disk, 4 * n + n);
+        // A signal within its buffer never moves to a file; only the caller's files count.
         assert_eq!(
             estimated_peak_bytes(1000, Downstream::NOTHING, true),
             estimated_peak_bytes(1000, Downstream::NOTHING, false)

@@ -152,6 +152,8 @@ fn decode_stream_inner(
     let declared_frames = track.num_frames;
     let is_aac = params.codec == CODEC_ID_AAC;
     let pcm16 = PcmS16Le::of(&params);
+    // Made even for 16-bit PCM, which bypasses it: its checks of the parameters still refuse
+    // a stream it could not decode.
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| AudioError::UnsupportedCodec { path: path.to_path_buf(), reason: e.to_string() })?;

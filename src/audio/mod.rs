@@ -136,11 +136,8 @@ impl Downstream {
 pub fn estimated_peak_bytes(n_out: u64, downstream: Downstream, temp_files_in_memory: bool) -> u64 {
     let signal = n_out.saturating_mul(4);
     let buffer = signal.min(SIGNAL_MEMORY_BYTES as u64);
-    let (signal_file, temp_files) = match temp_files_in_memory {
-        true if signal > SIGNAL_MEMORY_BYTES as u64 => (signal, downstream.temp_file_millibytes_per_sample),
-        true => (0, downstream.temp_file_millibytes_per_sample),
-        false => (0, 0),
-    };
+    let signal_file = if temp_files_in_memory && signal > buffer { signal } else { 0 };
+    let temp_files = if temp_files_in_memory { downstream.temp_file_millibytes_per_sample } else { 0 };
     let per_sample =
         AUDIO_MILLIBYTES_PER_SAMPLE.saturating_add(downstream.memory_millibytes_per_sample).saturating_add(temp_files);
     n_out
@@ -197,8 +194,7 @@ pub fn preprocess_file(
     }
     let edit = mp4::audio_edit_from_reader(&mut file).map_err(io_error)?;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-    let memory = SIGNAL_MEMORY_BYTES;
-    preprocess_source(path, Box::new(file), edit, params, budget, downstream, memory)
+    preprocess_source(path, Box::new(file), edit, params, budget, downstream, SIGNAL_MEMORY_BYTES)
 }
 
 /// The shared body of [`preprocess`] and [`preprocess_file`], holding at most

@@ -64,7 +64,7 @@ pub fn chroma_filterbank(sample_rate_hz: f64, n_fft: usize, n_chroma: usize, tun
 
 /// The chroma filter banks of one sample rate, FFT size and chroma count, built once per
 /// tuning and shared by every clone, so that the worker threads of a corpus build each bank
-/// once between them (a bank costs about 0.2 ms, a speech clip's whole extraction about 1 ms).
+/// once between them (per-clone caches rebuilt most RAVDESS files' banks: 3.7 % of the run).
 #[derive(Debug, Clone)]
 pub struct ChromaBanks {
     sample_rate_hz: f64,

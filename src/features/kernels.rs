@@ -95,6 +95,21 @@ pub(crate) fn max_f32(x: &[f32]) -> f32 {
     c.remainder().iter().fold(m, |m, &v| if v > m { v } else { m })
 }
 
+/// A key whose unsigned order is [`f32::total_cmp`]'s order of the values.
+pub(crate) fn order_key(x: f32) -> u32 {
+    let bits = x.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+/// The inverse of [`order_key`].
+pub(crate) fn from_order_key(key: u32) -> f32 {
+    f32::from_bits(if key >> 31 == 1 { key & 0x7FFF_FFFF } else { !key })
+}
+
 /// `Σ f64(x[i])` accumulated in f64.
 #[must_use]
 pub(crate) fn sum_f32(x: &[f32]) -> f64 {
@@ -171,5 +186,16 @@ mod tests {
         let sq: f64 = a.iter().map(|&v| f64::from(v * v)).sum();
         assert!((sum_sq_f32(&a) - sq).abs() < 1e-12);
         assert_eq!(dot_f32(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn order_keys_order_as_total_cmp() {
+        let values = [f32::NEG_INFINITY, -1.0, -1e-40, -0.0, 0.0, 1e-40, 1.0, f32::MAX, f32::INFINITY, f32::NAN];
+        for a in values {
+            assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());
+            for b in values {
+                assert_eq!(order_key(a).cmp(&order_key(b)), a.total_cmp(&b), "{a} vs {b}");
+            }
+        }
     }
 }

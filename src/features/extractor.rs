@@ -35,7 +35,7 @@
 //! computed by the same operations in the same order whatever the block size and wherever the
 //! signal and the spills are kept, so the features are identical bit for bit.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut1};
 
 use crate::audio::SignalReader;
 
@@ -281,13 +281,7 @@ impl Extractor {
             },
             n_beats: beats.len(),
         };
-        let n_mels = self.params.mel.n_mels;
-        let first_frames = means.first_mel_rows.len() / n_mels;
-        let first_mel_rows =
-            ArrayView2::from_shape((first_frames, n_mels), &means.first_mel_rows).expect("whole mel rows");
-        let logmel =
-            MelDbScales::from_peak(recording.mel_peak, &self.params).image(first_mel_rows, self.params.logmel.n_frames);
-        Ok(FileFeatures { seed45: means.seed45(recording.piptrack_mean), descriptive, logmel })
+        Ok(FileFeatures { seed45: means.seed45(recording.piptrack_mean), descriptive, logmel: recording.logmel })
     }
 
     /// The pipeline both [`analyse`](Self::analyse) and [`extract`](Self::extract) run: every
@@ -367,9 +361,11 @@ impl Extractor {
             }
         }
 
-        // Pass 3: the waiting frames, in dB below the recording's peaks: MFCC, onset strength
-        // and contrast.
+        // Pass 3: the waiting frames, in dB below the recording's peaks: MFCC, onset strength,
+        // contrast, and the log-mel image of the first frames (frame by mel here, from the same
+        // logarithms as the dB rows; zero past the last frame, as `fix_length` pads).
         let scales = MelDbScales::from_peak(mel_peak, p);
+        let mut image_rows = Array2::<f32>::zeros((p.logmel.n_frames, p.mel.n_mels));
         let mut mfcc_row = vec![0.0_f64; p.n_mfcc];
         let mut contrast_row = vec![0.0_f64; n_contrast];
         let mut onset_envelope = vec![0.0_f32; n_frames];
@@ -379,7 +375,8 @@ impl Extractor {
         self.frames
             .for_each_record(|record| {
                 get_f64(get_f64(get_f32(record, &mut mel_row), &mut valley), &mut peak);
-                scales.db_row(&mel_row, &mut now);
+                let image_row = (t < image_rows.nrows()).then(|| image_rows.row_mut(t));
+                scales.db_row(&mel_row, &mut now, image_row);
                 mfcc_frame(dct.view(), &now, &mut mfcc_row);
                 if t > 0 {
                     set_onset_frame(&mut onset_envelope, t, &now, &before, n_fft, hop);
@@ -400,7 +397,9 @@ impl Extractor {
             rms_frames(samples, p.frame_length, hop, block.clone(), &mut self.scratch_f32, |rms| sink.rms(rms));
         }
 
-        Ok(Recording { mel_peak, tuning, piptrack_mean, onset_envelope, beats })
+        // (n_mels, n_frames), as librosa's image.
+        let logmel = image_rows.reversed_axes().as_standard_layout().into_owned();
+        Ok(Recording { tuning, piptrack_mean, onset_envelope, beats, logmel })
     }
 }
 
@@ -430,12 +429,12 @@ fn temp_file_error(e: std::io::Error) -> FeaturesError {
 
 /// What [`Extractor::run`] learns only from the whole recording.
 struct Recording {
-    /// The largest mel power value (the dB scales' reference).
-    mel_peak: f32,
     tuning: f64,
     piptrack_mean: f64,
     onset_envelope: Vec<f32>,
     beats: BeatTrack,
+    /// The log-mel image `(n_mels, logmel.n_frames)`.
+    logmel: Array2<f32>,
 }
 
 /// Where [`Extractor::run`] hands each frame's features. Each method is called once per STFT
@@ -595,9 +594,6 @@ struct FrameMeans {
     rolloff: RunningMean,
     zcr: RunningMean,
     rms: RunningMean,
-    /// The first `logmel.n_frames` mel rows, concatenated.
-    first_mel_rows: Vec<f32>,
-    first_mel_len: usize,
 }
 
 impl FrameMeans {
@@ -613,8 +609,6 @@ impl FrameMeans {
             rolloff: RunningMean::default(),
             zcr: RunningMean::default(),
             rms: RunningMean::default(),
-            first_mel_rows: Vec::new(),
-            first_mel_len: p.logmel.n_frames * p.mel.n_mels,
         }
     }
 
@@ -631,11 +625,8 @@ impl FrameMeans {
 }
 
 impl FrameSink for FrameMeans {
-    fn mel_power(&mut self, row: &[f32]) {
-        if self.first_mel_rows.len() < self.first_mel_len {
-            self.first_mel_rows.extend_from_slice(row);
-        }
-    }
+    /// No mean of mel power is kept (the log-mel image is made in [`Extractor::run`]).
+    fn mel_power(&mut self, _row: &[f32]) {}
     fn spectral_shape(&mut self, centroid: f64, bandwidth: f64, rolloff: f64) {
         self.centroid.add(centroid);
         self.bandwidth.add(bandwidth);
@@ -719,40 +710,41 @@ impl MelDbScales {
             LogMelScale::SeedFaithful => (20.0, AMPLITUDE_AMIN.log10()),
             LogMelScale::PowerToDb => (10.0, POWER_AMIN.log10()),
         };
-        let offset = scale * log10_power(peak).max(floor_log);
+        let peak_log = log10_power(peak);
+        let offset = scale * peak_log.max(floor_log);
         let mut scales = Self { scale, floor_log, offset, db_floor: f32::NEG_INFINITY, image_floor: f32::NEG_INFINITY };
-        scales.db_floor = (f64::from(scales.db(peak)) - params.top_db) as f32;
-        scales.image_floor = (f64::from(scales.image_value(peak)) - params.top_db) as f32;
+        scales.db_floor = (f64::from(Self::db(peak_log)) - params.top_db) as f32;
+        scales.image_floor = (f64::from(scales.image_value(peak_log)) - params.top_db) as f32;
         scales
     }
 
-    /// `power_to_db(s)` before the floor.
-    fn db(&self, s: f32) -> f32 {
-        (10.0 * log10_power(s)) as f32
+    /// `power_to_db` of a value whose [`log10_power`] is `log`, before the floor.
+    fn db(log: f64) -> f32 {
+        (10.0 * log) as f32
     }
 
-    /// The image's dB of `s` before the floor.
-    fn image_value(&self, s: f32) -> f32 {
-        (self.scale * log10_power(s).max(self.floor_log) - self.offset) as f32
+    /// The image's dB of a value whose [`log10_power`] is `log`, before the floor.
+    fn image_value(&self, log: f64) -> f32 {
+        (self.scale * log.max(self.floor_log) - self.offset) as f32
     }
 
-    /// One frame's `power_to_db`, floored.
-    fn db_row(&self, power: &[f32], out: &mut [f32]) {
-        for (o, &s) in out.iter_mut().zip(power) {
-            *o = self.db(s).max(self.db_floor);
-        }
-    }
-
-    /// The log-mel image `(n_mels, n_keep)` of the first `n_keep` frames of `mel_power`,
-    /// padded with 0.0 past its last frame (`librosa.util.fix_length`).
-    fn image(&self, mel_power: ArrayView2<f32>, n_keep: usize) -> Array2<f32> {
-        let mut out = Array2::<f32>::zeros((mel_power.ncols(), n_keep));
-        for (t, row) in mel_power.rows().into_iter().take(n_keep).enumerate() {
-            for (o, &s) in out.column_mut(t).iter_mut().zip(row) {
-                *o = self.image_value(s).max(self.image_floor);
+    /// One frame's `power_to_db`, floored, into `db`, and, given its row of the image, the
+    /// image's dB too: one `log10` per value serves both.
+    fn db_row(&self, power: &[f32], db: &mut [f32], image: Option<ArrayViewMut1<f32>>) {
+        match image {
+            Some(mut image) => {
+                for ((d, i), &s) in db.iter_mut().zip(image.iter_mut()).zip(power) {
+                    let log = log10_power(s);
+                    *d = Self::db(log).max(self.db_floor);
+                    *i = self.image_value(log).max(self.image_floor);
+                }
+            }
+            None => {
+                for (d, &s) in db.iter_mut().zip(power) {
+                    *d = Self::db(log10_power(s)).max(self.db_floor);
+                }
             }
         }
-        out
     }
 }
 
@@ -828,6 +820,22 @@ mod tests {
         assert_eq!(a.extract(&x, 22_050), b.extract(&x, 22_050));
     }
 
+    /// The dB rows and the log-mel image `(n_mels, n_keep)` of a whole mel power spectrogram,
+    /// row by row through [`MelDbScales::db_row`] as [`Extractor::run`] converts them.
+    fn db_rows_and_image(scales: &MelDbScales, mel: ArrayView2<f32>, n_keep: usize) -> (Array2<f32>, Array2<f32>) {
+        let mut db = Array2::<f32>::zeros(mel.dim());
+        let mut image = Array2::<f32>::zeros((mel.ncols(), n_keep));
+        for (t, (row, mut out)) in mel.rows().into_iter().zip(db.rows_mut()).enumerate() {
+            let image_row = (t < n_keep).then(|| image.column_mut(t));
+            scales.db_row(
+                row.to_slice().expect("standard layout"),
+                out.as_slice_mut().expect("standard layout"),
+                image_row,
+            );
+        }
+        (db, image)
+    }
+
     /// A mel-like power spectrogram spanning 14 decades.
     fn decades(n_frames: usize) -> Array2<f32> {
         Array2::from_shape_fn((n_frames, 128), |(t, m)| {
@@ -843,15 +851,11 @@ mod tests {
             let p =
                 FeatureParams { logmel: LogMelParams { scale, ..LogMelParams::default() }, ..FeatureParams::default() };
             let scales = MelDbScales::from_peak(fold_peak(0.0, mel.as_slice().expect("owned")), &p);
-            let mut db = Array2::<f32>::zeros(mel.dim());
-            for (row, mut out) in mel.rows().into_iter().zip(db.rows_mut()) {
-                scales.db_row(row.to_slice().expect("standard layout"), out.as_slice_mut().expect("standard layout"));
-            }
+            let (db, got_image) = db_rows_and_image(&scales, mel.view(), 128);
             let mut want_db = mel.clone();
             power_to_db_f32(want_db.as_slice_mut().expect("owned"), DbRef::Value(1.0), POWER_AMIN, Some(80.0));
             assert_eq!(db, want_db);
             let want_image = logmel_image(mel.view(), &p);
-            let got_image = scales.image(mel.view(), 128);
             let worst = got_image.iter().zip(&want_image).map(|(a, b)| (a - b).abs()).fold(0.0_f32, f32::max);
             assert!(worst < 1e-4, "{scale:?}: {worst}");
         }
@@ -866,8 +870,8 @@ mod tests {
             let p =
                 FeatureParams { logmel: LogMelParams { scale, ..LogMelParams::default() }, ..FeatureParams::default() };
             let scales = MelDbScales::from_peak(fold_peak(0.0, mel.as_slice().expect("owned")), &p);
-            let db_peak = mel.iter().map(|&s| scales.db(s)).fold(f32::NEG_INFINITY, f32::max);
-            let image_peak = mel.iter().map(|&s| scales.image_value(s)).fold(f32::NEG_INFINITY, f32::max);
+            let db_peak = mel.iter().map(|&s| MelDbScales::db(log10_power(s))).fold(f32::NEG_INFINITY, f32::max);
+            let image_peak = mel.iter().map(|&s| scales.image_value(log10_power(s))).fold(f32::NEG_INFINITY, f32::max);
             assert_eq!(scales.db_floor, (f64::from(db_peak) - p.top_db) as f32);
             assert_eq!(scales.image_floor, (f64::from(image_peak) - p.top_db) as f32);
             assert_eq!(image_peak, 0.0);
@@ -947,7 +951,7 @@ mod tests {
         assert_eq!(bits(&got.seed45), bits(&want));
         assert_eq!(got.descriptive.zcr_mean.to_bits(), mean(&f.zcr).to_bits());
         let scales = MelDbScales::from_peak(fold_peak(0.0, f.mel_power.as_slice().expect("owned")), &e.params);
-        assert_eq!(got.logmel, scales.image(f.mel_power.view(), 128));
+        assert_eq!(got.logmel, db_rows_and_image(&scales, f.mel_power.view(), 128).1);
     }
 
     #[test]

@@ -143,8 +143,8 @@ impl TempoPlan {
         let n = onset.len();
         let win = self.win_length;
         let half = win / 2;
-        self.mean.iter_mut().for_each(|m| *m = 0.0);
         if n == 0 {
+            self.mean.fill(0.0);
             return &self.mean;
         }
         // Linear-ramp padding (float32, as np.pad on a float32 array): the left ramp rises from
@@ -166,7 +166,7 @@ impl TempoPlan {
         // lag 0 (the window's energy) is its largest value, so the mean of the normalised
         // autocorrelations is the inverse transform of the mean of the power spectra each
         // divided by its window's energy: one inverse FFT per signal instead of one per frame.
-        self.power.iter_mut().for_each(|p| *p = 0.0);
+        self.power.fill(0.0);
         for t in 0..n {
             let frame = &self.padded[t..t + win];
             for (x, (&w, &v)) in self.time.iter_mut().zip(self.window.iter().zip(frame)) {
